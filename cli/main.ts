@@ -1,0 +1,30 @@
+/**
+ * `dermagan`: every subcommand is a thin wrapper over a library function. Commands register
+ * themselves from cli/commands/<name>.ts (one file per command).
+ */
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.ts';
+import { UserError } from './output.ts';
+import { version } from './version.ts';
+
+const program = new Command('dermagan')
+  .description('Synthetic dermoscopy images with StyleGAN2-ADA: ingest, train, generate, measure, explain.')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof UserError || (err as { exitCode?: number }).exitCode === 2) {
+    process.stderr.write(`dermagan: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`dermagan: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,1 @@
+export { DERMAGAN_VERSION as version } from '@dermagan/contracts';

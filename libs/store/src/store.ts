@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+import type { ArtifactRef } from '@dermagan/contracts';
+
+/**
+ * One artifact store, two adapters (local folder, any S3 server via the minio client).
+ *
+ * Guarantees every adapter keeps (one contract test suite checks both):
+ * - put is atomic: a reader sees the whole new object or the old one / none, never a partial one;
+ * - put streams (large objects are never buffered whole) and returns the object's sha256 and size;
+ * - get verifies: the stream errors with IntegrityError if the bytes do not hash to what was stored;
+ * - transient failures are retried with backoff, then surface as StoreUnavailableError (retriable).
+ */
+export interface ObjectStore {
+  /** Human-readable location for logs and errors, e.g. `file:///data` or `s3://127.0.0.1:9000`. */
+  readonly url: string;
+  /** Create the bucket when missing (idempotent). */
+  ensureBucket(bucket: string): Promise<void>;
+  /** Write an object from bytes or a stream. */
+  put(bucket: string, key: string, body: Readable | Uint8Array | string, options?: PutOptions): Promise<ArtifactRef>;
+  /** Read an object as a verified stream. Throws NotFoundError when absent. */
+  get(bucket: string, key: string): Promise<Readable>;
+  /** Read a whole (small) object, verified. */
+  getBytes(bucket: string, key: string): Promise<Buffer>;
+  /** Metadata, or null when the object does not exist. */
+  stat(bucket: string, key: string): Promise<ArtifactRef | null>;
+  /** Keys under a prefix, sorted. */
+  list(bucket: string, prefix?: string): Promise<string[]>;
+  /** Remove an object (no error when absent). */
+  delete(bucket: string, key: string): Promise<void>;
+  /** True when the store answers (readiness). */
+  ping(): Promise<boolean>;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** If given, the write fails with IntegrityError when the bytes do not hash to this. */
+  expectedSha256?: string;
+}
