@@ -1,0 +1,80 @@
+/**
+ * Run one service: config → logger, metrics, bus, store → HTTP (/healthz /readyz /metrics) →
+ * subscriptions → graceful shutdown. A service's main.ts is a call to this with its handlers;
+ * its handlers.ts holds the work. `startService` returns a handle so tests run services in-process.
+ */
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { EventBus, Subscription } from '@dermagan/bus';
+import type { ObjectStore } from '@dermagan/store';
+import type { BaseConfig } from './config.ts';
+import { createHttpApp, listen } from './http.ts';
+import { createLogger } from './logger.ts';
+import { busMetrics, createRegistry } from './metrics.ts';
+import { onShutdown } from './shutdown.ts';
+import { busFromConfig, storeFromConfig } from './wiring.ts';
+
+/** What a service's handlers get: everything they may touch, nothing global. */
+export interface ServiceContext {
+  config: BaseConfig;
+  logger: Logger;
+  registry: Registry;
+  bus: EventBus;
+  store: ObjectStore;
+}
+
+export interface ServiceDefinition<C extends BaseConfig> {
+  config: C;
+  /** Subscriptions built from the context (handlers close over it). */
+  subscriptions: (ctx: ServiceContext & { config: C }) => Subscription<never>[] | Promise<Subscription<never>[]>;
+  /** Extra HTTP routes (the service's own API). */
+  routes?: (app: Express, ctx: ServiceContext & { config: C }) => void;
+  /** Give an existing bus/store (the embedded setting shares one of each across services). */
+  bus?: EventBus;
+  store?: ObjectStore;
+  /** Install SIGTERM/SIGINT handlers (true for a real process, false in tests). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  ctx: ServiceContext;
+  port: number;
+  /** Graceful stop: the same path SIGTERM takes. */
+  stop: () => Promise<void>;
+}
+
+export async function startService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<RunningService> {
+  const { config } = def;
+  const logger = createLogger(config.service, config.logLevel);
+  const registry = createRegistry(config.service);
+  const ownsBus = def.bus === undefined;
+  const ownsStore = def.store === undefined;
+  const bus = def.bus ?? busFromConfig(config, logger, busMetrics(registry));
+  const store = def.store ?? storeFromConfig(config);
+  const ctx = { config, logger, registry, bus, store };
+
+  const app = createHttpApp(registry, [
+    { name: 'bus', check: () => bus.ping() },
+    { name: 'store', check: () => store.ping() },
+  ]);
+  def.routes?.(app, ctx);
+  const { server, port } = await listen(app, config.httpPort);
+  logger.info({ port }, 'http listening (/healthz /readyz /metrics)');
+
+  if (ownsBus) await bus.start();
+  for (const subscription of await def.subscriptions(ctx)) {
+    await bus.subscribe(subscription);
+    logger.info({ group: subscription.group, types: subscription.types }, 'subscribed');
+  }
+
+  const steps = [
+    ...(ownsBus ? [{ name: 'bus', run: () => bus.close() }] : []),
+    { name: 'http', run: () => new Promise<void>((resolve) => server.close(() => resolve())) },
+  ];
+  void ownsStore;
+  const shutdown = def.handleSignals === false
+    ? { trigger: async () => { for (const s of steps) await s.run(); } }
+    : onShutdown(logger, steps, config.shutdownGraceS);
+  return { ctx, port, stop: () => shutdown.trigger('stop') };
+}
