@@ -31,3 +31,17 @@ export const ArtifactPrefix = {
   explanations: 'explanations/',
   reports: 'reports/',
 } as const;
+
+/** A folder-shaped artifact (a dataset, a checkpoint, a model): its prefix and its manifest's reference. */
+export const FolderRef = z.object({
+  bucket: z.string().min(1),
+  /** Prefix of every file of the folder, e.g. `datasets/derm-sample-64/`. */
+  prefix: z.string().min(1),
+  /** The folder's manifest (its hash pins the whole folder: the manifest lists every file's hash). */
+  manifest: ArtifactRef,
+});
+export type FolderRef = z.infer<typeof FolderRef>;
+
+/** Where a service writes its output: bucket and prefix. */
+export const OutputLocation = z.object({ bucket: z.string().min(1), prefix: z.string().min(1) });
+export type OutputLocation = z.infer<typeof OutputLocation>;

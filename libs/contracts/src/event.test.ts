@@ -54,6 +54,6 @@ describe('catalogue', () => {
     expect(ArtifactRef.parse(ref)).toEqual(ref);
     expect(() => ArtifactRef.parse({ ...ref, key: '../etc/passwd' })).toThrow(/must be relative/);
     expect(() => ArtifactRef.parse({ ...ref, sha256: 'ABC' })).toThrow(/64 lower-case hex/);
-    expect(() => DatasetIngested.create({ manifest: ref, prefix: 'p', accepted: -1, quarantined: 0, fingerprint: 'f' })).toThrow(ContractError);
+    expect(() => DatasetIngested.create({ dataset: { bucket: 'b', prefix: 'p/', manifest: ref }, accepted: -1, quarantined: 0, fingerprint: 'f' })).toThrow(ContractError);
   });
 });
