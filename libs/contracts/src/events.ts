@@ -134,7 +134,8 @@ export const UtilityRequested = defineEvent(
     name: z.string().min(1),
     scenario: z.enum(['real', 'synth', 'real+synth']),
     real: FolderRef,
-    synth: FolderRef.nullable().default(null),
+    /** Synthetic datasets (several when unconditional GANs made one class each); empty for `real`. */
+    synth: z.array(FolderRef).default([]),
     /** Classifier options (libs/classifier: arch, epochs, size, synthRatio, seed, …). */
     config: z.record(z.string(), z.unknown()).default({}),
     output: OutputLocation,

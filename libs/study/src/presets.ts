@@ -1,0 +1,102 @@
+/**
+ * Study presets, one table (like the reference's cfg_specs): `quick` runs the whole protocol on the
+ * shipped demo subset on 2 CPU cores in well under 30 minutes; `paper` is the study's settings.
+ */
+
+export interface GanModelSpec {
+  /** Row name in Table 1. */
+  model: string;
+  /** Run name (store prefix, Kafka key). */
+  run: string;
+  /** Unconditional on one class (0 benign, 1 malignant), or conditional on both (null). */
+  classFilter: number | null;
+  /** ADA pipe: 'bgc' (with colour) or 'bg' (no colour). */
+  aug: 'bgc' | 'bg';
+}
+
+export interface UtilitySpec {
+  /** Row name in Table 2. */
+  name: string;
+  scenario: 'real' | 'synth' | 'real+synth';
+  /** Which models' synthetic sets feed it. */
+  synthFrom: string[];
+  /** For real+synth: only these synthetic classes are added (the paper added malignant only). */
+  synthClasses?: number[];
+}
+
+export interface StudyPreset {
+  name: 'quick' | 'paper';
+  /** Ingest: image side and train fraction of the patient-grouped split. */
+  size: number;
+  split: number;
+  seed: number;
+  /** StyleGAN2-ADA options shared by every model (libs/gan TrainingOptions). */
+  gan: Record<string, unknown> & { res: number; kimg: number };
+  models: GanModelSpec[];
+  /** Synthetic images generated per class and model. */
+  generatePerClass: number;
+  truncation: number;
+  /** Feature extractor and metrics (libs/metrics). */
+  extractor: string;
+  metrics: string[];
+  metricOptions: Record<string, unknown>;
+  /** Classifier options (libs/classifier) and the utility rows. */
+  classifier: Record<string, unknown>;
+  utility: UtilitySpec[];
+  /** Upper bound on any one step, so a stuck service fails the study instead of hanging it. */
+  stepTimeoutS: number;
+}
+
+const CENTRAL_MODELS: GanModelSpec[] = [
+  { model: 'ben-GAN', run: 'ben-gan', classFilter: 0, aug: 'bgc' },
+  { model: 'mal-GAN', run: 'mal-gan', classFilter: 1, aug: 'bgc' },
+  { model: 'cGAN (ADA)', run: 'cgan-ada', classFilter: null, aug: 'bgc' },
+];
+
+const UTILITY: UtilitySpec[] = [
+  { name: 'real', scenario: 'real', synthFrom: [] },
+  { name: 'synth-GAN', scenario: 'synth', synthFrom: ['ben-GAN', 'mal-GAN'] },
+  { name: 'aug-GAN', scenario: 'real+synth', synthFrom: ['mal-GAN'], synthClasses: [1] },
+  { name: 'synth-cGAN', scenario: 'synth', synthFrom: ['cGAN (ADA)'] },
+  { name: 'aug-cGAN', scenario: 'real+synth', synthFrom: ['cGAN (ADA)'], synthClasses: [1] },
+];
+
+export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
+  quick: {
+    name: 'quick',
+    size: 32,
+    split: 0.8,
+    seed: 0,
+    gan: { res: 32, kimg: 12, batch: 16, cbase: 2048, cmax: 128, map: 2, gamma: 0.05, tickKimg: 2 },
+    models: CENTRAL_MODELS,
+    generatePerClass: 150,
+    truncation: 1,
+    extractor: 'pixels-pca',
+    metrics: ['fid', 'kid', 'pr', 'dc', 'auth'],
+    metricOptions: { kidSubsets: 20, kidSubsetSize: 100, k: 3 },
+    classifier: { arch: 'small', epochs: 6, size: 32, seed: 0 },
+    utility: UTILITY,
+    stepTimeoutS: 1800,
+  },
+  paper: {
+    name: 'paper',
+    size: 256,
+    split: 0.8,
+    seed: 0,
+    // REFERENCE.md §2.1 'auto' at 256 px on one GPU: batch 16, 2 mapping layers, γ 0.8192, EMA 5 kimg.
+    gan: { res: 256, kimg: 25000, batch: 16, cbase: 16384, cmax: 512, map: 2, gamma: 0.8192, tickKimg: 4 },
+    models: [...CENTRAL_MODELS, { model: 'cGAN (ADA, no colour)', run: 'cgan-ada-nocolour', classFilter: null, aug: 'bg' }],
+    generatePerClass: 27500,
+    truncation: 1,
+    extractor: 'inception-v3-pool3',
+    metrics: ['fid', 'kid', 'pr', 'dc', 'auth'],
+    metricOptions: { kidSubsets: 100, kidSubsetSize: 1000, k: 3 },
+    classifier: { arch: 'efficientnet-b2', epochs: 20, size: 256, seed: 2022 },
+    utility: [
+      ...UTILITY,
+      { name: 'synth-cGAN (no colour)', scenario: 'synth', synthFrom: ['cGAN (ADA, no colour)'] },
+      { name: 'aug-cGAN (no colour)', scenario: 'real+synth', synthFrom: ['cGAN (ADA, no colour)'], synthClasses: [1] },
+    ],
+    stepTimeoutS: 14 * 24 * 3600,
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * The study report: one self-contained HTML file (inline SVG plots, images as data URIs, inline
+ * CSS), rendered from results.json alone so its numbers equal that file's.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PAPER_SETTINGS, PAPER_TABLE1, PAPER_TABLE2 } from '../paper.ts';
+import type { StudyResults } from '../results.ts';
+import { curvePlot } from './plots.ts';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Numbers as the report prints them: 4 significant digits, '—' for missing. */
+export function formatNumber(value: unknown, digits = 4): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
+  return Number(value.toPrecision(digits)).toString();
+}
+
+function table(headers: string[], rows: Array<Array<string>>, className = ''): string {
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+  return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+async function imageTag(outDir: string, file: string | null, alt: string): Promise<string> {
+  if (!file) return '<p class="muted">no image</p>';
+  const bytes = await readFile(join(outDir, file));
+  const mime = file.endsWith('.png') ? 'image/png' : 'image/jpeg';
+  return `<img alt="${escapeHtml(alt)}" src="data:${mime};base64,${bytes.toString('base64')}">`;
+}
+
+/** The paper's row name that corresponds to one of ours, for Table 1. */
+function paperRow1(model: string) {
+  return PAPER_TABLE1.find((r) => r.model === model);
+}
+
+function fidelityTable(results: StudyResults): string {
+  const fidKey = (scores: Record<string, number | null>) => ('fid' in scores ? 'fid' : Object.keys(scores).find((k) => k.startsWith('fd_')) ?? 'fid');
+  const rows = results.fidelity.map((f) => {
+    const paper = paperRow1(f.model);
+    const kid = f.scores.kid;
+    return [
+      escapeHtml(f.model),
+      `<span data-key="fidelity.${escapeHtml(f.model)}.${fidKey(f.scores)}">${formatNumber(f.scores[fidKey(f.scores)])}</span>`,
+      formatNumber(paper?.fid),
+      `<span data-key="fidelity.${escapeHtml(f.model)}.kid">${typeof kid === 'number' ? formatNumber(kid * 100) : '—'}</span>`,
+      formatNumber(paper?.kidPercent),
+      formatNumber(f.scores.precision),
+      formatNumber(paper?.precision),
+      formatNumber(f.scores.recall),
+      formatNumber(paper?.recall),
+      formatNumber(f.scores.density),
+      formatNumber(f.scores.coverage),
+      formatNumber(f.scores.authenticity),
+      formatNumber(paper?.ppl),
+    ];
+  });
+  const extractors = [...new Set(results.fidelity.map((f) => String(f.provenance.extractor ?? f.provenance.extractorId ?? 'unknown')))];
+  return (
+    table(
+      ['model', 'FID (ours)', 'FID (paper)', 'KID % (ours)', 'KID % (paper)', 'precision', 'precision (paper)', 'recall', 'recall (paper)', 'density', 'coverage', 'authenticity', 'PPL (paper)'],
+      rows,
+      'numbers',
+    ) +
+    `<p class="muted">Feature space: ${escapeHtml(extractors.join(', '))}. The paper used Inception-v3 pool3 (FID/KID) and VGG16 (precision/recall) on 50k samples at 256²; ` +
+    `scores in another feature space or at another size and n are not comparable to it in value, only in ranking.</p>`
+  );
+}
+
+const UTILITY_KEYS = ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n'] as const;
+
+function ci(measures: Record<string, unknown>, key: string): string {
+  const c = measures[`${key}_ci`];
+  return Array.isArray(c) && c.length === 2 ? ` <span class="ci">[${formatNumber(c[0], 3)}, ${formatNumber(c[1], 3)}]</span>` : '';
+}
+
+function utilityTable(results: StudyResults): string {
+  const rows = results.utility.map((u) => {
+    const paper = PAPER_TABLE2.find((p) => p.scenario === u.name);
+    return [
+      escapeHtml(u.name),
+      escapeHtml(u.scenario),
+      ...UTILITY_KEYS.map((k) => `<span data-key="utility.${escapeHtml(u.name)}.${k}">${formatNumber(u.measures[k])}</span>${ci(u.measures, k)}`),
+      paper ? `${paper.accuracyPercent} / ${paper.aucPercent}` : '—',
+    ];
+  });
+  return (
+    table(['classifier', 'trained on', 'ROC-AUC', 'PR-AUC', 'accuracy', 'balanced acc.', 'sensitivity', 'specificity', 'prevalence', 'n test', 'paper acc. / AUC %'], rows, 'numbers') +
+    `<p class="muted">All rows are tested on the same real held-out images (patient-grouped). Accuracy alone misleads at low prevalence: read it beside the prevalence, the balanced accuracy and the AUCs. Brackets: 95% bootstrap CI (patient-level, seeded).</p>`
+  );
+}
+
+function provenanceBlock(results: StudyResults): string {
+  const entries = Object.entries(results.provenance).map(([k, v]) => [escapeHtml(k), `<code>${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</code>`]);
+  return table(['what', 'value'], entries, 'provenance');
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem} h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+table.numbers td{font-variant-numeric:tabular-nums} th{background:#f5f5f5}
+.muted{color:#666;font-size:.9em} .ci{color:#666;font-size:.85em} code{font-size:.85em;word-break:break-all}
+.grids{display:flex;flex-wrap:wrap;gap:1rem} figure{margin:0} figcaption{font-size:.9em;color:#444}
+img{image-rendering:pixelated;max-width:100%} .plots{display:flex;flex-wrap:wrap;gap:1rem}
+`;
+
+/** Render the report HTML from results (and the image files it names, read from outDir). */
+export async function renderReport(results: StudyResults, outDir: string): Promise<string> {
+  const plots = (
+    await Promise.all([
+      curvePlot(results.gans, ['lossG', 'lossD'], 'Losses', 'loss'),
+      curvePlot(results.gans, ['adaP'], 'ADA augmentation probability p', 'p'),
+      curvePlot(results.gans, ['fid'], 'FID over training', 'FID'),
+      curvePlot(results.gans, ['r1', 'pl'], 'Regularisers (R1 penalty, path length)', 'value'),
+    ])
+  ).filter((s): s is string => s !== null);
+
+  const ganGrids = await Promise.all(
+    results.gans.map(async (g) => `<figure>${await imageTag(outDir, g.grid, `${g.model} samples`)}<figcaption>${escapeHtml(g.model)} — synthetic</figcaption></figure>`),
+  );
+  const realGrids = await Promise.all(
+    results.realGrids.map(async (r) => `<figure>${await imageTag(outDir, r.grid, `real ${r.label}`)}<figcaption>real — ${escapeHtml(r.label)}</figcaption></figure>`),
+  );
+  const ganRows = results.gans.map((g) => [
+    escapeHtml(g.model),
+    g.conditional ? 'conditional' : `unconditional (class ${g.classFilter ?? 'all'})`,
+    formatNumber(g.kimg),
+    formatNumber(g.wallSeconds, 3),
+    `<code>${escapeHtml(JSON.stringify(g.config))}</code>`,
+  ]);
+  const preset = results.preset;
+  const federation = results.federation
+    ? `<h2 id="federation">Federated GAN</h2><pre>${escapeHtml(JSON.stringify(results.federation, null, 2))}</pre>`
+    : '';
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dermagan study — ${escapeHtml(results.data.name)}</title>
+<style>${CSS}</style></head><body>
+<h1>dermagan study: ${escapeHtml(results.data.name)}</h1>
+<p>Preset <b>${escapeHtml(preset.name)}</b>, ${escapeHtml(results.startedAt)} → ${escapeHtml(results.finishedAt)}
+(${formatNumber(results.wallSeconds, 3)} s). ${preset.name === 'quick' ? '<b>Quick preset:</b> tiny resolution, few kimg and small samples so it finishes on a laptop CPU — the numbers show the pipeline works, not the quality the paper reached at 256² and 25,000 kimg.' : ''}</p>
+<p>Data: ${formatNumber(results.data.counts.total)} images at ${results.data.size}², classes ${escapeHtml(results.data.labels.join(', '))}; fingerprint <code>${escapeHtml(results.data.fingerprint)}</code>.</p>
+
+<h2 id="table1">Fidelity and diversity (Table 1 analogue)</h2>
+${fidelityTable(results)}
+
+<h2 id="table2">Utility: classifier trained on real / synthetic, tested on real (Table 2 analogue)</h2>
+${utilityTable(results)}
+
+<h2 id="training">Training curves</h2>
+<div class="plots">${plots.join('\n')}</div>
+${table(['model', 'kind', 'kimg', 'wall s', 'config'], ganRows)}
+
+<h2 id="samples">Samples per model and class</h2>
+<div class="grids">${ganGrids.join('\n')}</div>
+
+<h2 id="real-vs-synthetic">Real vs synthetic</h2>
+<div class="grids">${realGrids.join('\n')}${ganGrids.join('\n')}</div>
+${federation}
+<h2 id="provenance">Provenance</h2>
+${provenanceBlock(results)}
+<p class="muted">Paper settings: ${escapeHtml(Object.values(PAPER_SETTINGS).join(' · '))}.</p>
+<p class="muted">Preset: <code>${escapeHtml(JSON.stringify(preset))}</code></p>
+</body></html>
+`;
+}
