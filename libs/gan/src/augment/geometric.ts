@@ -1,0 +1,60 @@
+/**
+ * Execute one geometric transform per sample, as NVlabs `training/augment.py` does: reflect-pad
+ * by the margin the batch's matrices need, ×2 upsample with sym6, bilinear resampling under the
+ * (adjusted) inverse matrix, ×2 downsample with sym6 and crop. Layout NHWC; gradients flow to
+ * the images through every step.
+ */
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tf } from '@dermagan/tf';
+import { FILTER_PAD, SYM6, downsample2x, upsample2x } from './filters.ts';
+import { affineBilinearSample } from './grid-sample.ts';
+import { chain3, scale2d, translate2d, type Mat3 } from './matrices.ts';
+
+/** Reflect-padding per side [left, top, right, bottom] that keeps the transformed image covered. */
+export function geometricMargin(gInv: readonly Mat3[], width: number, height: number): [number, number, number, number] {
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const corners = [[-cx, -cy], [cx, -cy], [cx, cy], [-cx, cy]] as const;
+  const m = [-Infinity, -Infinity, -Infinity, -Infinity];
+  for (const g of gInv) {
+    for (const [x, y] of corners) {
+      const u = g[0]! * x + g[1]! * y + g[2]!;
+      const v = g[3]! * x + g[4]! * y + g[5]!;
+      m[0] = Math.max(m[0]!, -u);
+      m[1] = Math.max(m[1]!, -v);
+      m[2] = Math.max(m[2]!, u);
+      m[3] = Math.max(m[3]!, v);
+    }
+  }
+  const extra = [FILTER_PAD * 2 - cx, FILTER_PAD * 2 - cy, FILTER_PAD * 2 - cx, FILTER_PAD * 2 - cy];
+  const limit = [width - 1, height - 1, width - 1, height - 1];
+  return m.map((v, i) => Math.ceil(Math.min(Math.max(v + extra[i]!, 0), limit[i]!))) as [number, number, number, number];
+}
+
+/** Apply G⁻¹ (one per sample, from `geometricInverse`) to `images` [N, H, W, C]; same shape out. */
+export function applyGeometric(tf: Tf, images: Tensor4D, gInv: readonly Mat3[]): Tensor4D {
+  const [, height, width] = images.shape;
+  const [mx0, my0, mx1, my1] = geometricMargin(gInv, width, height);
+  return tf.tidy(() => {
+    const padded = tf.mirrorPad(images, [[0, 0], [my0, my1], [mx0, mx1], [0, 0]], 'reflect');
+    const up = upsample2x(tf, padded);
+    // Output grid of the resampling: the image plus the filter's support, at ×2.
+    const outH = (height + FILTER_PAD * 2) * 2;
+    const outW = (width + FILTER_PAD * 2) * 2;
+    const affine = gInv.map((g) => {
+      // Into padded-image coordinates, then into the ×2 grid (half-pixel phase of the upsampler).
+      const m = chain3(
+        translate2d(-0.5, -0.5),
+        scale2d(2, 2),
+        translate2d((mx0 - mx1) / 2, (my0 - my1) / 2),
+        g,
+        scale2d(0.5, 0.5),
+        translate2d(0.5, 0.5),
+      );
+      return [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!];
+    });
+    const sampled = affineBilinearSample(tf, up, affine, outH, outW);
+    // The reference's downsample2d(padding = −2·pad) adds the filter's own ⌊(taps − 1)/2⌋: crop 1.
+    return downsample2x(tf, sampled, FILTER_PAD * 2 - Math.floor((SYM6.length - 1) / 2));
+  });
+}
