@@ -32,13 +32,13 @@ export function affineBilinearSample(
     const xs = tf.sub(tf.range(0, outWidth, 1, 'float32'), (outWidth - 1) / 2).reshape([1, 1, outWidth]);
     const ys = tf.sub(tf.range(0, outHeight, 1, 'float32'), (outHeight - 1) / 2).reshape([1, outHeight, 1]);
     // Input positions in pixel indices of the input image: [N, Ho, Wo].
-    const px = tf.addN([tf.mul(col(0), xs), tf.mul(col(1), ys), tf.add(col(2), (wi - 1) / 2)]);
-    const py = tf.addN([tf.mul(col(3), xs), tf.mul(col(4), ys), tf.add(col(5), (hi - 1) / 2)]);
+    const px = tf.add(tf.add(tf.mul(col(0), xs), tf.mul(col(1), ys)), tf.add(col(2), (wi - 1) / 2));
+    const py = tf.add(tf.add(tf.mul(col(3), xs), tf.mul(col(4), ys)), tf.add(col(5), (hi - 1) / 2));
     const x0 = tf.floor(px);
     const y0 = tf.floor(py);
     const fx = tf.sub(px, x0);
     const fy = tf.sub(py, y0);
-    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), hi * wi), [n, 1, 1]);
+    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(hi * wi, 'int32')), [n, 1, 1]);
 
     const indices: ReturnType<Tf['add']>[] = [];
     const weights: ReturnType<Tf['add']>[] = [];
@@ -55,7 +55,7 @@ export function affineBilinearSample(
       weights.push(tf.mul(tf.mul(wx, wy), tf.cast(inside, 'float32')));
       const xc = tf.cast(tf.clipByValue(xi, 0, wi - 1), 'int32');
       const yc = tf.cast(tf.clipByValue(yi, 0, hi - 1), 'int32');
-      indices.push(tf.add(base, tf.add(tf.mul(yc, wi), xc)));
+      indices.push(tf.add(base, tf.add(tf.mul(yc, tf.scalar(wi, 'int32')), xc)));
     }
     const flat = tf.reshape(image, [n * hi * wi, c]);
     const gathered = tf.gather(flat, tf.reshape(tf.stack(indices), [-1])).reshape([4, n, outHeight, outWidth, c]);
