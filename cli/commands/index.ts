@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerIngest } from './ingest.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerIngest];

@@ -1,2 +1,3 @@
 export * from './manifest.ts';
 export * from './reader.ts';
+export * from './writer.ts';

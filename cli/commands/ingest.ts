@@ -1,0 +1,115 @@
+/**
+ * `dermagan ingest`: read a dermoscopy source (ISIC 2020 train.csv, HAM10000 metadata, the
+ * derm-sample metadata.csv, or a folder per class), quarantine bad images, resize, split by patient,
+ * partition into tenants, write shards + manifest.json. A thin wrapper over `ingest()` in
+ * @dermagan/ingest.
+ */
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { IngestError, INGEST_DEFAULTS, SOURCE_KINDS, ingest } from '@dermagan/ingest';
+import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
+
+/** The demo subset shipped in the repository (data/demo). */
+export const DEMO_DATA = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
+
+/** `--split 0.8` or `--split none`. */
+export function parseSplit(value: string): number | null {
+  if (value === 'none') return null;
+  const n = finiteNumber('--split')(value);
+  if (!(n > 0 && n < 1)) throw new UserError(`--split must be a train fraction between 0 and 1 (e.g. 0.8) or "none", got "${value}"`);
+  return n;
+}
+
+/** `--tenants 3` (a count) or `--tenants 2000,12000,20000` (sizes). */
+export function parseTenants(value: string): number | number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const numbers = parts.map((p) => Number(p));
+  if (parts.some((p) => p === '') || numbers.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new UserError(`--tenants must be a tenant count (e.g. 3) or comma-separated sizes (e.g. 2000,12000,20000), got "${value}"`);
+  }
+  return parts.length === 1 ? numbers[0]! : numbers;
+}
+
+interface IngestFlags {
+  data: string;
+  images?: string;
+  source: (typeof SOURCE_KINDS)[number] | 'auto';
+  out: string;
+  size: number;
+  split: number | null;
+  seed: number;
+  tenants?: number | number[];
+  minSide: number;
+  concurrency?: number;
+  json?: boolean;
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('Read images + metadata, quarantine bad files, resize, split by patient, partition into tenants; write a dataset folder')
+    .option('--data <path>', 'metadata CSV (ISIC 2020 train.csv, HAM10000 metadata, derm-sample metadata.csv) or a folder per class', DEMO_DATA)
+    .option('--images <dir>', 'folder holding the images when they are not where the source keeps them')
+    .addOption(new Option('--source <kind>', 'source format').choices(['auto', ...SOURCE_KINDS]).default('auto'))
+    .requiredOption('--out <dir>', 'output dataset folder (created; a previous dataset there is replaced)')
+    .option('--size <px>', 'output side in pixels', positiveInt('--size'), INGEST_DEFAULTS.size)
+    .option('--split <fraction|none>', 'train fraction of the patient-grouped split, or "none"', parseSplit, INGEST_DEFAULTS.split)
+    .option('--seed <n>', 'seed of the split and tenant partition', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new UserError(`--seed must be an integer, got "${v}"`);
+      return n;
+    }, INGEST_DEFAULTS.seed)
+    .option('--tenants <n|sizes>', 'partition the train images into N tenants, or tenants of the given sizes (e.g. 2000,12000,20000)', parseTenants)
+    .option('--min-side <px>', 'smallest accepted source side in pixels', positiveInt('--min-side'), INGEST_DEFAULTS.minSide)
+    .option('--concurrency <n>', 'images decoded at once', positiveInt('--concurrency'))
+    .option('--json', 'print the result as one JSON line on stdout')
+    .action(async (flags: IngestFlags) => {
+      const bar = progress('ingest', 0);
+      let result;
+      try {
+        result = await ingest(
+          {
+            data: flags.data,
+            images: flags.images,
+            source: flags.source,
+            out: flags.out,
+            size: flags.size,
+            split: flags.split,
+            seed: flags.seed,
+            tenants: flags.tenants ?? null,
+            minSide: flags.minSide,
+            concurrency: flags.concurrency,
+          },
+          (p) => {
+            bar.setTotal(p.total);
+            bar.update(p.done, `accepted ${p.accepted}, quarantined ${p.quarantined}`);
+          },
+        );
+      } catch (err) {
+        if (err instanceof IngestError) throw new UserError(err.message, { cause: err });
+        throw err;
+      } finally {
+        bar.stop();
+      }
+      for (const w of result.warnings) process.stderr.write(`dermagan ingest: note: ${w}\n`);
+      const summary = {
+        accepted: result.accepted,
+        quarantined: result.quarantined.map((q) => ({ id: q.id, reason: q.reason })),
+        out: result.outDir,
+        fingerprint: result.manifest.fingerprint,
+        counts: result.counts,
+      };
+      if (flags.json) {
+        printJson(summary);
+      } else {
+        const by = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stdout.write(
+          `${result.accepted} images → ${result.outDir} (${result.manifest.size}×${result.manifest.size}, fingerprint ${result.manifest.fingerprint.slice(0, 12)})\n` +
+            `  split: ${by(result.counts.split)}\n  label: ${by(result.counts.label)}\n` +
+            (Object.keys(result.counts.tenant).length > 0 ? `  tenant: ${by(result.counts.tenant)}\n` : '') +
+            `  quarantined: ${result.quarantined.length}\n` +
+            result.quarantined.map((q) => `    ${q.id}: ${q.reason}${q.detail ? ` (${q.detail})` : ''}\n`).join(''),
+        );
+      }
+    });
+}

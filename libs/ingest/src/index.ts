@@ -1,0 +1,11 @@
+export { ingest, countImages, type IngestOptions, type IngestProgress, type IngestResult, type IngestCounts } from './ingest.ts';
+export { IngestError } from './errors.ts';
+export { INGEST_DEFAULTS } from './defaults.ts';
+export { preprocessBytes, preprocessFile, type PreprocessOptions, type PreprocessResult } from './preprocess.ts';
+export { partitionGroups, type PartitionItem } from './partition.ts';
+export { splitByPatient, type Split } from './split.ts';
+export { assignTenants, planTenants, tenantName, type TenantPlan, type TenantSpec } from './tenants.ts';
+export { orderedPool, type OrderedPoolOptions } from './pool.ts';
+export { seededRandom, shuffled, type Random } from './random.ts';
+export { detectSource, loadSource } from './sources/detect.ts';
+export { SOURCE_KINDS, type Source, type SourceKind, type SourceRow, type SourceOptions } from './sources/source.ts';
