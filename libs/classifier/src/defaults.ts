@@ -1,0 +1,52 @@
+import { STUDY_AUGMENTATION, type AugmentOptions } from './data/augment.ts';
+import type { Architecture } from './models/architectures.ts';
+
+/** How class imbalance is handled in training. */
+export type Balance = 'none' | 'weights' | 'sampling';
+
+/** Every training option, one place for the defaults (the study's values where it had one). */
+export interface TrainOptions {
+  /** Network: the small CNN (CPU, tests) or EfficientNet-B2 (the study's). */
+  arch: Architecture;
+  /** Input side in pixels; undefined = the dataset's size (images are resized bilinearly otherwise). */
+  size: number | undefined;
+  /** Maximum epochs (the study: 20). */
+  epochs: number;
+  /** Early stopping: stop after this many epochs without a better validation AUC (the study: 3). */
+  patience: number;
+  /** Adam learning rate (the study: 5e-4); betas 0.9 / 0.999, ε 1e-8 as PyTorch's. */
+  learningRate: number;
+  /** Training batch size (the study: 32). */
+  batchSize: number;
+  /** Batch size for validation / test / embedding passes. */
+  evalBatchSize: number;
+  /** `weights`: the loss weights class c by n / (2·n_c); `sampling`: each epoch draws n images
+   *  with replacement, both classes equally likely; `none`: plain shuffled epochs. */
+  balance: Balance;
+  /** Train-time augmentation (the study: rotation ±30°, horizontal and vertical flips). */
+  augment: AugmentOptions;
+  /** Seed of the initialisers, dropout, shuffling, sampling and augmentation (the study: 2022). */
+  seed: number;
+  /** Pretrained weights (tfjs model URI: file://…/model.json or https://…); undefined = from scratch. */
+  weights: string | undefined;
+  /** Cap on training steps per epoch (benchmarks, smoke runs); undefined = the whole set. */
+  maxStepsPerEpoch: number | undefined;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  arch: 'small',
+  size: undefined,
+  epochs: 20,
+  patience: 3,
+  learningRate: 5e-4,
+  batchSize: 32,
+  evalBatchSize: 64,
+  balance: 'none',
+  augment: STUDY_AUGMENTATION,
+  seed: 2022,
+  weights: undefined,
+  maxStepsPerEpoch: undefined,
+};
+
+/** Fraction of the training side held out (by patient) for validation. */
+export const DEFAULT_VALIDATION_FRACTION = 0.2;

@@ -1,0 +1,21 @@
+import type { Tf } from '@dermagan/tf';
+import { B2_HEAD_LAYERS, buildEfficientNetB2 } from './efficientnet-b2.ts';
+import { buildSmallCnn } from './small-cnn.ts';
+
+export const ARCHITECTURES = ['small', 'efficientnet-b2'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/** Build an untrained model of the architecture at input side `size`. */
+export function buildModel(tf: Tf, arch: Architecture, size: number, seed: number) {
+  switch (arch) {
+    case 'small':
+      return buildSmallCnn(tf, { size, seed });
+    case 'efficientnet-b2':
+      return buildEfficientNetB2(tf, { size, seed });
+  }
+}
+
+/** Layers a pretrained backbone never provides (the new head). */
+export function headLayers(arch: Architecture): readonly string[] {
+  return arch === 'efficientnet-b2' ? B2_HEAD_LAYERS : [];
+}
