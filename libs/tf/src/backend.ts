@@ -6,6 +6,8 @@
  * when native is absent — said loudly in the log and recorded in every result's provenance.
  */
 import { createRequire } from 'node:module';
+import { registerDepthwiseInputGradient } from './depthwise-gradients.ts';
+import { registerZeroGradients } from './zero-gradients.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 export type BackendName = 'tensorflow' | 'gpu' | 'wasm';
@@ -39,6 +41,8 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
   const tf = require(pkg) as Tf & { version: Record<string, string> };
   await tf.ready();
   if (tf.getBackend() !== 'tensorflow') throw new BackendError(`${pkg} loaded but the backend is ${tf.getBackend()}`);
+  registerZeroGradients(tf);
+  registerDepthwiseInputGradient(tf);
   const backend = tf.backend() as unknown as { binding?: { TF_Version?: string } };
   const info: BackendInfo = {
     name,
@@ -54,14 +58,19 @@ async function loadWasm(reason: string | undefined) {
   require('@tensorflow/tfjs-backend-wasm');
   const { registerWasmGradientKernels } = await import('./wasm-kernels.ts');
   registerWasmGradientKernels(tf);
+  registerZeroGradients(tf);
+  registerDepthwiseInputGradient(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend could not be initialised');
   await tf.ready();
   const info: BackendInfo = { name: 'wasm', fallback: reason !== undefined, tfjsVersion: tf.version_core };
   if (reason !== undefined) {
     info.reason = reason;
+    const bar = '='.repeat(100);
     process.stderr.write(
-      `\n[dermagan] WARNING: native TensorFlow is not available (${reason}).\n` +
-        `[dermagan] Falling back to the wasm backend, about 3x slower. Run 'npm run setup' to provision native TensorFlow.\n\n`,
+      `\n${bar}\n[dermagan] WARNING: native TensorFlow is not available: ${reason}\n` +
+        `[dermagan] FALLING BACK to the wasm backend (about 3x slower to train; conv weight gradients use dermagan's own kernels).\n` +
+        `[dermagan] Every result made in this process records backend "wasm", fallback: true in its provenance.\n` +
+        `[dermagan] To fix: run 'npm run setup' (provisions native TensorFlow), or set DERMAGAN_TF_BACKEND=wasm to choose wasm knowingly.\n${bar}\n\n`,
     );
   }
   return { tf, info };

@@ -1,1 +1,11 @@
 export * from './backend.ts';
+export { registerZeroGradients, ZERO_GRADIENT_KERNELS } from './zero-gradients.ts';
+export { registerDepthwiseInputGradient } from './depthwise-gradients.ts';
+export {
+  registerWasmGradientKernels,
+  conv2dBackpropFilter,
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
+  unsortedSegmentSum,
+} from './wasm-kernels.ts';
+export { runOnBackend, type BackendRun } from './run-on-backend.ts';
