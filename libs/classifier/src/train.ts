@@ -73,7 +73,7 @@ function weightedBce(tf: Tf, logits: Tensor, labels: Tensor, weights: Tensor): S
 }
 
 /** The epoch's image order: a seeded shuffle, or a class-balanced draw with replacement. */
-function epochOrder(rng: Rng, labels: Int32Array, balance: TrainOptions['balance']): number[] {
+export function epochOrder(rng: Rng, labels: Int32Array, balance: TrainOptions['balance']): number[] {
   const n = labels.length;
   if (balance !== 'sampling') return rng.shuffle(Array.from({ length: n }, (_, i) => i));
   const byClass: [number[], number[]] = [[], []];
