@@ -1,0 +1,33 @@
+/**
+ * Extractors by id, for the CLI and the metrics service: `pixels-rp64` (built in, no download),
+ * `inception-v3-pool3` and `vgg16-fc2` (a tfjs model from `modelUri`). Other spaces (the domain
+ * classifier's embedding) are passed in as {@link FeatureExtractor}s directly (features.ts
+ * `functionExtractor`).
+ */
+import { MetricInputError } from '../features-matrix.ts';
+import type { FeatureExtractor } from '../features.ts';
+import { INCEPTION_V3_POOL3, modelExtractor, VGG16_FC2 } from './tf-model.ts';
+import { pixelProjectionExtractor } from './pixel-projection.ts';
+
+export const EXTRACTOR_IDS = ['pixels-rp64', INCEPTION_V3_POOL3.id, VGG16_FC2.id] as const;
+
+/** Options for {@link createExtractor}. */
+export interface CreateExtractorOptions {
+  /** Model URI (model.json) for the model-backed extractors. */
+  modelUri?: string;
+}
+
+export async function createExtractor(id: string, options: CreateExtractorOptions = {}): Promise<FeatureExtractor> {
+  if (id === 'pixels-rp64') return pixelProjectionExtractor({ dim: 64 });
+  const spec = id === INCEPTION_V3_POOL3.id ? INCEPTION_V3_POOL3 : id === VGG16_FC2.id ? VGG16_FC2 : undefined;
+  if (!spec) throw new MetricInputError(`unknown extractor "${id}"; known: ${EXTRACTOR_IDS.join(', ')}`);
+  if (!options.modelUri) {
+    throw new MetricInputError(
+      `extractor ${id} needs its weights as a tfjs model: pass a model URI (file://…/model.json, https://…, s3://…); ` +
+        `scripts/convert-inception.py converts Keras weights where they can be had`,
+    );
+  }
+  const { loadTf } = await import('@dermagan/tf');
+  const { tf } = await loadTf();
+  return modelExtractor(options.modelUri, spec, tf);
+}

@@ -1,0 +1,28 @@
+/**
+ * @dermagan/metrics: GAN evaluation metrics as pure functions over feature matrices, the feature
+ * extractors that make those matrices, and the provenance every score carries.
+ */
+export * from './features-matrix.ts';
+export * from './defaults.ts';
+export * from './keys.ts';
+export * from './compute.ts';
+export * from './random.ts';
+export * from './statistics.ts';
+export * from './stats-io.ts';
+export * from './fid.ts';
+export * from './kid.ts';
+export * from './distances.ts';
+export * from './neighbourhoods.ts';
+export * from './precision-recall.ts';
+export * from './density-coverage.ts';
+export * from './alpha-beta-authenticity.ts';
+export * from './ppl.ts';
+export * from './resize.ts';
+export * from './features.ts';
+export * from './extractors/pixel-projection.ts';
+export * from './extractors/tf-model.ts';
+export * from './extractors/registry.ts';
+export * from './provenance.ts';
+export * from './evaluate.ts';
+export { symmetricEigen, EigenError } from './linalg/symmetric-eigen.ts';
+export { pivotedCholesky } from './linalg/pivoted-cholesky.ts';

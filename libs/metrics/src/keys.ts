@@ -1,0 +1,26 @@
+/**
+ * Result keys: one constant per reported number (torch-fidelity `KEY_METRIC_*`). A Fréchet
+ * distance is `fid` only in the Inception-v3 pool3 space; in any other space it is
+ * `fd_<extractor>` (see {@link frechetKey}).
+ */
+export const KEY_FID = 'fid';
+export const KEY_KID = 'kid';
+export const KEY_KID_STD = 'kid_std';
+export const KEY_PRECISION = 'precision';
+export const KEY_RECALL = 'recall';
+export const KEY_DENSITY = 'density';
+export const KEY_COVERAGE = 'coverage';
+export const KEY_ALPHA_PRECISION = 'alpha_precision';
+export const KEY_BETA_RECALL = 'beta_recall';
+export const KEY_AUTHENTICITY = 'authenticity';
+export const KEY_PPL = 'ppl';
+
+/** The extractor id whose Fréchet distance may be called FID. */
+export const INCEPTION_POOL3_ID = 'inception-v3-pool3';
+
+/** `fid` for Inception pool3 features, `fd_<id>` (non-alphanumerics → `_`) otherwise. */
+export function frechetKey(extractorId: string | undefined): string {
+  if (extractorId === INCEPTION_POOL3_ID) return KEY_FID;
+  const id = (extractorId ?? 'features').toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  return `fd_${id}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * The small part of the ZIP format (PKWARE APPNOTE 6.3) that `.npz` files use: numpy writes
+ * stored (np.savez) or deflated (np.savez_compressed) entries, possibly with ZIP64 extras for
+ * large arrays. Reading handles both methods and ZIP64 sizes; writing emits stored entries.
+ */
+import { crc32, inflateRawSync } from 'node:zlib';
+
+export class ZipError extends Error {
+  override readonly name = 'ZipError';
+  readonly retriable = false;
+}
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+
+/** Every entry of a zip archive, by name. */
+export function readZip(bytes: Buffer, what = 'zip'): Map<string, Buffer> {
+  // End of central directory: within the last 64 KiB + 22 bytes.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 65_557); i--) {
+    if (bytes.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new ZipError(`${what}: not a zip archive (no end-of-central-directory record)`);
+  let count = bytes.readUInt16LE(eocd + 10);
+  let offset = bytes.readUInt32LE(eocd + 16);
+  if (offset === 0xffffffff || count === 0xffff) {
+    // ZIP64 end-of-central-directory locator just before the EOCD.
+    const loc = eocd - 20;
+    if (loc < 0 || bytes.readUInt32LE(loc) !== 0x07064b50) throw new ZipError(`${what}: ZIP64 archive without its locator`);
+    const z64 = Number(bytes.readBigUInt64LE(loc + 8));
+    count = Number(bytes.readBigUInt64LE(z64 + 32));
+    offset = Number(bytes.readBigUInt64LE(z64 + 48));
+  }
+  const out = new Map<string, Buffer>();
+  let p = offset;
+  for (let e = 0; e < count; e++) {
+    if (bytes.readUInt32LE(p) !== CENTRAL) throw new ZipError(`${what}: corrupt central directory at byte ${p}`);
+    const method = bytes.readUInt16LE(p + 10);
+    let compressed = bytes.readUInt32LE(p + 20);
+    let size = bytes.readUInt32LE(p + 24);
+    const nameLen = bytes.readUInt16LE(p + 28);
+    const extraLen = bytes.readUInt16LE(p + 30);
+    const commentLen = bytes.readUInt16LE(p + 32);
+    let local = bytes.readUInt32LE(p + 42);
+    const name = bytes.toString('utf8', p + 46, p + 46 + nameLen);
+    // ZIP64 extra field (id 1): the 0xffffffff fields, in order size, compressed, offset.
+    let x = p + 46 + nameLen;
+    const xEnd = x + extraLen;
+    while (x + 4 <= xEnd) {
+      const id = bytes.readUInt16LE(x);
+      const len = bytes.readUInt16LE(x + 2);
+      if (id === 1) {
+        let q = x + 4;
+        if (size === 0xffffffff) { size = Number(bytes.readBigUInt64LE(q)); q += 8; }
+        if (compressed === 0xffffffff) { compressed = Number(bytes.readBigUInt64LE(q)); q += 8; }
+        if (local === 0xffffffff) { local = Number(bytes.readBigUInt64LE(q)); q += 8; }
+      }
+      x += 4 + len;
+    }
+    if (bytes.readUInt32LE(local) !== LOCAL) throw new ZipError(`${what}: entry ${name} has no local header`);
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    const raw = bytes.subarray(start, start + compressed);
+    let data: Buffer;
+    if (method === 0) data = raw;
+    else if (method === 8) data = inflateRawSync(raw);
+    else throw new ZipError(`${what}: entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    if (data.length !== size) throw new ZipError(`${what}: entry ${name} is ${data.length} bytes, expected ${size}`);
+    out.set(name, data);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
+
+/** A zip archive with stored (uncompressed) entries; entries must be < 4 GiB each. */
+export function writeZip(entries: Array<[string, Buffer]>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0, 6); // flags
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt32LE(0x00210000, 10); // DOS time/date: 1980-01-01 00:00
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(CENTRAL, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0, 8);
+    central.writeUInt16LE(0, 10);
+    central.writeUInt32LE(0x00210000, 12);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const centralSize = centrals.reduce((s, b) => s + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(EOCD, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
