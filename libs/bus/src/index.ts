@@ -1,0 +1,10 @@
+export * from './bus.ts';
+export * from './errors.ts';
+export * from './retry.ts';
+export * from './moments.ts';
+export * from './processed-log.ts';
+export * from './topics.ts';
+export { toWire, fromWire, deepFreeze, STRUCTURED_CONTENT_TYPE, type WireMessage } from './envelope.ts';
+export { MemoryBroker } from './memory-broker.ts';
+export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
+export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';

@@ -1,0 +1,339 @@
+/**
+ * The Kafka adapter (kafkajs). Topics are created on start and on first use (event topics with
+ * `partitions` partitions, `<type>.dlq` and `dermagan.processed.<group>` with one); each
+ * subscription is one consumer in its group, reading with `eachMessage` and committing by hand
+ * after the delivery pipeline (delivery.ts) has finished with a message — handled, skipped as a
+ * duplicate, or dead-lettered. Messages are structured-mode CloudEvents JSON keyed by run.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DermaganEvent } from '@dermagan/contracts';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachMessagePayload, type LogEntry, type Producer } from 'kafkajs';
+import type { DeadLetter, EventBus, Subscription } from './bus.ts';
+import { deliver, type DeliveryOutcome } from './delivery.ts';
+import { toWire } from './envelope.ts';
+import { BusError, BusUsageError, isRetriable } from './errors.ts';
+import { KafkaProcessedLog } from './kafka-processed-log.ts';
+import { TopicMaker, readTopic } from './kafka-topics.ts';
+import { BusMoments } from './moments.ts';
+import { backoffDelay, retryOptions, sleep, withRetry, type RetryOptions } from './retry.ts';
+import { checkGroupName, checkTopicName, deadLetterTopic, processedTopic } from './topics.ts';
+
+/** Where the adapter reports what it cannot throw (consumer crashes, kafkajs warnings). */
+export interface BusLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export interface KafkaBusOptions {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: string[];
+  /** Kafka client id (broker logs and quotas); default `dermagan`. */
+  clientId?: string;
+  /** Handler retry policy; missing fields take DEFAULT_RETRY's. */
+  retry?: Partial<RetryOptions>;
+  /** Retries of Kafka requests (connect, produce, dead-letter and processed-record writes) while brokers are unavailable; default 8 retries up to 10 s each (about a minute). */
+  kafkaRetry?: Partial<RetryOptions>;
+  /** Partitions of an event topic the bus creates; default 3. */
+  partitions?: number;
+  /** Replication factor of topics the bus creates; default -1 (the broker's default). */
+  replicationFactor?: number;
+  /** Event types whose topics start() creates (others are created on first publish or subscribe). */
+  topics?: string[];
+  /** Consumer session timeout in ms (a silent member is dropped after it); default 30 000. */
+  sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval in ms, also while a handler runs; default 3 000. */
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new messages, in ms (bounds close() latency); default 1 000. */
+  maxWaitTimeMs?: number;
+  /** How long the processed-id record keeps an id, in ms; default 14 days. */
+  processedRetentionMs?: number;
+  /** Where warnings go; default one JSON line on stderr. */
+  logger?: BusLogger;
+  /** Uniform [0, 1) source for the backoff jitter (tests fix it). */
+  random?: () => number;
+}
+
+const stderrLogger: BusLogger = {
+  warn: (message, details) => process.stderr.write(`${JSON.stringify({ level: 'warn', name: 'bus', message, ...details })}\n`),
+  error: (message, details) => process.stderr.write(`${JSON.stringify({ level: 'error', name: 'bus', message, ...details })}\n`),
+};
+
+interface Connected {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  topics: TopicMaker;
+}
+
+interface Member {
+  group: string;
+  /** The subscription's current consumer (replaced after a crash kafkajs does not recover from). */
+  consumer: Consumer | undefined;
+}
+
+export class KafkaBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  readonly moments = new BusMoments();
+  private readonly options: KafkaBusOptions;
+  private readonly retry: RetryOptions;
+  private readonly kafkaRetry: RetryOptions;
+  private readonly logger: BusLogger;
+  private readonly abort = new AbortController();
+  private readonly members: Member[] = [];
+  private readonly processedLogs = new Map<string, Promise<KafkaProcessedLog>>();
+  private readonly inFlight = new Set<Promise<DeliveryOutcome>>();
+  private connected: Connected | undefined;
+  private stopping = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: KafkaBusOptions) {
+    if (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
+      throw new BusUsageError(`KafkaBus: brokers must be a non-empty list of host:port, got ${JSON.stringify(options.brokers)} (set DERMAGAN_KAFKA_BROKERS)`);
+    }
+    this.options = options;
+    this.retry = retryOptions(options.retry);
+    this.kafkaRetry = retryOptions({ retries: 8, initialRetryTimeMs: 300, maxRetryTimeMs: 10_000, ...options.kafkaRetry });
+    this.logger = options.logger ?? stderrLogger;
+    options.topics?.forEach((t) => checkTopicName(t));
+  }
+
+  async start(): Promise<void> {
+    this.assertOpen('start');
+    if (this.connected) return;
+    const { kafkaRetry: r } = this;
+    const kafka = new Kafka({
+      clientId: this.options.clientId ?? 'dermagan',
+      brokers: this.options.brokers,
+      retry: { retries: r.retries, initialRetryTime: r.initialRetryTimeMs, maxRetryTime: r.maxRetryTimeMs, multiplier: r.multiplier, factor: r.jitter },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...details } = entry.log;
+        const log = entry.level <= logLevel.ERROR ? this.logger.error : this.logger.warn;
+        log.call(this.logger, `kafkajs ${entry.namespace}: ${message}`, details);
+      },
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    try {
+      await admin.connect();
+      await producer.connect();
+    } catch (err) {
+      await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+      throw new BusError(`KafkaBus: cannot reach the brokers ${this.options.brokers.join(',')}: ${(err as Error).message}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+    this.connected = { kafka, admin, producer, topics: new TopicMaker(admin) };
+    const types = this.options.topics ?? [];
+    await this.ensureEventTopics(types);
+  }
+
+  async publish(event: DermaganEvent<unknown>): Promise<void> {
+    this.assertOpen('publish');
+    const wire = toWire(event);
+    const { producer } = this.require('publish');
+    await this.ensureEventTopics([wire.topic]);
+    try {
+      await producer.send({ topic: wire.topic, acks: -1, messages: [{ key: wire.key, value: wire.value, headers: wire.headers }] });
+    } catch (err) {
+      throw new BusError(`publish ${wire.topic} (id ${event.id}): ${(err as Error).message}`, { retriable: isRetriable(err), cause: err });
+    }
+    this.moments.emit('published', { type: wire.topic, id: event.id });
+  }
+
+  async subscribe<T>(subscription: Subscription<T>): Promise<void> {
+    this.assertOpen('subscribe');
+    if (this.stopping) throw new BusUsageError('subscribe: the bus is closing');
+    const { kafka } = this.require('subscribe');
+    const group = checkGroupName(subscription.group);
+    if (subscription.types.length === 0) throw new BusUsageError(`subscribe: group "${group}" names no event types`);
+    subscription.types.forEach((t) => checkTopicName(t));
+    await this.ensureEventTopics(subscription.types);
+    const processed = await this.processedLog(group);
+    const sub = subscription as unknown as Subscription<unknown>;
+
+    const member: Member = { group, consumer: undefined };
+    this.members.push(member);
+    // After a rebalance, another member may have finished events this one is now given: read its records first.
+    let rejoined = false;
+
+    const eachMessage = async ({ topic, partition, message, heartbeat }: EachMessagePayload, consumer: Consumer): Promise<void> => {
+      if (this.stopping) return; // handed back: nothing is committed from here on, the next member reads it again
+      if (rejoined) {
+        rejoined = false;
+        await processed.catchUp();
+      }
+      const beat = setInterval(() => void heartbeat().catch(() => {}), this.options.heartbeatIntervalMs ?? 3_000);
+      let outcome: DeliveryOutcome;
+      try {
+        outcome = await this.track(
+          deliver(
+            { topic, value: message.value?.toString('utf8') ?? null, partition, offset: message.offset },
+            {
+              group,
+              subscription: sub,
+              processed,
+              retry: this.retry,
+              signal: this.abort.signal,
+              publish: (e) => this.publish(e),
+              deadLetter: (dlq, letter, key) => this.writeDeadLetter(dlq, letter, key),
+              moments: this.moments,
+              ...(this.options.random ? { random: this.options.random } : {}),
+            },
+          ),
+        );
+      } finally {
+        clearInterval(beat);
+      }
+      if (outcome === 'handed-back') {
+        if (this.stopping) return;
+        throw new BusError(`event at ${topic}/${partition}@${message.offset} was handed back`);
+      }
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    };
+
+    /** One consumer for the subscription; a new one replaces it when kafkajs gives up on it. */
+    const run = async (): Promise<void> => {
+      const consumer = kafka.consumer({
+        groupId: group,
+        allowAutoTopicCreation: false,
+        sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+        maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
+      });
+      member.consumer = consumer;
+      consumer.on(consumer.events.GROUP_JOIN, () => void (rejoined = true));
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || this.stopping) return; // kafkajs restarts it itself
+        // A non-retriable crash (e.g. the coordinator forgot this member after a broker restart):
+        // nothing was committed past the last handled event, so a fresh consumer resumes safely.
+        this.logger.warn(`consumer of group ${group} stopped (${payload.error.message}); starting a new one`, { group });
+        void restart();
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: subscription.types, fromBeginning: true });
+      await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage: (payload) => eachMessage(payload, consumer) });
+      if (this.stopping) await consumer.disconnect();
+    };
+    const restart = async (): Promise<void> => {
+      for (let attempt = 1; !this.stopping; attempt++) {
+        await sleep(backoffDelay(Math.min(attempt, 6), this.kafkaRetry, this.options.random));
+        if (this.stopping) return;
+        try {
+          await run();
+          return;
+        } catch (err) {
+          await member.consumer?.disconnect().catch(() => {});
+          this.logger.warn(`could not restart the consumer of group ${group}: ${(err as Error).message}`, { group, attempt });
+        }
+      }
+    };
+    await run();
+  }
+
+  async ping(): Promise<boolean> {
+    if (!this.connected || this.stopping) return false;
+    try {
+      await this.connected.admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopping = true;
+      this.abort.abort(new BusUsageError('the bus is closing'));
+      await Promise.allSettled([...this.inFlight]);
+      await Promise.allSettled(this.members.map((m) => m.consumer?.disconnect()));
+      const logs = await Promise.allSettled([...this.processedLogs.values()]);
+      await Promise.allSettled(logs.flatMap((l) => (l.status === 'fulfilled' ? [l.value.close()] : [])));
+      this.closed = true;
+      if (this.connected) await Promise.allSettled([this.connected.producer.disconnect(), this.connected.admin.disconnect()]);
+    })();
+    return this.closing;
+  }
+
+  async readDeadLetters(type: string): Promise<DeadLetter[]> {
+    const { kafka, admin } = this.require('readDeadLetters');
+    const topic = deadLetterTopic(checkTopicName(type));
+    await this.connected!.topics.ensure([{ topic, numPartitions: 1, replicationFactor: this.replication() }]);
+    const records = await readTopic(kafka, admin, topic);
+    return records.flatMap((r) => (r.value === null ? [] : [JSON.parse(r.value) as DeadLetter]));
+  }
+
+  private async writeDeadLetter(topic: string, letter: DeadLetter, key: string | undefined): Promise<void> {
+    const { producer } = this.require('dead-letter');
+    const message = {
+      key: key ?? randomUUID(),
+      value: JSON.stringify(letter),
+      headers: { 'content-type': 'application/json', dermagan_group: letter.group, dermagan_error: letter.error.name },
+    };
+    await this.withKafkaRetry(() => producer.send({ topic, acks: -1, messages: [message] }));
+  }
+
+  private processedLog(group: string): Promise<KafkaProcessedLog> {
+    let log = this.processedLogs.get(group);
+    if (!log) {
+      const { kafka, admin, producer, topics } = this.require('subscribe');
+      const topic = processedTopic(group);
+      log = (async () => {
+        await topics.ensure([
+          {
+            topic,
+            numPartitions: 1,
+            replicationFactor: this.replication(),
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact,delete' },
+              { name: 'retention.ms', value: String(this.options.processedRetentionMs ?? 14 * 24 * 3600 * 1000) },
+            ],
+          },
+        ]);
+        const l = new KafkaProcessedLog({ kafka, admin, producer, topic, retry: this.kafkaRetry });
+        await l.open();
+        return l;
+      })();
+      this.processedLogs.set(group, log);
+    }
+    return log;
+  }
+
+  private async ensureEventTopics(types: string[]): Promise<void> {
+    const { topics } = this.require('topics');
+    const rf = this.replication();
+    await this.withKafkaRetry(() =>
+      topics.ensure(
+        types.flatMap((type) => [
+          { topic: type, numPartitions: this.options.partitions ?? 3, replicationFactor: rf },
+          { topic: deadLetterTopic(type), numPartitions: 1, replicationFactor: rf },
+        ]),
+      ),
+    );
+  }
+
+  private replication(): number {
+    return this.options.replicationFactor ?? -1;
+  }
+
+  private withKafkaRetry<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, this.kafkaRetry, this.options.random ? { random: this.options.random } : {});
+  }
+
+  private track(run: Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run)).catch(() => {});
+    return run;
+  }
+
+  private require(what: string): Connected {
+    if (!this.connected) throw new BusUsageError(`${what}: call start() first`);
+    return this.connected;
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closed) throw new BusUsageError(`${what}: the bus is closed`);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Kafka plumbing the adapter needs beyond produce/consume: creating topics once, and reading a
+ * topic from its start to its current end (kafkajs has no manual partition assignment, so a reader
+ * is a consumer in a throw-away group that is deleted afterwards).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, ITopicConfig, Kafka } from 'kafkajs';
+import { BusError } from './errors.ts';
+import { sleep } from './retry.ts';
+
+/** Creates topics that do not exist yet, remembering what it has made sure of. */
+export class TopicMaker {
+  private readonly known = new Set<string>();
+  constructor(private readonly admin: Admin) {}
+
+  async ensure(topics: ITopicConfig[]): Promise<void> {
+    const missing = topics.filter((t) => !this.known.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (err) {
+      throw new BusError(`could not create topics ${missing.map((t) => t.topic).join(', ')}: ${(err as Error).message}`, {
+        retriable: (err as { retriable?: boolean }).retriable ?? true,
+        cause: err,
+      });
+    }
+    for (const t of missing) this.known.add(t.topic);
+  }
+}
+
+export interface TailRecord {
+  key: string | null;
+  value: string | null;
+  partition: number;
+  offset: string;
+}
+
+/** Follows one topic from its first retained record, for as long as it runs. */
+export class TopicTail {
+  private readonly groupId = `dermagan.reader.${randomUUID()}`;
+  private readonly positions = new Map<number, bigint>();
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    readonly topic: string,
+    private readonly onRecord: (record: TailRecord) => void,
+  ) {}
+
+  private stopped = false;
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !this.stopped) void this.restart(); // kafkajs gave up on it (e.g. after a broker restart)
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        this.onRecord({
+          key: message.key?.toString('utf8') ?? null,
+          value: message.value?.toString('utf8') ?? null,
+          partition,
+          offset: message.offset,
+        });
+        this.positions.set(partition, BigInt(message.offset) + 1n);
+      },
+    });
+  }
+
+  /** Resolve once every record written before the call has been read; BusError (retriable) after `timeoutMs`. */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    const deadline = Date.now() + timeoutMs;
+    const behind = () =>
+      ends.some(({ partition, high, low }) => (this.positions.get(partition) ?? BigInt(low)) < BigInt(high));
+    while (behind()) {
+      if (Date.now() > deadline) throw new BusError(`reading ${this.topic} did not reach its end within ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  private async restart(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      await sleep(Math.min(200 * 2 ** attempt, 5_000));
+      if (this.stopped) return;
+      try {
+        await this.start(); // a fresh consumer re-reads the topic from its start
+        return;
+      } catch {
+        await this.consumer?.disconnect().catch(() => {});
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect();
+    await this.admin.deleteGroups([this.groupId]).catch(() => {}); // an empty reader group; it also expires by itself
+  }
+}
+
+/** Every record of a topic, from its first retained one to its end now. */
+export async function readTopic(kafka: Kafka, admin: Admin, topic: string, timeoutMs?: number): Promise<TailRecord[]> {
+  const records: TailRecord[] = [];
+  const tail = new TopicTail(kafka, admin, topic, (r) => records.push(r));
+  try {
+    await tail.start();
+    await tail.caughtUp(timeoutMs);
+  } finally {
+    await tail.stop();
+  }
+  return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+}
