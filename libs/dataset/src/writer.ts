@@ -197,7 +197,11 @@ export class DatasetWriter {
     for (const i of chosen) for (let k = 0; k < 6; k++) total[k]! += this.sums[i]![k]!;
     const n = chosen.length * this.size * this.size;
     const mean = [0, 1, 2].map((c) => total[c]! / n / 255);
-    const std = [0, 1, 2].map((c) => Math.sqrt(Math.max(0, total[c + 3]! / n / (255 * 255) - mean[c]! ** 2)));
+    // Variance from exact integer sums: (n·Σx² − (Σx)²) / n², in BigInt so nothing cancels.
+    const std = [0, 1, 2].map((c) => {
+      const numerator = BigInt(n) * BigInt(total[c + 3]!) - BigInt(total[c]!) ** 2n;
+      return Math.sqrt(Number(numerator) / (n * n)) / 255;
+    });
     return { mean, std };
   }
 }

@@ -7,9 +7,11 @@ import { seededRandom, shuffled } from './random.ts';
  * 1. Items are grouped by patient; an item with an empty patient is its own group.
  * 2. Groups are ordered by a seeded shuffle of their sorted keys, then (stably) largest first, so
  *    big groups are placed while there is still room and the result does not depend on row order.
- * 3. Each group goes to the bin where it most reduces the squared, per-class relative shortfall
- *    Σ_b Σ_c ((n_bc − f_b·N_c) / N_c)², i.e. the bin with the largest deficit in the group's classes.
- *    Dividing by the class total N_c weights a rare class (melanoma) as much as a common one.
+ * 3. Each group goes to the bin where it most reduces the squared relative shortfall
+ *    Σ_b [Σ_c ((n_bc − f_b·N_c) / N_c)² + ((n_b − f_b·N) / N)²], i.e. the bin with the largest
+ *    deficit in the group's classes. Dividing by the class total N_c weights a rare class
+ *    (melanoma) as much as a common one; the last term keeps bin sizes on target when the
+ *    per-class rounding would otherwise pile up in one bin.
  *
  * A patient never straddles two bins. With singleton groups every bin's count of every class ends
  * within one image of f_b·N_c; a group of g images can add up to g to that deviation.
@@ -49,6 +51,7 @@ export function partitionGroups(items: readonly PartitionItem[], fractions: read
 
   // Greedy placement.
   const counts = fractions.map(() => new Array<number>(classes).fill(0));
+  const sizes = fractions.map(() => 0);
   const bins = new Array<number>(items.length).fill(-1);
   const perClass = new Array<number>(classes).fill(0);
   for (const key of keys) {
@@ -66,12 +69,15 @@ export function partitionGroups(items: readonly PartitionItem[], fractions: read
         // ((x + v − t)² − (x − t)²) / n², with x the bin's count and t its target for class c.
         delta += (v * v + 2 * v * (counts[b]![c]! - f * n)) / (n * n);
       }
+      const g = members.length;
+      delta += (g * g + 2 * g * (sizes[b]! - f * items.length)) / (items.length * items.length);
       if (delta < bestDelta - 1e-12) {
         bestDelta = delta;
         best = b;
       }
     });
     for (let c = 0; c < classes; c++) counts[best]![c]! += perClass[c]!;
+    sizes[best]! += members.length;
     for (const i of members) bins[i] = best;
   }
   return bins;

@@ -18,12 +18,15 @@ sharp.cache(false);
  *    Lab, an embedded ICC profile) converted to 8-bit sRGB; images it cannot convert (multiband,
  *    a transparency mask, extra non-alpha channels) are `unsupported-colour`;
  * 4. centre crop to a square and resize to `size` in one step: `resize(size, size, {fit: 'cover',
- *    position: 'centre'})` scales the short side to `size` and keeps the centre, which equals
- *    crop-then-resize up to sub-pixel rounding of the crop offset. Kernel: Lanczos-3 (libvips
+ *    position: 'centre'})` resizes so the short side is `size` and keeps the centre square. This is
+ *    centre-crop-then-resize except within the kernel's reach of the two cut edges (3 output px),
+ *    where the filter sees the real pixels beyond the cut instead of a clamped edge. Doing it in
+ *    one step keeps libvips' JPEG shrink-on-load, which an explicit crop first would disable (a
+ *    6000×4000 ISIC image then decodes at 1/8 scale instead of whole). Kernel: Lanczos-3 (libvips
  *    `lanczos3`, a = 3, the same windowed sinc as PIL's `Image.LANCZOS`). For large downscales
- *    libvips first lets the JPEG decoder shrink by 2/4/8 in the DCT domain (shrink-on-load) and
- *    box-shrinks by an integer factor, then Lanczos-3 does the rest; `fastShrinkOnLoad: false`
- *    keeps at least a 2× Lanczos step after the DCT shrink (no moiré from the DCT shrink alone).
+ *    libvips first lets the JPEG decoder shrink by 2/4/8 in the DCT domain and box-shrinks by an
+ *    integer factor, then Lanczos-3 does the rest; `fastShrinkOnLoad: false` keeps at least a 2×
+ *    Lanczos step after the DCT shrink (no moiré from the DCT shrink alone).
  * 5. raw RGB bytes, row-major [size, size, 3].
  */
 export interface PreprocessOptions {

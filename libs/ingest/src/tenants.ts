@@ -42,7 +42,8 @@ export function planTenants(spec: TenantSpec, available: number): TenantPlan {
   const exact = spec.map((s) => (s * available) / total);
   const targets = exact.map(Math.floor);
   const order = exact.map((e, i) => ({ i, frac: e - Math.floor(e) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
-  for (let k = 0; k < available - targets.reduce((a, b) => a + b, 0); k++) targets[order[k]!.i]!++;
+  const short = available - targets.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < short; k++) targets[order[k]!.i]!++;
   return {
     names,
     requested: [...spec],

@@ -53,7 +53,7 @@ export function requireColumns(table: CsvTable, kind: string, required: readonly
   const missing = required.filter((c) => !table.columns.includes(c));
   if (missing.length > 0) {
     throw new IngestError(
-      `metadata CSV ${table.path} is not a ${kind} file: missing column(s) ${missing.join(', ')} ` +
+      `metadata CSV ${table.path} does not fit ${kind}: missing column(s) ${missing.join(', ')} ` +
         `(it has ${table.columns.join(', ')}); a ${kind} CSV needs ${required.join(', ')}`,
     );
   }
