@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeBlobDataset } from '@dermagan/classifier/testing';
+import { readNpy } from '@dermagan/npy';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/dermagan.js', import.meta.url).pathname;
+
+/** Run the CLI; resolves with exit code, stdout and stderr (never rejects). */
+async function dermagan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [bin, ...args], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let root: string;
+const at = (name: string) => join(root, name);
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'classifier-cli-'));
+  await writeBlobDataset({ dir: at('real'), size: 16, patientsPerClass: 16, seed: 1, prefix: 'r' });
+  await writeBlobDataset({ dir: at('real-all'), size: 16, patientsPerClass: 5, seed: 2, testFraction: 0, prefix: 'a' });
+  await writeBlobDataset({ dir: at('real-32'), size: 32, patientsPerClass: 4, seed: 3, prefix: 'b' });
+  await writeBlobDataset({ dir: at('one-label'), size: 16, patientsPerClass: 4, seed: 4, classes: [0], labels: ['lesion'], prefix: 'c' });
+  const trained = await dermagan('classifier', 'train', '--data', at('real'), '--epochs', '2', '--batch-size', '16', '--resamples', '50', '--out', at('model'), '--json');
+  expect(trained.stderr).not.toMatch(/Error/);
+  expect(trained.code).toBe(0);
+}, 180_000);
+
+describe('dermagan classifier', () => {
+  it('train writes the model, its card, the test report and one prediction per test image', async () => {
+    const card = JSON.parse(await readFile(at('model/classifier.json'), 'utf8'));
+    expect(card.arch).toBe('small');
+    expect(card.provenance.initialisation).toBe('from scratch');
+    expect(card.threshold.method).toBe('youden');
+    const csv = (await readFile(at('model/test-predictions.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('id,label,score');
+    expect(csv).toHaveLength(1 + 16); // 4 test patients per class × 2 images
+  });
+
+  it('eval --predictions writes id,label,score for every image evaluated, and --json the report with its intervals', async () => {
+    const r = await dermagan('classifier', 'eval', '--model', at('model'), '--data', at('real-all'), '--predictions', at('pred.csv'), '--resamples', '50', '--json');
+    expect(r.code).toBe(0);
+    const json = lastJson(r.stdout);
+    for (const key of ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n', 'ci']) expect(json).toHaveProperty(key);
+    expect(json.n).toBe(20);
+    expect(json.prevalence).toBe(0.5);
+    expect((json.ci as Record<string, { used: number }>).auc!.used).toBeGreaterThan(0);
+    const lines = (await readFile(at('pred.csv'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(21);
+    const ids = new Set(lines.slice(1).map((l) => l.split(',')[0]));
+    expect(ids.size).toBe(20);
+    for (const l of lines.slice(1)) expect(l).toMatch(/^a-[01]-\d+-\d,(benign|malignant),[0-9.e-]+$/);
+  });
+
+  it('embed writes float32 [n, 64] penultimate-layer embeddings', async () => {
+    const r = await dermagan('classifier', 'embed', '--model', at('model'), '--data', at('real-all'), '--out', at('emb.npy'));
+    expect(r.code).toBe(0);
+    const e = await readNpy(at('emb.npy'));
+    expect(e.dtype).toBe('float32');
+    expect(e.shape).toEqual([20, 64]);
+  });
+
+  describe('bad input exits 2 with a clear message', () => {
+    it.each([
+      ['a model trained at another size', ['eval', '--model', '@model', '--data', '@real-32'], /holds 32x32 images but the model was trained on 16x16 images; ingest the data with --size 16/],
+      ['a dataset without two labels', ['train', '--data', '@one-label', '--out', '@x'], /needs exactly two/],
+      ['a folder that is not a trained classifier', ['eval', '--model', '@real', '--data', '@real'], /is not a trained classifier/],
+      ['synth without --synth', ['train', '--data', '@real', '--scenario', 'synth', '--out', '@y'], /needs a synthetic dataset/],
+      ['a bad --synth-per-class', ['train', '--data', '@real', '--synth-per-class', '5', '--out', '@z'], /--synth-per-class must be two non-negative integers/],
+    ])('%s', async (_, args, message) => {
+      // '@name' is a folder under the test's temporary root.
+      const resolved = args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a));
+      const r = await dermagan('classifier', ...resolved);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  });
+});
