@@ -31,12 +31,42 @@ export function geometricMargin(gInv: readonly Mat3[], width: number, height: nu
   return m.map((v, i) => Math.ceil(Math.min(Math.max(v + extra[i]!, 0), limit[i]!))) as [number, number, number, number];
 }
 
+/**
+ * Reflect padding (torch 'reflect' = tf 'reflect': the edge pixel is not repeated), built from
+ * slices, reverses and a concat. Not `tf.mirrorPad`: its registered gradient in tfjs 4.22 only
+ * crops dy, dropping the gradient that flows through the reflected border pixels.
+ */
+export function reflectPad(tf: Tf, x: Tensor4D, top: number, bottom: number, left: number, right: number): Tensor4D {
+  return tf.tidy(() => {
+    const along = (t: Tensor4D, axis: 1 | 2, before: number, after: number): Tensor4D => {
+      if (before === 0 && after === 0) return t;
+      const size = t.shape[axis];
+      if (before >= size || after >= size) {
+        throw new RangeError(`reflectPad: padding ${before}/${after} must be smaller than the dimension ${size}`);
+      }
+      const part = (start: number, length: number): Tensor4D => {
+        const begin = [0, 0, 0, 0];
+        const len = [...t.shape];
+        begin[axis] = start;
+        len[axis] = length;
+        return tf.reverse(tf.slice(t, begin, len), axis);
+      };
+      const pieces: Tensor4D[] = [];
+      if (before > 0) pieces.push(part(1, before));
+      pieces.push(t);
+      if (after > 0) pieces.push(part(size - 1 - after, after));
+      return tf.concat(pieces, axis);
+    };
+    return along(along(x, 1, top, bottom), 2, left, right);
+  });
+}
+
 /** Apply G⁻¹ (one per sample, from `geometricInverse`) to `images` [N, H, W, C]; same shape out. */
 export function applyGeometric(tf: Tf, images: Tensor4D, gInv: readonly Mat3[]): Tensor4D {
   const [, height, width] = images.shape;
   const [mx0, my0, mx1, my1] = geometricMargin(gInv, width, height);
   return tf.tidy(() => {
-    const padded = tf.mirrorPad(images, [[0, 0], [my0, my1], [mx0, mx1], [0, 0]], 'reflect');
+    const padded = reflectPad(tf, images, my0, my1, mx0, mx1);
     const up = upsample2x(tf, padded);
     // Output grid of the resampling: the image plus the filter's support, at ×2.
     const outH = (height + FILTER_PAD * 2) * 2;
