@@ -1,0 +1,28 @@
+/**
+ * @dermagan/federation: federated StyleGAN2-ADA as plain functions over plain data — weight sets,
+ * aggregation strategies, the GAN-state policy, validation, signatures, DP, secure aggregation
+ * and the aggregator's round state machine. No Kafka, no HTTP, no engine.
+ */
+export * from './weights.ts';
+export * from './weight-file.ts';
+export * from './rng.ts';
+export * from './aggregate.ts';
+export * from './aggregate-round.ts';
+export * from './strategy.ts';
+export * from './base-strategy.ts';
+export * from './fedavg.ts';
+export * from './fedprox.ts';
+export * from './fedopt.ts';
+export * from './fedadam.ts';
+export * from './fedyogi.ts';
+export * from './fedadagrad.ts';
+export * from './fedmedian.ts';
+export * from './trimmed-mean.ts';
+export * from './strategies.ts';
+export * from './gan-state-policy.ts';
+export * from './validation.ts';
+export * from './signing.ts';
+export * from './dp.ts';
+export * from './accountant.ts';
+export * from './secagg.ts';
+export * from './round.ts';

@@ -1,0 +1,64 @@
+/**
+ * Update signatures: each tenant signs (federation, round, tenant, weights sha256, sample count)
+ * with its Ed25519 private key; the aggregator holds only the tenants' public keys (registered
+ * when the federation is set up), so a leaked aggregator key ring cannot forge an update, and the
+ * signature binds the round (an old update replayed into a new round fails) and the bytes (the
+ * sha256 the store verifies on read).
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+
+/** The fields a signature covers. */
+export interface SignedFields {
+  /** The federation (run id), so an update cannot be replayed into another federation. */
+  federation: string;
+  /** Round number the update answers. */
+  round: number;
+  /** Tenant id. */
+  tenant: string;
+  /** Lower-case hex SHA-256 of the weight file. */
+  weightsSha256: string;
+  /** Samples seen (the FedAvg weight the tenant claims). */
+  samples: number;
+}
+
+/** A tenant's key pair as PEM text (private: PKCS#8, public: SPKI). */
+export interface TenantKeyPair {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/** The exact bytes signed: one field per line, prefixed with the scheme name and version. */
+export function signingPayload(f: SignedFields): Buffer {
+  for (const [k, v] of Object.entries({ federation: f.federation, tenant: f.tenant })) {
+    if (v.includes('\n')) throw new TypeError(`signingPayload: ${k} must not contain a newline`);
+  }
+  return Buffer.from(
+    ['dermagan-fl-update/v1', f.federation, String(f.round), f.tenant, f.weightsSha256, String(f.samples)].join('\n'),
+    'utf8',
+  );
+}
+
+/** A fresh Ed25519 key pair for a tenant. */
+export function generateTenantKeyPair(): TenantKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/** Sign an update; returns the base64 signature. */
+export function signUpdate(privateKey: string | KeyObject, fields: SignedFields): string {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  return sign(null, signingPayload(fields), key).toString('base64');
+}
+
+/** True when `signature` (base64) is the tenant's signature over `fields`. Malformed input is false, never a throw. */
+export function verifyUpdate(publicKey: string | KeyObject, fields: SignedFields, signature: string): boolean {
+  try {
+    const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+    return verify(null, signingPayload(fields), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}

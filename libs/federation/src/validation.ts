@@ -1,0 +1,236 @@
+/**
+ * Checks an update must pass before it can be averaged in. Each failed check is a Rejection with a
+ * stable reason code (for logs, counters and `round.completed`); a rejected update is never read
+ * again. Three stages, cheapest first:
+ *   1. envelope (pure, in the round reducer): right round, an expected participant, not a duplicate;
+ *   2. signature (signing.ts): the tenant's Ed25519 key over (federation, round, tenant, sha256, samples);
+ *   3. content (streamed, `inspectUpdate`): the bytes hash to the signed sha256, names and shapes
+ *      equal the global model's, every value finite, ‖update − global‖ within bounds, and not a
+ *      robust outlier among this round's norms.
+ */
+import { squaredDistance } from './aggregate.ts';
+import { verifyUpdate, type SignedFields } from './signing.ts';
+import type { WeightSource } from './weight-file.ts';
+import { groupOf, isMomentGroup, schemaDifferences, WeightsError, type GanScalars, type TensorGroup } from './weights.ts';
+
+/** Why an update was not averaged in. */
+export const REJECTION_REASONS = [
+  'stale-round', // answers a round that is already closed (a replay or a straggler)
+  'future-round', // answers a round that has not started
+  'not-participant', // the tenant was not asked to take part in this round
+  'past-deadline', // arrived after this round's deadline dropped the tenant
+  'duplicate', // the tenant already submitted for this round
+  'unknown-tenant', // no public key registered for the tenant
+  'signature-missing',
+  'signature-invalid',
+  'bad-sample-count', // sample count not a positive integer, or above the allowed maximum
+  'corrupt', // unreadable, truncated, or the bytes do not hash to the signed sha256
+  'schema-mismatch', // tensor names, order or shapes differ from the global model
+  'non-finite', // a NaN or ±Infinity value
+  'norm-too-large', // ‖update − global‖ above the configured bound
+  'norm-outlier', // robust z-score of the norm above the bound among this round's updates
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** A rejected update: who, which round, why. */
+export interface Rejection {
+  tenant: string;
+  round: number;
+  reason: RejectionReason;
+  /** Human-readable detail (expected vs got). */
+  detail: string;
+}
+
+// --- 1. envelope ---------------------------------------------------------------------------------
+
+/** What the envelope check needs to know about the round. */
+export interface EnvelopeContext {
+  /** The open round. */
+  round: number;
+  /** Tenants asked to take part in it (minus those dropped). */
+  participants: readonly string[];
+  /** Tenants dropped from it (deadline or drop-out). */
+  dropped: readonly string[];
+  /** Tenants that already submitted for it. */
+  submitted: readonly string[];
+  /** Largest acceptable sample count (undefined = no bound). */
+  maxSamples?: number | undefined;
+}
+
+/** Check round, participation, duplicates and the sample count. */
+export function checkEnvelope(
+  ctx: EnvelopeContext,
+  update: { tenant: string; round: number; samples: number },
+): Rejection | null {
+  const reject = (reason: RejectionReason, detail: string): Rejection => ({ tenant: update.tenant, round: update.round, reason, detail });
+  if (update.round < ctx.round) return reject('stale-round', `update for round ${update.round}; round ${ctx.round} is open`);
+  if (update.round > ctx.round) return reject('future-round', `update for round ${update.round}; round ${ctx.round} is open`);
+  if (ctx.dropped.includes(update.tenant)) return reject('past-deadline', `tenant ${update.tenant} was dropped from round ${ctx.round}`);
+  if (!ctx.participants.includes(update.tenant)) return reject('not-participant', `tenant ${update.tenant} is not a participant of round ${ctx.round}`);
+  if (ctx.submitted.includes(update.tenant)) return reject('duplicate', `tenant ${update.tenant} already submitted for round ${ctx.round}`);
+  if (!(Number.isInteger(update.samples) && update.samples > 0)) return reject('bad-sample-count', `sample count must be a positive integer, got ${update.samples}`);
+  if (ctx.maxSamples !== undefined && update.samples > ctx.maxSamples) {
+    return reject('bad-sample-count', `sample count ${update.samples} exceeds the maximum ${ctx.maxSamples}`);
+  }
+  return null;
+}
+
+// --- 2. signature --------------------------------------------------------------------------------
+
+/** Check the signature against the tenant's registered public key (PEM). */
+export function checkSignature(
+  publicKeys: Readonly<Record<string, string>>,
+  fields: SignedFields,
+  signature: string | undefined | null,
+): Rejection | null {
+  const reject = (reason: RejectionReason, detail: string): Rejection => ({ tenant: fields.tenant, round: fields.round, reason, detail });
+  const key = publicKeys[fields.tenant];
+  if (key === undefined) return reject('unknown-tenant', `no public key registered for tenant ${fields.tenant}`);
+  if (!signature) return reject('signature-missing', 'the update carries no signature');
+  if (!verifyUpdate(key, fields, signature)) return reject('signature-invalid', `signature does not verify with ${fields.tenant}'s key`);
+  return null;
+}
+
+// --- 3. content ----------------------------------------------------------------------------------
+
+/** What one streamed pass over an update (against the global model) found. */
+export interface UpdateInspection {
+  /** Set when the update could not be read (truncated, bad magic, hash mismatch). */
+  corrupt: string | null;
+  /** Schema differences from the global model (empty when they agree). */
+  schemaErrors: string[];
+  /** Count of NaN/±Infinity values. */
+  nonFinite: number;
+  /** Name of the first tensor holding a non-finite value. */
+  firstNonFinite: string | null;
+  /** ‖update − global‖₂ over the averaged groups (G, D, G_ema): the norm DP clips. */
+  deltaNorm: number;
+  /** ‖update − global‖₂ per group. */
+  groupNorms: Partial<Record<TensorGroup, number>>;
+  /** The update's scalars (ADA p, pl_mean). */
+  scalars: GanScalars;
+}
+
+/**
+ * Read the update and the global model side by side, tensor by tensor (memory: two tensors),
+ * and report what `checkInspection` judges. Never throws for a bad update (it reports it); throws
+ * only when the global model itself cannot be read.
+ */
+export async function inspectUpdate(global: WeightSource, update: WeightSource): Promise<UpdateInspection> {
+  const result: UpdateInspection = { corrupt: null, schemaErrors: [], nonFinite: 0, firstNonFinite: null, deltaNorm: NaN, groupNorms: {}, scalars: {} };
+  const g = await global.open();
+  let u;
+  try {
+    u = await update.open();
+  } catch (err) {
+    await g.close();
+    if (err instanceof WeightsError) return { ...result, corrupt: err.message };
+    throw err;
+  }
+  try {
+    result.scalars = { ...u.header.scalars };
+    result.schemaErrors = schemaDifferences(g.header.tensors, u.header.tensors);
+    if (result.schemaErrors.length > 0) return result;
+    const sq: Partial<Record<TensorGroup, number>> = {};
+    for (;;) {
+      const gt = await g.next();
+      let ut;
+      try {
+        ut = await u.next();
+      } catch (err) {
+        if (err instanceof WeightsError) return { ...result, corrupt: err.message };
+        throw err;
+      }
+      if (!gt || !ut) break;
+      const data = ut.data;
+      let bad = 0;
+      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) bad++;
+      if (bad > 0) {
+        result.nonFinite += bad;
+        result.firstNonFinite ??= ut.name;
+        continue;
+      }
+      const group = groupOf(ut.name);
+      sq[group] = (sq[group] ?? 0) + squaredDistance(data, gt.data);
+    }
+    let total = 0;
+    for (const [group, s] of Object.entries(sq) as [TensorGroup, number][]) {
+      result.groupNorms[group] = Math.sqrt(s);
+      if (!isMomentGroup(group)) total += s;
+    }
+    result.deltaNorm = result.nonFinite > 0 ? NaN : Math.sqrt(total);
+    return result;
+  } finally {
+    await g.close();
+    await u.close();
+  }
+}
+
+/** Bounds the content check applies. */
+export interface ContentLimits {
+  /** Reject when ‖update − global‖ (G, D, G_ema) exceeds this; undefined = no absolute bound. */
+  maxDeltaNorm?: number | undefined;
+}
+
+/** Judge one inspection: the first failed check, or null. */
+export function checkInspection(
+  tenant: string,
+  round: number,
+  inspection: UpdateInspection,
+  limits: ContentLimits = {},
+): Rejection | null {
+  const reject = (reason: RejectionReason, detail: string): Rejection => ({ tenant, round, reason, detail });
+  if (inspection.corrupt) return reject('corrupt', inspection.corrupt);
+  if (inspection.schemaErrors.length > 0) {
+    const shown = inspection.schemaErrors.slice(0, 5).join('; ');
+    const more = inspection.schemaErrors.length > 5 ? ` (+${inspection.schemaErrors.length - 5} more)` : '';
+    return reject('schema-mismatch', shown + more);
+  }
+  if (inspection.nonFinite > 0) {
+    return reject('non-finite', `${inspection.nonFinite} NaN/Inf values, first in ${inspection.firstNonFinite}`);
+  }
+  if (limits.maxDeltaNorm !== undefined && inspection.deltaNorm > limits.maxDeltaNorm) {
+    return reject('norm-too-large', `‖update − global‖ = ${inspection.deltaNorm.toPrecision(4)} > bound ${limits.maxDeltaNorm}`);
+  }
+  return null;
+}
+
+/** Options of the robust outlier test. */
+export interface OutlierOptions {
+  /** Reject when the modified z-score exceeds this (Iglewicz & Hoaglin recommend 3.5). */
+  maxZ?: number;
+  /** Run the test only with at least this many updates (default 4: with 3, one outlier moves the median). */
+  minUpdates?: number;
+}
+
+/**
+ * Updates whose norm is a robust outlier on the high side (large norms only): modified z-score
+ * z = 0.6745·(x − median) / MAD (Iglewicz & Hoaglin 1993); when MAD is 0 the mean absolute
+ * deviation stands in (z = (x − median) / (1.253314·MeanAD)); when both are 0 nothing is flagged.
+ */
+export function normOutliers(
+  round: number,
+  norms: readonly { tenant: string; norm: number }[],
+  options: OutlierOptions = {},
+): Rejection[] {
+  const { maxZ = 3.5, minUpdates = 4 } = options;
+  if (norms.length < minUpdates) return [];
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length;
+    return m % 2 ? s[(m - 1) / 2]! : (s[m / 2 - 1]! + s[m / 2]!) / 2;
+  };
+  const xs = norms.map((n) => n.norm);
+  const med = median(xs);
+  const mad = median(xs.map((x) => Math.abs(x - med)));
+  const meanAd = xs.reduce((a, x) => a + Math.abs(x - med), 0) / xs.length;
+  const z = (x: number): number => (mad > 0 ? (0.6745 * (x - med)) / mad : meanAd > 0 ? (x - med) / (1.253314 * meanAd) : 0);
+  return norms
+    .filter((n) => z(n.norm) > maxZ)
+    .map((n) => ({
+      tenant: n.tenant,
+      round,
+      reason: 'norm-outlier' as const,
+      detail: `‖update − global‖ = ${n.norm.toPrecision(4)}, robust z = ${z(n.norm).toFixed(2)} > ${maxZ} (round median ${med.toPrecision(4)})`,
+    }));
+}
