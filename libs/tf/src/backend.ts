@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { registerDepthwiseInputGradient } from './depthwise-gradients.ts';
+import { registerSecondOrderGradients } from './second-order-gradients.ts';
 import { registerZeroGradients } from './zero-gradients.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -43,6 +44,7 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
   if (tf.getBackend() !== 'tensorflow') throw new BackendError(`${pkg} loaded but the backend is ${tf.getBackend()}`);
   registerZeroGradients(tf);
   registerDepthwiseInputGradient(tf);
+  registerSecondOrderGradients(tf);
   const backend = tf.backend() as unknown as { binding?: { TF_Version?: string } };
   const info: BackendInfo = {
     name,
@@ -60,6 +62,7 @@ async function loadWasm(reason: string | undefined) {
   registerWasmGradientKernels(tf);
   registerZeroGradients(tf);
   registerDepthwiseInputGradient(tf);
+  registerSecondOrderGradients(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend could not be initialised');
   await tf.ready();
   const info: BackendInfo = { name: 'wasm', fallback: reason !== undefined, tfjsVersion: tf.version_core };

@@ -1,6 +1,7 @@
 export * from './backend.ts';
 export { registerZeroGradients, ZERO_GRADIENT_KERNELS } from './zero-gradients.ts';
 export { registerDepthwiseInputGradient } from './depthwise-gradients.ts';
+export { registerSecondOrderGradients, mirrorPadGradient } from './second-order-gradients.ts';
 export {
   registerWasmGradientKernels,
   conv2dBackpropFilter,
