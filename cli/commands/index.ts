@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerIngest } from './ingest.ts';
+import { registerMetrics } from './metrics.ts';
 import { registerClassifier } from './classifier.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerClassifier];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier];
