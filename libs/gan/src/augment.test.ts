@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { loadTf, type Tf } from '@dermagan/tf';
+import { loadTf, runOnBackend, type Tf } from '@dermagan/tf';
+import { probeAugment } from './augment/backend-probe.ts';
 import { decodeNpy } from '@dermagan/npy';
 import {
   AugmentOptionsError,
@@ -278,5 +279,19 @@ describe('errors', () => {
     expect(() => createAugmentPipe(tf, { pipe: 'bg', scaleStd: -1 })).toThrow(/scaleStd/);
     expect(() => pipe.setState({ p: 0.1, random: [0, 0, 0, 0] })).toThrow(/not all zero/);
     tf.dispose([nchw, ints, x]);
+  });
+});
+
+describe('on the wasm fallback backend (child process)', () => {
+  it("case 'all': same output and same image gradient as native TF within 1e-5", async () => {
+    const probe = join(dirname(fileURLToPath(import.meta.url)), 'augment', 'backend-probe.ts');
+    const { result } = await runOnBackend<{ backend: string; output: number[]; grad: number[] }>('wasm', probe);
+    expect(result.backend).toBe('wasm');
+    const native = probeAugment(tf);
+    const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    expect(result.output).toHaveLength(native.output.length);
+    expect(worst(result.output, native.output)).toBeLessThan(1e-5);
+    expect(worst(result.grad, native.grad)).toBeLessThan(1e-5);
+    expect(Math.max(...native.grad.map(Math.abs))).toBeGreaterThan(0.1);
   });
 });
