@@ -4,11 +4,17 @@
  */
 import type { Tensor, Tf } from '../tf-types.ts';
 
-export type Activation = 'linear' | 'lrelu';
+/**
+ * 'lrelu' is the reference's. 'smooth-lrelu' (½((1+α)x + (1−α)√(x²+δ)) − c, δ = 0.01) has the same
+ * slopes away from 0 but no kink: only for finite-difference tests of second-order gradients,
+ * which jump wherever a ReLU-like unit flips (so differences never converge through lrelu).
+ */
+export type Activation = 'linear' | 'lrelu' | 'smooth-lrelu';
 
 /** Leaky-ReLU slope and its default gain (√2 keeps the signal's second moment). */
 export const LRELU_ALPHA = 0.2;
-export const ACTIVATION_GAIN: Record<Activation, number> = { linear: 1, lrelu: Math.SQRT2 };
+export const ACTIVATION_GAIN: Record<Activation, number> = { linear: 1, lrelu: Math.SQRT2, 'smooth-lrelu': Math.SQRT2 };
+const SMOOTH_DELTA = 0.01;
 
 export interface BiasActOptions {
   /** Activation (default 'linear'). */
@@ -27,6 +33,11 @@ export function biasAct<T extends Tensor>(tf: Tf, x: T, b: Tensor | undefined, o
   }
   let y: Tensor = b === undefined ? x : tf.add(x, b);
   if (act === 'lrelu') y = tf.leakyRelu(y, LRELU_ALPHA);
+  if (act === 'smooth-lrelu') {
+    const a = LRELU_ALPHA;
+    const r = tf.sqrt(tf.add(tf.square(y), SMOOTH_DELTA));
+    y = tf.sub(tf.mul(tf.add(tf.mul(y, 1 + a), tf.mul(r, 1 - a)), 0.5), 0.5 * (1 - a) * Math.sqrt(SMOOTH_DELTA));
+  }
   if (gain !== 1) y = tf.mul(y, gain);
   if (options.clamp !== undefined) y = tf.clipByValue(y, -options.clamp, options.clamp);
   return y as T;

@@ -51,6 +51,6 @@ export class FullyConnected {
     }
     const y = tf.matMul(x, tf.mul(this.weight, this.weightGain) as Tensor2D);
     const b = this.bias === undefined ? undefined : this.biasGain === 1 ? this.bias : tf.mul(this.bias, this.biasGain);
-    return biasAct(tf, y, b, { act: this.act });
+    return biasAct(tf, y, b, { act: this.act }) as Tensor2D;
   }
 }

@@ -17,6 +17,6 @@ export function minibatchStddev(tf: Tf, x: Tensor4D, groupSize: number, numChann
   const centred = tf.sub(y5, tf.mean(y5, 0));
   const std = tf.sqrt(tf.add(tf.mean(tf.square(centred), 0), 1e-8)); // [m,h,w,f,c/f]
   const s = tf.mean(std, [1, 2, 4]); // [m,f]
-  const tiled = tf.tile(tf.reshape(s, [1, m, 1, 1, f]), [g, 1, h, w, 1]);
+  const tiled = tf.tile(tf.reshape(s, [1, m, 1, f]), [g, 1, h * w, 1]); // rank 4: tfjs tiles rank ≤ 4 with gradients
   return tf.concat([x, tf.reshape(tiled, [n, h, w, f])], 3) as Tensor4D;
 }

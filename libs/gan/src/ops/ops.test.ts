@@ -17,7 +17,20 @@ interface Arr {
   shape: number[];
   data: number[];
 }
-const fx = JSON.parse(readFileSync(new URL('../../fixtures/ops.json', import.meta.url), 'utf8')) as Record<string, Record<string, Arr & number & boolean>>;
+interface Case {
+  x: Arr;
+  y: Arr;
+  w: Arr;
+  s: Arr;
+  b: Arr;
+  noise?: Arr;
+  up: 1 | 2;
+  demodulate: boolean;
+  gain: number;
+  clamp: number;
+  group: number;
+}
+const fx = JSON.parse(readFileSync(new URL('../../fixtures/ops.json', import.meta.url), 'utf8')) as Record<string, Case>;
 
 let tf: Tf;
 beforeAll(async () => {
@@ -25,9 +38,9 @@ beforeAll(async () => {
 });
 
 /** NCHW fixture → NHWC tensor. */
-const nhwc = (a: Arr) => tf.transpose(tf.tensor(a.data, a.shape, 'float32'), [0, 2, 3, 1]) as Tensor4D;
+const nhwc = (a: Arr) => tf.transpose(tf.tensor(a.data, a.shape, 'float32'), [0, 2, 3, 1]) as unknown as Tensor4D;
 /** torch [out,in,kh,kw] → [kh,kw,in,out]. */
-const hwio = (a: Arr) => tf.transpose(tf.tensor(a.data, a.shape, 'float32'), [2, 3, 1, 0]) as Tensor4D;
+const hwio = (a: Arr) => tf.transpose(tf.tensor(a.data, a.shape, 'float32'), [2, 3, 1, 0]) as unknown as Tensor4D;
 
 function expectClose(actual: Tensor, expected: Arr, tol = 1e-4): void {
   expect(actual.shape).toEqual(expected.shape);
@@ -83,11 +96,10 @@ describe('modulatedConv2d (non-fused) vs the fused per-sample-weight reference',
   for (const name of ['modconv', 'modconv_up', 'modconv_torgb']) {
     it(`${name}`, () => {
       const c = fx[name]!;
-      const noise = (c as unknown as { noise?: Arr }).noise;
-      const y = modulatedConv2d(tf, nhwc(c.x), hwio(c.w), tf.tensor(c.s.data, c.s.shape) as Tensor2D, {
-        demodulate: c.demodulate as unknown as boolean,
-        up: c.up as unknown as 1 | 2,
-        ...(noise ? { noise: nhwc(noise) } : {}),
+      const y = modulatedConv2d(tf, nhwc(c.x), hwio(c.w), tf.tensor2d(c.s.data, [c.s.shape[0]!, c.s.shape[1]!]), {
+        demodulate: c.demodulate,
+        up: c.up,
+        ...(c.noise ? { noise: nhwc(c.noise) } : {}),
       });
       expectClose(toNCHW(y), c.y);
     });
@@ -102,7 +114,7 @@ describe('modulatedConv2d (non-fused) vs the fused per-sample-weight reference',
 describe('biasAct', () => {
   it('lrelu, gain 0.7, clamp 100', () => {
     const c = fx.bias_act!;
-    const y = biasAct(tf, nhwc(c.x), tf.tensor1d(c.b.data), { act: 'lrelu', gain: c.gain as unknown as number, clamp: c.clamp as unknown as number });
+    const y = biasAct(tf, nhwc(c.x), tf.tensor1d(c.b.data), { act: 'lrelu', gain: c.gain, clamp: c.clamp });
     expectClose(toNCHW(y), c.y);
   });
   it('throws when the bias does not match the channels', () => {

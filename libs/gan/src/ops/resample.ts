@@ -78,7 +78,7 @@ export function upsample2d(tf: Tf, x: Tensor4D): Tensor4D {
   // Many channels: zero-insert by reshape + pad, then the depthwise filter.
   const z = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]);
   const u = tf.pad(tf.reshape(z, [n, 2 * h, 2 * w, c]), [[0, 0], [2, 1], [2, 1], [0, 0]]);
-  return tf.depthwiseConv2d(u, depthwiseFilter(tf, c, 4), 1, 'valid');
+  return tf.depthwiseConv2d(u as Tensor4D, depthwiseFilter(tf, c, 4), 1, 'valid');
 }
 
 /** ×2 downsampling as `upfirdn2d.downsample2d`: [N,H,W,C] → [N,H/2,W/2,C]. */
