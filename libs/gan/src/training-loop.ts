@@ -10,6 +10,7 @@
  * last good checkpoint stays the one on disk.
  */
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
+import { AdaController, type AdaState } from './ada.ts';
 import { Adam, lazyRegAdam } from './adam.ts';
 import { createAugmentPipe, type AugmentPipe, type AugmentPipeName, type AugmentPipeState } from './augment.ts';
 import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, type CheckpointMeta, type CheckpointSink, type NamedArray } from './checkpoint.ts';
@@ -29,7 +30,7 @@ import { oneHot, sampleLabels, sampleRealBatch, type TrainingData } from './trai
 export interface AugmentConfig {
   /** Transforms ('bgc' = ADA default, 'bg' = no colour, 'noaug' = none). */
   pipe: AugmentPipeName;
-  /** ADA target for mean sign(D(real)) (undefined = fixed p). */
+  /** ADA target for mean sign(D(real)) (undefined = fixed p; r_t is still measured). */
   target: number | undefined;
   /** Fixed p, or ADA's initial p (default 0). */
   p: number;
@@ -37,43 +38,6 @@ export interface AugmentConfig {
   interval: number;
   /** ADA speed: kimg for p to go 0 → 1. */
   kimg: number;
-}
-
-/** What the loop needs from the ADA controller: sign statistics in, p out, state for checkpoints. */
-export interface AdaHeuristic {
-  /** Add sign(D(real)) of one D phase. */
-  accumulate(signs: Float32Array): void;
-  /** The ADA step: r_t from the accumulated signs (then reset), p ← max(0, p + sign(r_t − target)·batch·interval/(kimg·1000)). */
-  update(p: number, batch: number): { p: number; rt: number | null };
-  getState(): AdaState;
-  setState(state: AdaState): void;
-}
-export type AdaState = { sum: number; count: number };
-
-/** Interim ADA heuristic (REFERENCE §3.3) until the shared controller in ./ada.ts is wired in. */
-class InterimAdaController implements AdaHeuristic {
-  private sum = 0;
-  private count = 0;
-  constructor(private readonly cfg: AugmentConfig) {}
-  accumulate(signs: Float32Array): void {
-    for (const s of signs) this.sum += s;
-    this.count += signs.length;
-  }
-  update(p: number, batch: number): { p: number; rt: number | null } {
-    if (this.count === 0) return { p, rt: null };
-    const rt = this.sum / this.count;
-    this.sum = 0;
-    this.count = 0;
-    const adjust = (Math.sign(rt - this.cfg.target!) * (batch * this.cfg.interval)) / (this.cfg.kimg * 1000);
-    return { p: Math.max(0, p + adjust), rt };
-  }
-  getState(): AdaState {
-    return { sum: this.sum, count: this.count };
-  }
-  setState(state: AdaState): void {
-    this.sum = state.sum;
-    this.count = state.count;
-  }
 }
 
 export const DEFAULT_AUGMENT: AugmentConfig = { pipe: 'bgc', target: 0.6, p: 0, interval: 4, kimg: 500 };
@@ -134,7 +98,7 @@ export class Trainer {
   readonly loss: StyleGAN2Loss;
   readonly rng: Rng;
   readonly pipe: AugmentPipe;
-  readonly ada: AdaHeuristic | undefined;
+  readonly ada: AdaController | undefined;
   /** Images shown to D so far. */
   curNimg = 0;
   /** Minibatches done (the reference's batch_idx). */
@@ -168,7 +132,16 @@ export class Trainer {
     this.rng = new Rng(options.seed * 4 + 3);
     // Setup augmentation.
     this.pipe = createAugmentPipe(tf, { pipe: options.augment.pipe, p: options.augment.p, seed: options.seed * 4 + 4 });
-    this.ada = options.augment.target === undefined || options.augment.pipe === 'noaug' ? undefined : new InterimAdaController(options.augment);
+    const aug = options.augment;
+    this.ada =
+      aug.pipe === 'noaug'
+        ? undefined
+        : new AdaController({
+            batchSize: training.batch,
+            interval: aug.interval,
+            kimg: aug.kimg,
+            ...(aug.target === undefined ? { fixedP: aug.p } : { target: aug.target, initialP: aug.p }),
+          });
     const augment = options.augment.pipe === 'noaug' ? undefined : (x: Parameters<AugmentPipe['augment']>[0]) => this.pipe.augment(x);
     this.loss = new StyleGAN2Loss(tf, this.G, this.D, training, this.rng, augment);
   }
@@ -222,11 +195,11 @@ export class Trainer {
     this.curNimg += batch;
     this.step += 1;
 
-    // Execute ADA heuristic.
-    if (this.ada && this.step % this.options.augment.interval === 0) {
-      const { p, rt } = this.ada.update(this.pipe.p, batch);
-      this.pipe.p = p;
-      this.lastRt = rt;
+    // Execute ADA heuristic (the controller decides when an update is due).
+    if (this.ada) {
+      const update = this.ada.endIteration();
+      if (update) this.lastRt = update.rt;
+      this.pipe.p = this.ada.p;
     }
     stats['Progress/augment'] = this.pipe.p;
     for (const [k, v] of Object.entries(stats)) {
