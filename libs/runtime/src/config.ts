@@ -21,6 +21,8 @@ export const BaseConfig = z.object({
   kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]),
   /** Artifact store: `file:///abs/path` (local folder) or `http(s)://host:port` (S3). */
   store: z.string().regex(/^(file:\/\/\/|https?:\/\/)/, 'must start with file:/// or http(s)://').default('file:///tmp/dermagan-store'),
+  /** The bucket the service writes to by default (created at start when missing). */
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)').default('dermagan'),
   /** S3 credentials (required for an http(s) store). */
   s3AccessKey: z.string().optional(),
   s3SecretKey: z.string().optional(),
@@ -48,6 +50,7 @@ export const BASE_ENV: Record<string, EnvBinding> = {
   DERMAGAN_KAFKA_BROKERS: { key: 'kafkaBrokers', parse: list },
   DERMAGAN_STORE: { key: 'store' },
   DERMAGAN_S3_ENDPOINT: { key: 'store' },
+  DERMAGAN_BUCKET: { key: 'bucket' },
   DERMAGAN_S3_ACCESS_KEY: { key: 's3AccessKey' },
   DERMAGAN_S3_SECRET_KEY: { key: 's3SecretKey' },
   DERMAGAN_HTTP_PORT: { key: 'httpPort', parse: num },

@@ -15,6 +15,10 @@ import { busMetrics, createRegistry } from './metrics.ts';
 import { onShutdown } from './shutdown.ts';
 import { busFromConfig, storeFromConfig } from './wiring.ts';
 
+/** A subscription of any event data type (each one is typed where it is built). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySubscription = Subscription<any>;
+
 /** What a service's handlers get: everything they may touch, nothing global. */
 export interface ServiceContext {
   config: BaseConfig;
@@ -27,7 +31,7 @@ export interface ServiceContext {
 export interface ServiceDefinition<C extends BaseConfig> {
   config: C;
   /** Subscriptions built from the context (handlers close over it). */
-  subscriptions: (ctx: ServiceContext & { config: C }) => Subscription<never>[] | Promise<Subscription<never>[]>;
+  subscriptions: (ctx: ServiceContext & { config: C }) => AnySubscription[] | Promise<AnySubscription[]>;
   /** Extra HTTP routes (the service's own API). */
   routes?: (app: Express, ctx: ServiceContext & { config: C }) => void;
   /** Give an existing bus/store (the embedded setting shares one of each across services). */
@@ -62,6 +66,11 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
   const { server, port } = await listen(app, config.httpPort);
   logger.info({ port }, 'http listening (/healthz /readyz /metrics)');
 
+  try {
+    await store.ensureBucket(config.bucket);
+  } catch (err) {
+    logger.warn({ err, store: store.url, bucket: config.bucket }, 'store not reachable at start; /readyz stays false until it is');
+  }
   if (ownsBus) await bus.start();
   for (const subscription of await def.subscriptions(ctx)) {
     await bus.subscribe(subscription);
