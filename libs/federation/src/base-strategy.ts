@@ -28,7 +28,7 @@ export interface StrategyOptions {
   minFit?: number;
   /** Aggregate even when some participants failed (dropped, rejected); default true. Off: any failure skips the round. */
   acceptFailures?: boolean;
-  /** GAN-state policy; missing fields take DEFAULT_GAN_STATE_POLICY's. */
+  /** GAN-state policy; missing fields take DEFAULT_GAN_STATE_POLICY's (DP_DEFAULT_GAN_STATE_POLICY's with DP). */
   policy?: Partial<GanStatePolicy>;
   /** DP-FedAvg clipping and noise; undefined/null = no DP. Only mean-based strategies accept it. */
   dp?: DpOptions | null;
@@ -56,7 +56,7 @@ export abstract class BaseStrategy implements Strategy {
     this.fractionFit = fractionFit;
     this.minFit = minFit;
     this.acceptFailures = acceptFailures;
-    this.policy = resolveGanStatePolicy(policy);
+    this.policy = resolveGanStatePolicy(policy, Boolean(dp));
     this.samplingSeed = samplingSeed;
     if (dp) {
       assertDpOptions(dp);

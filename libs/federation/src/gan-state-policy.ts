@@ -43,6 +43,15 @@ export const DEFAULT_GAN_STATE_POLICY: Readonly<GanStatePolicy> = Object.freeze(
   gEmaBeta: 0.5 ** ((32 / 10_000) * 100),
 });
 
+/**
+ * The defaults under differential privacy: pl_mean is an average of tenant statistics outside the
+ * clipped update, so with DP each tenant keeps its own (dp.ts assertDpCompatiblePolicy).
+ */
+export const DP_DEFAULT_GAN_STATE_POLICY: Readonly<GanStatePolicy> = Object.freeze({
+  ...DEFAULT_GAN_STATE_POLICY,
+  plMean: 'keep-local',
+});
+
 /** The reference's behaviour, bug included (for ablations that reproduce the study). */
 export const REFERENCE_GAN_STATE_POLICY: Readonly<GanStatePolicy> = Object.freeze({
   ...DEFAULT_GAN_STATE_POLICY,
@@ -50,9 +59,10 @@ export const REFERENCE_GAN_STATE_POLICY: Readonly<GanStatePolicy> = Object.freez
   plMean: 'reset',
 });
 
-/** Fill a partial policy with the defaults and check it. */
-export function resolveGanStatePolicy(partial: Partial<GanStatePolicy> = {}): GanStatePolicy {
-  const policy = { ...DEFAULT_GAN_STATE_POLICY, ...partial };
+/** Fill a partial policy with the defaults (DP_DEFAULT_GAN_STATE_POLICY's when `dp`) and check it. */
+export function resolveGanStatePolicy(partial: Partial<GanStatePolicy> = {}, dp = false): GanStatePolicy {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const policy = { ...(dp ? DP_DEFAULT_GAN_STATE_POLICY : DEFAULT_GAN_STATE_POLICY), ...defined };
   const allowed: Record<keyof Omit<GanStatePolicy, 'gEmaBeta'>, readonly string[]> = {
     adaP: ['average', 'keep-local', 'max'],
     plMean: ['average', 'keep-local', 'reset'],

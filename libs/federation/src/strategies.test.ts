@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { FedAdagrad } from './fedadagrad.ts';
+import { FedAdam } from './fedadam.ts';
+import { FedAvg } from './fedavg.ts';
+import { FedMedian } from './fedmedian.ts';
+import { FedProx, proximalGradient, proximalTerm } from './fedprox.ts';
+import { FedYogi } from './fedyogi.ts';
+import { createStrategy } from './strategies.ts';
+import type { Strategy, UpdateResult } from './strategy.ts';
+import { values, ws } from './testing.ts';
+import { TrimmedMean } from './trimmed-mean.ts';
+import { memorySink, memorySource } from './weight-file.ts';
+import type { WeightHeader, WeightSet } from './weights.ts';
+
+const GLOBAL = ws({ 'G/w': [1, 2], 'D/b': [0], 'G_ema/w': [1, 2] });
+
+function update(tenant: string, samples: number, set: WeightSet): UpdateResult {
+  return { tenant, samples, source: memorySource(set, tenant) };
+}
+
+/** Run one aggregation into memory; returns the new global and, if any, the new server state. */
+async function run(strategy: Strategy, round: number, updates: UpdateResult[], global = GLOBAL, serverState: WeightSet | null = null) {
+  let out: ReturnType<typeof memorySink> | null = null;
+  let state: ReturnType<typeof memorySink> | null = null;
+  const outcome = await strategy.aggregate(round, updates, [], {
+    global: memorySource(global),
+    createOutput: (h: WeightHeader) => (out = memorySink(h)),
+    serverStateIn: serverState ? memorySource(serverState) : null,
+    createServerStateOutput: (h: WeightHeader) => (state = memorySink(h)),
+  });
+  return { outcome, global: out ? (out as ReturnType<typeof memorySink>).result() : null, state: state ? (state as ReturnType<typeof memorySink>).result() : null };
+}
+
+const A = ws({ 'G/w': [2, 2], 'D/b': [1], 'G_ema/w': [2, 4] });
+const B = ws({ 'G/w': [4, 2], 'D/b': [5], 'G_ema/w': [0, 0] });
+const C = ws({ 'G/w': [100, -7], 'D/b': [3], 'G_ema/w': [1, 1] });
+
+describe('FedAvg', () => {
+  it('weights by samples seen: 1 and 3 samples → 0.25·A + 0.75·B, G_ema averaged like weights', async () => {
+    const { outcome, global } = await run(new FedAvg(), 1, [update('a', 1, A), update('b', 3, B)]);
+    expect(outcome.status).toBe('aggregated');
+    expect(values(global!, 'G/w')).toEqual([3.5, 2]);
+    expect(values(global!, 'D/b')).toEqual([4]);
+    expect(values(global!, 'G_ema/w')).toEqual([0.5, 1]);
+    if (outcome.status !== 'aggregated') throw new Error('unreachable');
+    expect(outcome.metrics.weights).toEqual([0.25, 0.75]);
+    // ‖new − old‖ over G, D, G_ema: (2.5² + 0) + 4² + (0.5² + 1²)
+    expect(outcome.metrics.globalDeltaNorm).toBeCloseTo(Math.sqrt(6.25 + 16 + 0.25 + 1), 6);
+    expect(outcome.serverState).toBeNull();
+  });
+
+  it('returns skipped (no model, no throw) with no results', async () => {
+    const outcome = await new FedAvg().aggregate(3, [], [{ tenant: 'a', reason: 'dropped' }], { global: memorySource(GLOBAL), createOutput: memorySink });
+    expect(outcome).toEqual({ status: 'skipped', reasons: ['no accepted updates'] });
+  });
+
+  it('with acceptFailures off, any failure skips the round', async () => {
+    const outcome = await new FedAvg({ acceptFailures: false }).aggregate(1, [update('a', 1, A)], [{ tenant: 'b', reason: 'non-finite', detail: '1 NaN' }], {
+      global: memorySource(GLOBAL),
+      createOutput: memorySink,
+    });
+    expect(outcome).toEqual({ status: 'skipped', reasons: ['b: non-finite (1 NaN); acceptFailures is off'] });
+  });
+
+  it('configureRound asks every tenant by default and a seeded, reproducible fraction otherwise', () => {
+    const tenants = ['c', 'a', 'b', 'd'].map((tenant) => ({ tenant }));
+    expect(new FedAvg().configureRound(1, tenants).participants).toEqual(['a', 'b', 'c', 'd']);
+    const half = new FedAvg({ fractionFit: 0.5, samplingSeed: 7 });
+    const p1 = half.configureRound(1, tenants).participants;
+    expect(p1).toHaveLength(2);
+    expect(half.configureRound(1, tenants).participants).toEqual(p1);
+    expect(new FedAvg({ fractionFit: 0.25, minFit: 3 }).configureRound(1, tenants).participants).toHaveLength(3);
+  });
+
+  it('state() and restore() round-trip; restore refuses another strategy', () => {
+    const s = new FedAvg();
+    s.restore({ name: 'fedavg', roundsAggregated: 4, hasServerState: false });
+    expect(s.state()).toEqual({ name: 'fedavg', roundsAggregated: 4, hasServerState: false });
+    expect(() => s.restore({ name: 'fedadam', roundsAggregated: 1, hasServerState: true })).toThrow(/belongs to strategy 'fedadam'/);
+  });
+});
+
+describe('FedProx', () => {
+  it('aggregates like FedAvg and tells tenants μ', async () => {
+    const s = new FedProx({ proximalMu: 0.1 });
+    expect(s.configureRound(2, [{ tenant: 'a' }]).config.proximalMu).toBe(0.1);
+    const { global } = await run(s, 1, [update('a', 1, A), update('b', 3, B)]);
+    expect(values(global!, 'G/w')).toEqual([3.5, 2]);
+  });
+
+  it('proximal term μ/2‖w − g‖² and its gradient μ(w − g)', () => {
+    const w = Float32Array.from([1, 2, 3]);
+    const g = Float32Array.from([1, 0, 7]);
+    expect(proximalTerm(w, g, 0.5)).toBe(0.25 * (0 + 4 + 16));
+    expect([...proximalGradient(w, g, 0.5)]).toEqual([0, 1, -2]);
+  });
+});
+
+describe('FedOpt (Reddi et al.)', () => {
+  // Updates A (1 sample) and B (3 samples) give mean G/w = [3.5, 2] against global [1, 2] every round.
+  const opts = { eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 0.5 };
+  it.each([
+    ['fedadam', () => new FedAdam(opts), 1.023656848451251, 1.06635909858843, 0.31],
+    ['fedyogi', () => new FedYogi(opts), 1.023606797749979, 1.066132801774575, 0.3125],
+    ['fedadagrad', () => new FedAdagrad(opts), 1.0081980390271856, 1.019863048061496, 6.5],
+  ] as const)('%s: two rounds, server moments streamed out and back in', async (_name, make, x1, x2, v1) => {
+    const s = make();
+    const r1 = await run(s, 1, [update('a', 1, A), update('b', 3, B)]);
+    expect(values(r1.global!, 'G/w')[0]).toBeCloseTo(x1, 6);
+    expect(values(r1.global!, 'G/w')[1]).toBe(2);
+    expect(values(r1.state!, 'G/w@v')[0]).toBeCloseTo(v1, 6);
+    expect(r1.state!.tensors.map((t) => t.name)).toEqual(['G/w@m', 'G/w@v', 'D/b@m', 'D/b@v', 'G_ema/w@m', 'G_ema/w@v']);
+    expect(s.state().hasServerState).toBe(true);
+    // Round 2 starts from the new global with the same tenant models (their mean is still [3.5, 2]).
+    const restored = make();
+    restored.restore(s.state());
+    const r2 = await run(restored, 2, [update('a', 1, A), update('b', 3, B)], r1.global!, r1.state!);
+    expect(values(r2.global!, 'G/w')[0]).toBeCloseTo(x2, 5);
+  });
+
+  it('refuses to run without the server state it has from earlier rounds', async () => {
+    const s = new FedAdam(opts);
+    s.restore({ name: 'fedadam', roundsAggregated: 1, hasServerState: true });
+    await expect(run(s, 2, [update('a', 1, A)])).rejects.toThrow(/pass io.serverStateIn/);
+  });
+});
+
+describe('robust rules', () => {
+  it('FedMedian takes the coordinate median, ignoring sample counts', async () => {
+    const { global } = await run(new FedMedian(), 1, [update('a', 1, A), update('b', 1000, B), update('c', 1, C)]);
+    expect(values(global!, 'G/w')).toEqual([4, 2]);
+    expect(values(global!, 'D/b')).toEqual([3]);
+    expect(values(global!, 'G_ema/w')).toEqual([1, 1]);
+  });
+
+  it('TrimmedMean β = 0.34 over 3 tenants drops the extremes (the median)', async () => {
+    const { global } = await run(new TrimmedMean({ beta: 0.34 }), 1, [update('a', 1, A), update('b', 1, B), update('c', 1, C)]);
+    expect(values(global!, 'G/w')).toEqual([4, 2]);
+  });
+
+  it('TrimmedMean β = 0 is the unweighted mean', async () => {
+    const { global } = await run(new TrimmedMean({ beta: 0 }), 1, [update('a', 1, A), update('b', 9, B), update('c', 1, C)]);
+    expect(values(global!, 'D/b')).toEqual([3]);
+  });
+
+  it('robust rules refuse DP (noise is calibrated for a mean)', () => {
+    expect(() => new FedMedian({ dp: { clip: 1, noiseMultiplier: 1 } })).toThrow(/calibrated for a mean/);
+    expect(() => new TrimmedMean({ dp: { clip: 1, noiseMultiplier: 1 } })).toThrow(/calibrated for a mean/);
+  });
+});
+
+describe('createStrategy', () => {
+  it('builds by name and lists the names for an unknown one', () => {
+    expect(createStrategy('fedyogi', { eta: 0.5 }).name).toBe('fedyogi');
+    expect(() => createStrategy('krum')).toThrow(/choose one of fedavg, fedprox, fedadam/);
+  });
+});
