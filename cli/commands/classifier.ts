@@ -166,7 +166,7 @@ export function registerClassifier(program: Command): void {
       const json = await asUserErrors(async () => {
         const { card, model } = await loadClassifier(tf, flags.model);
         const { report, predictions } = await evaluateDataset(tf, model, card, flags.data, { resamples: flags.resamples, seed: flags.seed });
-        if (flags.predictions !== undefined) await writeFile(flags.predictions, predictionsCsv(predictions, card.labels));
+        if (flags.predictions !== undefined) await writeFile(flags.predictions, predictionsCsv(predictions));
         return reportJson(report, card);
       });
       if (flags.json) printJson(json);

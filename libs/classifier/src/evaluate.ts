@@ -86,10 +86,13 @@ export async function embedDataset(tf: Tf, model: LayersModel, card: ClassifierC
   return { data, width, ids: set.ids };
 }
 
-/** `id,label,score` lines (label: the class name), one per evaluated image. */
-export function predictionsCsv(predictions: readonly Prediction[], labels: readonly string[]): string {
+/**
+ * `id,label,score` lines, one per evaluated image: label is the class index (0 = labels[0],
+ * 1 = labels[1], the positive class), score is P(positive).
+ */
+export function predictionsCsv(predictions: readonly Prediction[]): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return `id,label,score\n${predictions.map((p) => `${quote(p.id)},${quote(labels[p.label]!)},${p.score}`).join('\n')}\n`;
+  return `id,label,score\n${predictions.map((p) => `${quote(p.id)},${p.label},${p.score}`).join('\n')}\n`;
 }
 
 /** The report as one flat JSON object (NaN → null), the keys the CLI promises first. */

@@ -75,7 +75,7 @@ export async function runExperiment(tf: Tf, backend: BackendInfo, options: Exper
   // Test on the real held-out images (never seen in training or early stopping).
   const { report, predictions } = await evaluateSet(tf, result.model, card, data.test, options.resamples === undefined ? {} : { resamples: options.resamples });
   const json = reportJson(report, card);
-  await writeFile(join(options.out, 'test-predictions.csv'), predictionsCsv(predictions, card.labels));
+  await writeFile(join(options.out, 'test-predictions.csv'), predictionsCsv(predictions));
   await writeFile(join(options.out, 'test-report.json'), `${JSON.stringify(json, null, 1)}\n`);
   result.model.dispose();
   return { card, report, json };

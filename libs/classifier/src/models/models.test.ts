@@ -1,4 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTf } from '@dermagan/tf';
@@ -99,6 +101,28 @@ describe('pretrained weights by name', () => {
     expect(Array.from(target.getLayer('conv2').getWeights()[0]!.dataSync())).toEqual(Array.from(source.getLayer('conv2').getWeights()[0]!.dataSync()));
     expect(Array.from(target.getLayer('logit').getWeights()[0]!.dataSync())).toEqual(Array.from(before));
   });
+  it('loads from an http:// URI (a loopback server)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'classifier-weights-'));
+    const source = buildSmallCnn(tf, { size: 16, seed: 1 });
+    await saveModel(source, dir);
+    const server = createServer((req, res) => {
+      readFile(join(dir, req.url!.slice(1))).then(
+        (body) => res.end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const target = buildSmallCnn(tf, { size: 16, seed: 3 });
+      const report = await loadPretrainedWeights(tf, target, `http://127.0.0.1:${port}/model.json`);
+      expect(report.loaded).toBe(source.weights.length);
+      expect(Array.from(target.getLayer('logit').getWeights()[0]!.dataSync())).toEqual(Array.from(source.getLayer('logit').getWeights()[0]!.dataSync()));
+    } finally {
+      server.close();
+    }
+  });
+
   it('throws when the weights are for another architecture, and for s3:// until the store reads it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'classifier-weights-'));
     await saveModel(buildSmallCnn(tf, { size: 16, seed: 1, embeddingUnits: 32 }), dir);
