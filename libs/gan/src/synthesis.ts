@@ -12,17 +12,21 @@ import { FullyConnected } from './ops/equalized-linear.ts';
 import { modulatedConv2d } from './ops/modulated-conv.ts';
 import { upsample2d } from './ops/resample.ts';
 import type { ParamSet } from './params.ts';
-import type { Rng } from './rng.ts';
 import type { Tensor2D, Tensor3D, Tensor4D, Tf, Variable } from './tf-types.ts';
 
 /** Per-pixel noise: fresh N(0,1) per call, the fixed `noise_const` buffers, or none. */
 export type NoiseMode = 'random' | 'const' | 'none';
 
+/** Where 'random' noise comes from: an Rng, or one per sample (see generate.ts). */
+export interface NormalSource {
+  normal(n: number, scale?: number): Float32Array;
+}
+
 export interface SynthesisCall {
   /** Noise inputs (default 'random'). */
   noiseMode?: NoiseMode;
   /** Randomness for 'random' noise (required then). */
-  rng?: Rng;
+  rng?: NormalSource;
 }
 
 /** A modulated 3×3 conv with noise, bias and lrelu (NVlabs `SynthesisLayer`). */

@@ -1,0 +1,30 @@
+/**
+ * @dermagan/gan — StyleGAN2-ADA (Karras et al. 2020) on tfjs: networks, losses, ADA, the
+ * resumable training loop, checkpoints and sampling. Get `tf` from `loadTf()` (@dermagan/tf).
+ */
+export * from './config.ts';
+export { Generator } from './generator.ts';
+export { Discriminator } from './discriminator.ts';
+export { MappingNetwork } from './mapping.ts';
+export { SynthesisNetwork, type NoiseMode } from './synthesis.ts';
+export { StyleGAN2Loss, NonFiniteLossError, PHASES, type Phase, type PhaseInputs, type PhaseResult, type AugmentFn } from './loss.ts';
+export { Adam, lazyRegAdam } from './adam.ts';
+export { emaBeta } from './ema.ts';
+export { Rng, type RngState } from './rng.ts';
+export { ParamSet } from './params.ts';
+export { Trainer, DEFAULT_AUGMENT, type AugmentConfig, type TrainerOptions, type TickStats, type RunOptions } from './training-loop.ts';
+export { loadTrainingData, inMemoryData, resizeImages, TrainingDataError, type TrainingData, type LoadDataOptions } from './training-data.ts';
+export {
+  FolderCheckpointSink,
+  MemoryCheckpointSink,
+  CheckpointError,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  CHECKPOINT_FORMAT,
+  type CheckpointSink,
+  type CheckpointFiles,
+} from './checkpoint.ts';
+export { loadGenerator, generateImages, generateDataset, GenerateError, type GenerateOptions, type LoadedGenerator, type GeneratedImage } from './generate.ts';
+export { registerEngineGradients } from './ops/register-gradients.ts';
+export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
+export { AdaController } from './ada.ts';
