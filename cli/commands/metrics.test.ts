@@ -1,0 +1,130 @@
+/**
+ * `dermagan metrics` end to end: the real binary, spawned. Scores equal the library's (and so the
+ * numpy fixtures); every kind of bad input exits 2 with a message that says what to fix.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DatasetWriter } from '@dermagan/dataset';
+import { writeNpy } from '@dermagan/npy';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIX = join(ROOT, 'libs/metrics/fixtures');
+const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8'));
+
+function run(...args: string[]) {
+  const res = spawnSync(process.execPath, [join(ROOT, 'bin/dermagan.js'), 'metrics', ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, DERMAGAN_TF_BACKEND: 'tensorflow' } });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'dermagan-cli-metrics-'));
+const file = (name: string) => join(tmp, name);
+
+describe('dermagan metrics', () => {
+  it('--json prints one line with every score and the provenance, equal to the reference values', () => {
+    const r = run('--real', join(FIX, 'memorised.real.npy'), '--fake', join(FIX, 'memorised.fake.npy'), '--features-from', 'inception-v3-pool3', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const out = JSON.parse(lines[lines.length - 1]!);
+    const want = EXPECTED.cases.memorised;
+    for (const key of ['fid', 'kid', 'kid_std', 'precision', 'recall', 'density', 'coverage', 'alpha_precision', 'beta_recall', 'authenticity']) {
+      expect(out[key], key).toEqual(expect.any(Number));
+    }
+    expect(Math.abs(out.fid - want.fid)).toBeLessThan(1e-6 * want.fid);
+    expect(Math.abs(out.kid - want.kidDefault.value)).toBeLessThan(1e-5);
+    expect([out.precision, out.recall, out.authenticity]).toEqual([want.precision, want.recall, want.authenticity]);
+    expect(out.provenance).toMatchObject({ extractor: { id: 'inception-v3-pool3' }, nReal: 150, nFake: 150, featureDim: 12, seeds: { kid: 0 }, compute: 'float64' });
+    expect(out.provenance.inputs.real).toMatchObject({ kind: 'features', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(out.provenance.dermaganVersion).toEqual(expect.any(String));
+  });
+
+  it('does not call features of unknown origin FID, and says so', () => {
+    const r = run('--real', join(FIX, 'gaussian-shift.real.npy'), '--fake', join(FIX, 'gaussian-shift.fake.npy'), '--metrics', 'fid,kid', '--kid-subsets', '4', '--kid-subset-size', '50', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.fid).toBeNull();
+    expect(Math.abs(out.fd_unknown - EXPECTED.cases['gaussian-shift'].fid)).toBeLessThan(1e-6 * out.fd_unknown);
+    expect(out.provenance.options).toMatchObject({ kidSubsets: 4, kidSubsetSize: 50 });
+    expect(r.stderr).toMatch(/reported as "fd_unknown", not "fid"/);
+  });
+
+  it('takes real statistics (.npz) for FID', () => {
+    const r = run('--real', join(FIX, 'gaussian-shift.real-stats.npz'), '--fake', join(FIX, 'gaussian-shift.fake.npy'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(Math.abs(out.fd_unknown - EXPECTED.cases['gaussian-shift'].fid)).toBeLessThan(1e-6 * out.fd_unknown);
+    expect(out.kid).toBeNull();
+    expect(out.provenance.inputs.real.kind).toBe('statistics');
+  });
+
+  it('extracts features from dataset folders with --extractor pixels-rp64', async () => {
+    for (const [name, seed] of [['real', 1], ['fake', 2]] as const) {
+      const w = await DatasetWriter.create({ dir: file(name), size: 8 });
+      for (let i = 0; i < 12; i++) {
+        const px = new Uint8Array(8 * 8 * 3).map((_, j) => (j * (i + 3) * seed + i) % 256);
+        await w.append(px, { id: `${name}${i}`, patient: `${name}${i}`, label: 0, sha256: (name + i).padEnd(64, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 64) });
+      }
+      await w.finish({ name, labels: ['all'], source: { kind: 'generated' }, split: { kind: 'none' }, tenants: null });
+    }
+    const r = run('--real', file('real'), '--fake', file('fake'), '--extractor', 'pixels-rp64', '--metrics', 'fid,pr,dc,auth', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.fid).toBeNull();
+    expect(out.fd_pixels_rp64).toEqual(expect.any(Number));
+    expect(out.provenance).toMatchObject({ extractor: { id: 'pixels-rp64', inputSize: 16, resize: 'pil-bicubic', hash: expect.stringMatching(/^[0-9a-f]{64}$/) }, imageSize: 8, nReal: 12 });
+    expect(out.provenance.inputs.real.kind).toBe('dataset');
+    const noExtractor = run('--real', file('real'), '--fake', file('fake'));
+    expect(noExtractor.code).toBe(2);
+    expect(noExtractor.stderr).toMatch(/dataset folders need --extractor/);
+  });
+
+  describe('bad input exits 2 with a clear message', () => {
+    it('a missing file', () => {
+      const r = run('--real', file('absent.npy'), '--fake', join(FIX, 'memorised.fake.npy'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--real .*absent\.npy: no such file or folder \(ENOENT\)/);
+    });
+
+    it('wrong dimensions (3-D) and a non-float dtype', async () => {
+      await writeNpy(file('3d.npy'), { dtype: 'float32', shape: [4, 2, 2], data: new Float32Array(16) });
+      await writeNpy(file('u8.npy'), { dtype: 'uint8', shape: [10, 2], data: new Uint8Array(20) });
+      const a = run('--real', file('3d.npy'), '--fake', join(FIX, 'memorised.fake.npy'));
+      expect(a.code).toBe(2);
+      expect(a.stderr).toMatch(/must be a 2-D \[n, d\] array, got shape \[4, 2, 2\]/);
+      const b = run('--real', file('u8.npy'), '--fake', join(FIX, 'memorised.fake.npy'));
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(/must be float32 or float64, got uint8/);
+    });
+
+    it('a NaN', async () => {
+      const data = new Float64Array(20 * 12);
+      data[5 * 12 + 7] = NaN;
+      await writeNpy(file('nan.npy'), { dtype: 'float64', shape: [20, 12], data });
+      const r = run('--real', join(FIX, 'memorised.real.npy'), '--fake', file('nan.npy'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/fake features: value at row 5, column 7 is NaN/);
+    });
+
+    it('mismatched widths', () => {
+      const r = run('--real', join(FIX, 'memorised.real.npy'), '--fake', join(FIX, 'correlated.fake.npy'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--real has 12-d features but --fake has 32-d/);
+    });
+
+    it('fewer samples than k + 1', async () => {
+      await writeNpy(file('three.npy'), { dtype: 'float64', shape: [3, 12], data: new Float64Array(36).map((_, i) => i) });
+      const r = run('--real', join(FIX, 'memorised.real.npy'), '--fake', file('three.npy'), '--metrics', 'pr');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/3 samples, but the requested metrics need at least 4/);
+    });
+
+    it('an unknown metric name', () => {
+      const r = run('--real', join(FIX, 'memorised.real.npy'), '--fake', join(FIX, 'memorised.fake.npy'), '--metrics', 'fid,is');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--metrics must be a comma-separated list of fid, kid, pr, dc, auth/);
+    });
+  });
+});
