@@ -2,10 +2,9 @@
  * ×2 up- and downsampling with the sym6 wavelet low-pass filter, as the augment pipe's geometric
  * pass uses them (upfirdn2d semantics of NVlabs `torch_utils/ops/upfirdn2d.py`).
  *
- * Layout NHWC. The separable filter runs as two 1-D passes, each a conv2d/conv2dTranspose with a
- * diagonal [1, 12, C, C] (or [12, 1, C, C]) kernel: these ops have gradients of every order on
- * the native and the wasm backends (depthwise convolution's input gradient has none, which R1
- * through the pipe would need).
+ * Layout NHWC. The separable filter runs as two 1-D passes, each a conv2d with a kernel on the
+ * channel diagonal: conv2d has gradients of every order on the native and the wasm backends
+ * (depthwise convolution's input gradient has none in tfjs, which R1 through the pipe needs).
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from '@dermagan/tf';
@@ -34,21 +33,34 @@ function diagonalKernel(tf: Tf, taps: readonly number[], channels: number, axis:
 /**
  * ×2 upsampling: zero insertion, then true convolution with sym6 × 2 per axis, aligned as the
  * reference's `upsample2d` (pad [6, 5]): [N, H, W, C] → [N, 2H, 2W, C].
+ *
+ * Polyphase form: output sample 2m + r only meets the taps of parity r, so each axis is one
+ * 'same' conv2d with a 7-tap kernel that produces both phases as channel blocks [r·C + c],
+ * interleaved by a reshape. From o[k] = Σ_i x[i]·f[k + 5 − 2i] (k the output index):
+ * o[2m] = Σ_d x[m + d]·f[5 − 2d] (d = −3…2), o[2m + 1] = Σ_d x[m + d]·f[6 − 2d] (d = −2…3).
  */
 export function upsample2x(tf: Tf, x: Tensor4D): Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
-    const k = SYM6_NORMALISED.length;
     const taps = SYM6_NORMALISED.map((v) => v * 2);
-    // conv2dTranspose with stride 2 is zero insertion + full convolution (length 2L + k − 2);
-    // the reference keeps the window that starts at offset k/2 − 1.
-    const off = k / 2 - 1;
-    const full = 2 * w + k - 2;
-    let y = tf.conv2dTranspose(x, diagonalKernel(tf, taps, c, 'w'), [n, h, full, c], [1, 2], 'valid');
-    y = tf.slice(y, [0, 0, off, 0], [n, h, 2 * w, c]);
-    const fullH = 2 * h + k - 2;
-    y = tf.conv2dTranspose(y, diagonalKernel(tf, taps, c, 'h'), [n, fullH, 2 * w, c], [2, 1], 'valid');
-    return tf.slice(y, [0, off, 0, 0], [n, 2 * h, 2 * w, c]);
+    const tap = (i: number): number => (i >= 0 && i < taps.length ? taps[i]! : 0);
+    // kernel[d + 3][c][r·C + c] for d = −3…3
+    const kernel = (axis: 'h' | 'w'): Tensor4D => {
+      const data = new Float32Array(7 * c * 2 * c);
+      for (let d = -3; d <= 3; d++) {
+        for (let ch = 0; ch < c; ch++) {
+          data[(d + 3) * c * 2 * c + ch * 2 * c + ch] = tap(5 - 2 * d);
+          data[(d + 3) * c * 2 * c + ch * 2 * c + c + ch] = tap(6 - 2 * d);
+        }
+      }
+      return tf.tensor4d(data, axis === 'w' ? [1, 7, c, 2 * c] : [7, 1, c, 2 * c]);
+    };
+    // Along W: [N, H, W, 2C] → [N, H, W, 2, C] → [N, H, 2W, C].
+    let y = tf.reshape(tf.conv2d(x, kernel('w'), 1, 'same'), [n, h, 2 * w, c]);
+    // Along H: [N, H, 2W, 2C] → [N, H, 2W, 2, C] → [N, H, 2, 2W, C] → [N, 2H, 2W, C].
+    y = tf.conv2d(y, kernel('h'), 1, 'same');
+    y = tf.transpose(tf.reshape(y, [n, h, 2 * w, 2, c]), [0, 1, 3, 2, 4]);
+    return tf.reshape(y, [n, 2 * h, 2 * w, c]);
   });
 }
 
