@@ -18,7 +18,13 @@ if [ -f "$home/.complete" ]; then
   exit 0
 fi
 
-command -v java >/dev/null || { say "java is missing: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"; exit 1; }
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Java 17 and Maven with apt-get…"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >&2
+  fi
+fi
+command -v java >/dev/null || { say "java is missing: install a Java 17 runtime (apt-get install openjdk-17-jre-headless)"; exit 1; }
 command -v mvn >/dev/null || { say "mvn is missing: install Maven (apt-get install maven)"; exit 1; }
 java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
 [ "${java_major%%.*}" -ge 11 ] 2>/dev/null || { say "Kafka $version needs Java 11+, found '$java_major'"; exit 1; }

@@ -111,6 +111,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
+      // after a crash the controller waits out the dead broker's session before it may register again
+      'broker.heartbeat.interval.ms=500',
+      'broker.session.timeout.ms=3000',
       'auto.create.topics.enable=false',
       'log.cleaner.dedupe.buffer.size=4194304',
       'num.io.threads=2',
@@ -148,7 +151,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   // Format the storage with a fresh cluster id (a base64url UUID).
   const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props]), { encoding: 'utf8' });
+  const format = spawnSync('java', java('kafka.tools.StorageTool', ['format', `--cluster-id=${clusterId}`, '--config', props]), { encoding: 'utf8' });
   if (format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`Kafka: formatting the storage failed (exit ${format.status}):\n${(format.stdout + format.stderr).slice(-3000)}`);

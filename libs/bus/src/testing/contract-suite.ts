@@ -75,7 +75,11 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
       const loose = defineEvent(type, z.object({ n: z.number(), nested: z.object({ list: z.array(z.number()) }) }));
       const b = await bus();
       const got: Array<{ event: DermaganEvent<z.output<typeof Data>>; ctx: HandlerContext }> = [];
-      await b.subscribe({ group: freshGroup('one'), types: [type], parse: def.parse, handler: async (event, ctx) => void got.push({ event, ctx }) });
+      const moments: string[] = [];
+      b.moments.on('published', (m) => m.type === type && moments.push(`published ${m.id}`));
+      b.moments.on('handled', (m) => m.type === type && moments.push(`handled ${m.id} by ${m.group} in ${m.attempts}`));
+      const group = freshGroup('one');
+      await b.subscribe({ group, types: [type], parse: def.parse, handler: async (event, ctx) => void got.push({ event, ctx }) });
 
       const sent = loose.create({ n: 7, nested: { list: [1, 2] } }, { runid: 'run-1', tenant: 'h1', source: '/contract' });
       await b.publish(sent);
@@ -92,6 +96,8 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
       expect(() => (event.data.nested!.list as number[]).push(3)).toThrow(TypeError);
       expect(ctx.attempt).toBe(1);
       expect(ctx.signal.aborted).toBe(false);
+      await waitFor('the handled moment', () => moments.length === 2);
+      expect(moments).toEqual([`published ${sent.id}`, `handled ${sent.id} by ${group} in 1`]);
     });
 
     it('shares one group’s events among its members: every event handled exactly once', async () => {

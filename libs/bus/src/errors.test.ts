@@ -1,0 +1,37 @@
+import { ContractError } from '@dermagan/contracts';
+import { KafkaJSError, KafkaJSNonRetriableError } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BusError, BusUsageError, RetriesExhaustedError, describeError, isRetriable } from './errors.ts';
+
+describe('isRetriable', () => {
+  it.each([
+    ['a plain Error (assumed transient)', new Error('socket hang up'), true],
+    ['BusError by default', new BusError('broker unavailable'), true],
+    ['BusError marked non-retriable', new BusError('no', { retriable: false }), false],
+    ['BusUsageError', new BusUsageError('bad group'), false],
+    ['ContractError from @dermagan/contracts', new ContractError('invalid data'), false],
+    ['a ZodError a handler let escape', z.object({ a: z.string() }).safeParse({}).error, false],
+    ['KafkaJSError (retriable by default)', new KafkaJSError('leader not available'), true],
+    ['KafkaJSNonRetriableError', new KafkaJSNonRetriableError('unknown member'), false],
+    ['any object with retriable: false', { retriable: false }, false],
+    ['a thrown string', 'oops', true],
+  ])('%s → %s', (_label, err, expected) => {
+    expect(isRetriable(err)).toBe(expected);
+  });
+
+  it('RetriesExhaustedError is as retriable as its last failure and keeps it as cause', () => {
+    const transient = new RetriesExhaustedError(3, new BusError('down'));
+    expect(transient.retriable).toBe(true);
+    expect(transient.cause).toBeInstanceOf(BusError);
+    expect(new RetriesExhaustedError(1, new ContractError('bad')).retriable).toBe(false);
+  });
+});
+
+describe('describeError', () => {
+  it('gives name, message and retriability for errors and other thrown values', () => {
+    expect(describeError(new ContractError('x: invalid data'))).toEqual({ name: 'ContractError', message: 'x: invalid data', retriable: false });
+    expect(describeError(new TypeError('undefined is not a function'))).toEqual({ name: 'TypeError', message: 'undefined is not a function', retriable: true });
+    expect(describeError(42)).toEqual({ name: 'number', message: '42', retriable: true });
+  });
+});
