@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { registerIngest } from './ingest.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerClassifier } from './classifier.ts';
+import { registerTrain } from './train.ts';
+import { registerGenerate } from './generate.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate];

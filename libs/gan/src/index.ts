@@ -28,3 +28,4 @@ export { loadGenerator, generateImages, generateDataset, GenerateError, type Gen
 export { registerEngineGradients } from './ops/register-gradients.ts';
 export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
 export { AdaController } from './ada.ts';
+export { runTraining, buildConfig, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
