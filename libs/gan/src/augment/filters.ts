@@ -56,11 +56,10 @@ export function upsample2x(tf: Tf, x: Tensor4D): Tensor4D {
       return tf.tensor4d(data, axis === 'w' ? [1, 7, c, 2 * c] : [7, 1, c, 2 * c]);
     };
     // Along W: [N, H, W, 2C] → [N, H, W, 2, C] → [N, H, 2W, C].
-    let y = tf.reshape(tf.conv2d(x, kernel('w'), 1, 'same'), [n, h, 2 * w, c]);
+    const alongW = tf.reshape(tf.conv2d(x, kernel('w'), 1, 'same'), [n, h, 2 * w, c]) as Tensor4D;
     // Along H: [N, H, 2W, 2C] → [N, H, 2W, 2, C] → [N, H, 2, 2W, C] → [N, 2H, 2W, C].
-    y = tf.conv2d(y, kernel('h'), 1, 'same');
-    y = tf.transpose(tf.reshape(y, [n, h, 2 * w, 2, c]), [0, 1, 3, 2, 4]);
-    return tf.reshape(y, [n, 2 * h, 2 * w, c]);
+    const alongH = tf.conv2d(alongW, kernel('h'), 1, 'same');
+    return tf.reshape(tf.transpose(tf.reshape(alongH, [n, h, 2 * w, 2, c]), [0, 1, 3, 2, 4]), [n, 2 * h, 2 * w, c]);
   });
 }
 
