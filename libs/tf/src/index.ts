@@ -9,4 +9,4 @@ export {
   depthwiseConv2dBackpropInput,
   unsortedSegmentSum,
 } from './wasm-kernels.ts';
-export { runOnBackend, type BackendRun } from './run-on-backend.ts';
+export { runOnBackend, BackendRunError, type BackendRun, type RunOptions } from './run-on-backend.ts';

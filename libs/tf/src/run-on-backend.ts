@@ -22,28 +22,38 @@ export class BackendRunError extends Error {
   readonly retriable = false;
 }
 
+/** Extra settings for the child process. */
+export interface RunOptions {
+  /** Node flags placed before `--import tsx` (e.g. `--require` a preload). */
+  nodeArgs?: string[];
+  /** Kill the child after this long, in ms (undefined = 5 minutes). */
+  timeoutMs?: number;
+}
+
 /**
- * @param backend   value for DERMAGAN_TF_BACKEND in the child
- * @param script    absolute path of the .ts module to run
- * @param args      command-line arguments passed to the script
- * @param timeoutMs kill the child after this long (undefined = 5 minutes)
+ * @param backend value for DERMAGAN_TF_BACKEND in the child; undefined = unset (loadTf's own choice)
+ * @param script  absolute path of the .ts module to run
+ * @param args    command-line arguments passed to the script
  */
-export function runOnBackend<T = unknown>(backend: BackendName, script: string, args: string[] = [], timeoutMs = 300_000): Promise<BackendRun<T>> {
+export function runOnBackend<T = unknown>(backend: BackendName | undefined, script: string, args: string[] = [], options: RunOptions = {}): Promise<BackendRun<T>> {
+  const env = { ...process.env };
+  if (backend === undefined) delete env.DERMAGAN_TF_BACKEND;
+  else env.DERMAGAN_TF_BACKEND = backend;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', script, ...args],
-      { env: { ...process.env, DERMAGAN_TF_BACKEND: backend }, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+      [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args],
+      { env, timeout: options.timeoutMs ?? 300_000, maxBuffer: 256 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new BackendRunError(`runOnBackend(${backend}, ${script}) failed: ${err.message}\n${stderr.slice(-4000)}`));
+          reject(new BackendRunError(`runOnBackend(${backend ?? 'default'}, ${script}) failed: ${err.message}\n${stderr.slice(-4000)}`));
           return;
         }
         const last = stdout.trim().split('\n').pop() ?? '';
         try {
           resolve({ result: JSON.parse(last) as T, stderr });
         } catch {
-          reject(new BackendRunError(`runOnBackend(${backend}, ${script}): the last stdout line is not JSON: ${last.slice(0, 200)}`));
+          reject(new BackendRunError(`runOnBackend(${backend ?? 'default'}, ${script}): the last stdout line is not JSON: ${last.slice(0, 200)}`));
         }
       },
     );

@@ -119,3 +119,17 @@ describe('a small conv net on the wasm fallback equals native TF (child processe
     expect(Math.max(...native.result.r1.w1!.map(Math.abs))).toBeGreaterThan(1e-3);
   });
 });
+
+describe('loadTf without native TensorFlow', () => {
+  it('falls back to wasm, records fallback: true with the reason, and says so loudly on stderr', async () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), 'testing');
+    const { result, stderr } = await runOnBackend<{ name: string; fallback: boolean; reason?: string }>(undefined, join(dir, 'backend-info.ts'), [], {
+      nodeArgs: ['--require', join(dir, 'hide-native.cjs')],
+    });
+    expect(result.name).toBe('wasm');
+    expect(result.fallback).toBe(true);
+    expect(result.reason).toMatch(/tfjs-node/);
+    expect(stderr).toMatch(/WARNING: native TensorFlow is not available/);
+    expect(stderr).toMatch(/FALLING BACK to the wasm backend/);
+  });
+});
