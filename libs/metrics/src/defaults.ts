@@ -30,7 +30,7 @@ export const DEFAULTS = Object.freeze({
   /** FID accumulator: rows per covariance block (float64 mode). */
   momentBlockFloat64: 128,
   /** FID accumulator: rows per covariance block (tf mode; float32 sums inside a block). */
-  momentBlockTf: 256,
+  momentBlockTf: 512,
 });
 
 /** Metric names the CLI and the metrics service accept (`--metrics fid,kid,pr,dc,auth`). */

@@ -3,7 +3,20 @@
  * stored (np.savez) or deflated (np.savez_compressed) entries, possibly with ZIP64 extras for
  * large arrays. Reading handles both methods and ZIP64 sizes; writing emits stored entries.
  */
-import { crc32, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
+
+/** CRC-32 (IEEE 802.3, reflected 0xEDB88320), as zip entries need; node:zlib's crc32 is Node ≥ 20.15 only. */
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+export function crc32(bytes: Uint8Array): number {
+  let c = -1;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
 
 export class ZipError extends Error {
   override readonly name = 'ZipError';

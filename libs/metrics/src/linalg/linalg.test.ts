@@ -73,14 +73,16 @@ describe('symmetricEigen', () => {
 });
 
 describe('pivotedCholesky', () => {
-  it.each([[20, 20], [20, 7], [30, 1]])('n=%i rank=%i: L Lᵀ = Σ and the rank is found', (n, r) => {
+  it.each([[20, 20], [20, 7], [30, 1]])('n=%i rank=%i: L Lᵀ = P Σ Pᵀ, L lower trapezoidal, the rank is found', (n, r) => {
     const s = randomPsd(n, r, n + r);
     const f = pivotedCholesky(s, n);
     expect(f.rank).toBe(r);
     const rebuilt = new Float64Array(n * n);
     for (let t = 0; t < f.rank; t++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rebuilt[i * n + j] += f.columns[t * n + i]! * f.columns[t * n + j]!;
     let err = 0;
-    for (let i = 0; i < n * n; i++) err = Math.max(err, Math.abs(rebuilt[i]! - s[i]!));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(rebuilt[i * n + j]! - s[f.perm[i]! * n + f.perm[j]!]!));
+    for (let t = 0; t < f.rank; t++) for (let i = 0; i < t; i++) expect(f.columns[t * n + i]).toBe(0);
+    expect([...f.perm].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(err).toBeLessThan(1e-12 * maxAbs(s));
   });
 

@@ -1,18 +1,23 @@
 /**
- * Pivoted Cholesky of a symmetric positive semi-definite matrix: Σ = L Lᵀ with L of shape n×r,
- * r = the numerical rank (Higham, "Cholesky factorization", WIREs Comp Stat 2009, §2.3).
+ * Pivoted Cholesky of a symmetric positive semi-definite matrix (Higham, "Cholesky factorization",
+ * WIREs Comp Stat 2009, §2.3; LAPACK dpstrf's algorithm, right-looking, unblocked):
  *
- * L's rows stay in the original index order (the pivoting only decides which column is made next),
- * so no permutation has to be carried: Σ ≈ Σ_t l_t l_tᵀ over the stored columns l_t.
+ *   P Σ Pᵀ = L Lᵀ,  L lower trapezoidal n×r, r = the numerical rank,
+ *
+ * where P moves the largest remaining diagonal to the front at every step. It stops when no
+ * diagonal of the Schur complement exceeds the tolerance, so a singular Σ (n ≤ d samples) is
+ * factored exactly on its range. Cost n³/6 multiply-adds at full rank.
  */
 
 export interface LowRankFactor {
-  /** Columns l_0 … l_{r-1}, each of length n, stored one after another (column-major n×r). */
+  /** Columns of L, column-major: column t at [t·n, t·n + n), in pivot order, zero above row t. */
   columns: Float64Array;
   /** n. */
   size: number;
   /** r, the number of columns kept. */
   rank: number;
+  /** perm[i] = the original index of pivot-order row i (P Σ Pᵀ)[i][k] = Σ[perm[i]][perm[k]]. */
+  perm: Int32Array;
 }
 
 /** Options for {@link pivotedCholesky}. */
@@ -24,44 +29,64 @@ export interface PivotedCholeskyOptions {
   tolerance?: number;
 }
 
-/** Factor the symmetric PSD matrix `sigma` (row-major n×n; both triangles must hold the same values). */
+/** Swap indices a < b of the symmetric matrix whose lower triangle `w` (row-major n×n) holds. */
+function symmetricSwap(w: Float64Array, n: number, a: number, b: number): void {
+  const swap = (i: number, j: number) => {
+    const t = w[i]!;
+    w[i] = w[j]!;
+    w[j] = t;
+  };
+  swap(a * n + a, b * n + b);
+  for (let k = 0; k < a; k++) swap(a * n + k, b * n + k); // rows a, b left of a
+  for (let k = a + 1; k < b; k++) swap(k * n + a, b * n + k); // column a between ↔ row b between
+  for (let k = b + 1; k < n; k++) swap(k * n + a, k * n + b); // columns a, b below b
+}
+
+/** Factor the symmetric PSD matrix `sigma` (row-major n×n; the lower triangle is read). */
 export function pivotedCholesky(sigma: Float64Array, n: number, options: PivotedCholeskyOptions = {}): LowRankFactor {
-  const residual = new Float64Array(n);
+  const w = Float64Array.from(sigma);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
   let maxDiag = 0;
-  for (let i = 0; i < n; i++) {
-    residual[i] = sigma[i * n + i]!;
-    maxDiag = Math.max(maxDiag, residual[i]!);
-  }
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, w[i * n + i]!);
   const tolerance = options.tolerance ?? n * Number.EPSILON * maxDiag;
-  const columns = new Float64Array(n * n);
-  const used = new Uint8Array(n);
+  const col = new Float64Array(n);
   let rank = 0;
-  for (; rank < n; rank++) {
-    let pivot = -1;
+  for (let j = 0; j < n; j++) {
+    // Pivot: the largest remaining diagonal.
+    let q = -1;
     let best = tolerance;
-    for (let i = 0; i < n; i++) {
-      if (!used[i] && residual[i]! > best) {
-        best = residual[i]!;
-        pivot = i;
+    for (let i = j; i < n; i++) {
+      const v = w[i * n + i]!;
+      if (v > best) {
+        best = v;
+        q = i;
       }
     }
-    if (pivot < 0) break;
-    used[pivot] = 1;
-    const col = columns.subarray(rank * n, rank * n + n);
-    // col = (Σ[:, p] − Σ_{t<rank} l_t l_t[p]) / sqrt(residual[p])
-    const prow = pivot * n;
-    for (let i = 0; i < n; i++) col[i] = sigma[prow + i]!; // Σ is symmetric: row p = column p
-    for (let t = 0; t < rank; t++) {
-      const lt = columns.subarray(t * n, t * n + n);
-      const c = lt[pivot]!;
-      if (c === 0) continue;
-      for (let i = 0; i < n; i++) col[i]! -= lt[i]! * c;
+    if (q < 0) break;
+    if (q !== j) {
+      symmetricSwap(w, n, j, q);
+      const t = perm[j]!;
+      perm[j] = perm[q]!;
+      perm[q] = t;
     }
-    const root = Math.sqrt(best);
-    for (let i = 0; i < n; i++) col[i] = used[i] && i !== pivot ? 0 : col[i]! / root;
-    col[pivot] = root;
-    for (let i = 0; i < n; i++) if (!used[i]) residual[i]! -= col[i]! * col[i]!;
-    residual[pivot] = 0;
+    // Column j of L.
+    const root = Math.sqrt(w[j * n + j]!);
+    w[j * n + j] = root;
+    for (let i = j + 1; i < n; i++) {
+      const v = w[i * n + j]! / root;
+      w[i * n + j] = v;
+      col[i] = v;
+    }
+    // Schur complement update of the trailing lower triangle: W[i][k] −= l_i l_k.
+    for (let i = j + 1; i < n; i++) {
+      const li = col[i]!;
+      if (li === 0) continue;
+      const row = i * n;
+      for (let k = j + 1; k <= i; k++) w[row + k]! -= li * col[k]!;
+    }
+    rank = j + 1;
   }
-  return { columns: columns.slice(0, rank * n), size: n, rank };
+  const columns = new Float64Array(rank * n);
+  for (let t = 0; t < rank; t++) for (let i = t; i < n; i++) columns[t * n + i] = w[i * n + t]!;
+  return { columns, size: n, rank, perm };
 }

@@ -5,12 +5,21 @@
 import type { LowRankFactor } from './pivoted-cholesky.ts';
 
 /**
- * M = Lᵀ S L for a symmetric n×n `s` (row-major) and a low-rank factor L (n×r): r×r, row-major,
- * symmetric. Cost n²r + n r²/2 multiply-adds.
+ * M = Lᵀ (P S Pᵀ) L for a symmetric n×n `s` (row-major) and a pivoted-Cholesky factor (L lower
+ * trapezoidal n×r in pivot order P): r×r, row-major, symmetric. L's zeros above the diagonal are
+ * skipped, so the cost is about n³/2 + n³/6 multiply-adds at full rank.
  */
 export function congruence(s: Float64Array, factor: LowRankFactor): Float64Array {
-  const { size: n, rank: r, columns: l } = factor;
-  // T = S L, stored column-major (column t at t·n), four columns per pass over S.
+  const { size: n, rank: r, columns: l, perm } = factor;
+  // S in pivot order.
+  const sp = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const src = perm[i]! * n;
+    const dst = i * n;
+    for (let k = 0; k < n; k++) sp[dst + k] = s[src + perm[k]!]!;
+  }
+  // T = S_p L, column-major (column t at t·n). Column t of L is zero above row t, so the dot
+  // products of a block of four columns start at the block's first row.
   const t = new Float64Array(n * r);
   let c = 0;
   for (; c + 4 <= r; c += 4) {
@@ -18,12 +27,12 @@ export function congruence(s: Float64Array, factor: LowRankFactor): Float64Array
     for (let i = 0; i < n; i++) {
       const row = i * n;
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let j = 0; j < n; j++) {
-        const sij = s[row + j]!;
-        a0 += sij * l[o0 + j]!;
-        a1 += sij * l[o1 + j]!;
-        a2 += sij * l[o2 + j]!;
-        a3 += sij * l[o3 + j]!;
+      for (let k = c; k < n; k++) {
+        const sik = sp[row + k]!;
+        a0 += sik * l[o0 + k]!;
+        a1 += sik * l[o1 + k]!;
+        a2 += sik * l[o2 + k]!;
+        a3 += sik * l[o3 + k]!;
       }
       t[o0 + i] = a0;
       t[o1 + i] = a1;
@@ -36,11 +45,11 @@ export function congruence(s: Float64Array, factor: LowRankFactor): Float64Array
     for (let i = 0; i < n; i++) {
       const row = i * n;
       let acc = 0;
-      for (let j = 0; j < n; j++) acc += s[row + j]! * l[o + j]!;
+      for (let k = c; k < n; k++) acc += sp[row + k]! * l[o + k]!;
       t[o + i] = acc;
     }
   }
-  // M[a][b] = l_a · t_b for b ≤ a, mirrored.
+  // M[a][b] = l_a · t_b for b ≤ a (l_a is zero above row a), mirrored.
   const m = new Float64Array(r * r);
   for (let a = 0; a < r; a++) {
     const la = a * n;
@@ -48,7 +57,7 @@ export function congruence(s: Float64Array, factor: LowRankFactor): Float64Array
     for (; b + 2 <= a + 1; b += 2) {
       const tb0 = b * n, tb1 = tb0 + n;
       let s0 = 0, s1 = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = a; i < n; i++) {
         const x = l[la + i]!;
         s0 += x * t[tb0 + i]!;
         s1 += x * t[tb1 + i]!;
@@ -59,7 +68,7 @@ export function congruence(s: Float64Array, factor: LowRankFactor): Float64Array
     for (; b <= a; b++) {
       const tb = b * n;
       let acc = 0;
-      for (let i = 0; i < n; i++) acc += l[la + i]! * t[tb + i]!;
+      for (let i = a; i < n; i++) acc += l[la + i]! * t[tb + i]!;
       m[a * r + b] = acc;
     }
   }
