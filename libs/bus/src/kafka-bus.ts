@@ -1,21 +1,23 @@
 /**
  * The Kafka adapter (kafkajs). Topics are created on start and on first use (event topics with
- * `partitions` partitions, `<type>.dlq` and `dermagan.processed.<group>` with one); each
- * subscription is one consumer in its group, reading with `eachMessage` and committing by hand
- * after the delivery pipeline (delivery.ts) has finished with a message — handled, skipped as a
- * duplicate, or dead-lettered. Messages are structured-mode CloudEvents JSON keyed by run.
+ * `partitions` partitions, `<type>.dlq` and `dermagan.processed.<group>` with one); each consumer
+ * group of this process is one kafkajs consumer (kafka-group-consumer.ts), reading with
+ * `eachMessage` and committing by hand after the delivery pipeline (delivery.ts) has finished with
+ * a message — handled, skipped as a duplicate, or dead-lettered. Messages are structured-mode
+ * CloudEvents JSON keyed by run.
  */
 import { randomUUID } from 'node:crypto';
 import type { DermaganEvent } from '@dermagan/contracts';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachMessagePayload, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { DeadLetter, EventBus, Subscription } from './bus.ts';
-import { deliver, type DeliveryOutcome } from './delivery.ts';
+import type { DeliveryOutcome } from './delivery.ts';
 import { toWire } from './envelope.ts';
 import { BusError, BusUsageError, isRetriable } from './errors.ts';
+import { GroupConsumer } from './kafka-group-consumer.ts';
 import { KafkaProcessedLog } from './kafka-processed-log.ts';
 import { TopicMaker, readTopic } from './kafka-topics.ts';
 import { BusMoments } from './moments.ts';
-import { backoffDelay, retryOptions, sleep, withRetry, type RetryOptions } from './retry.ts';
+import { retryOptions, withRetry, type RetryOptions } from './retry.ts';
 import { checkGroupName, checkTopicName, deadLetterTopic, processedTopic } from './topics.ts';
 
 /** Where the adapter reports what it cannot throw (consumer crashes, kafkajs warnings). */
@@ -65,12 +67,6 @@ interface Connected {
   topics: TopicMaker;
 }
 
-interface Member {
-  group: string;
-  /** The subscription's current consumer (replaced after a crash kafkajs does not recover from). */
-  consumer: Consumer | undefined;
-}
-
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
   readonly moments = new BusMoments();
@@ -79,7 +75,8 @@ export class KafkaBus implements EventBus {
   private readonly kafkaRetry: RetryOptions;
   private readonly logger: BusLogger;
   private readonly abort = new AbortController();
-  private readonly members: Member[] = [];
+  private readonly groups = new Map<string, GroupConsumer>();
+  private subscribing: Promise<void> = Promise.resolve();
   private readonly processedLogs = new Map<string, Promise<KafkaProcessedLog>>();
   private readonly inFlight = new Set<Promise<DeliveryOutcome>>();
   private connected: Connected | undefined;
@@ -150,87 +147,42 @@ export class KafkaBus implements EventBus {
     const group = checkGroupName(subscription.group);
     if (subscription.types.length === 0) throw new BusUsageError(`subscribe: group "${group}" names no event types`);
     subscription.types.forEach((t) => checkTopicName(t));
-    await this.ensureEventTopics(subscription.types);
-    const processed = await this.processedLog(group);
-    const sub = subscription as unknown as Subscription<unknown>;
-
-    const member: Member = { group, consumer: undefined };
-    this.members.push(member);
-    // After a rebalance, another member may have finished events this one is now given: read its records first.
-    let rejoined = false;
-
-    const eachMessage = async ({ topic, partition, message, heartbeat }: EachMessagePayload, consumer: Consumer): Promise<void> => {
-      if (this.stopping) return; // handed back: nothing is committed from here on, the next member reads it again
-      if (rejoined) {
-        rejoined = false;
-        await processed.catchUp();
+    // One at a time: a group's consumer is restarted when a subscription adds types to it.
+    const previous = this.subscribing;
+    let done!: () => void;
+    this.subscribing = new Promise((r) => (done = r));
+    await previous;
+    try {
+      await this.ensureEventTopics(subscription.types);
+      let member = this.groups.get(group);
+      if (!member) {
+        member = new GroupConsumer({
+          kafka,
+          group,
+          processed: await this.processedLog(group),
+          sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+          heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3_000,
+          maxWaitTimeMs: this.options.maxWaitTimeMs ?? 1_000,
+          restartRetry: this.kafkaRetry,
+          stopping: () => this.stopping,
+          delivery: {
+            retry: this.retry,
+            signal: this.abort.signal,
+            publish: (e) => this.publish(e),
+            deadLetter: (topic, letter, key) => this.writeDeadLetter(topic, letter, key),
+            moments: this.moments,
+            ...(this.options.random ? { random: this.options.random } : {}),
+          },
+          track: (run) => this.track(run),
+          warn: (message, details) => this.logger.warn(message, details),
+          ...(this.options.random ? { random: this.options.random } : {}),
+        });
+        this.groups.set(group, member);
       }
-      const beat = setInterval(() => void heartbeat().catch(() => {}), this.options.heartbeatIntervalMs ?? 3_000);
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await this.track(
-          deliver(
-            { topic, value: message.value?.toString('utf8') ?? null, partition, offset: message.offset },
-            {
-              group,
-              subscription: sub,
-              processed,
-              retry: this.retry,
-              signal: this.abort.signal,
-              publish: (e) => this.publish(e),
-              deadLetter: (dlq, letter, key) => this.writeDeadLetter(dlq, letter, key),
-              moments: this.moments,
-              ...(this.options.random ? { random: this.options.random } : {}),
-            },
-          ),
-        );
-      } finally {
-        clearInterval(beat);
-      }
-      if (outcome === 'handed-back') {
-        if (this.stopping) return;
-        throw new BusError(`event at ${topic}/${partition}@${message.offset} was handed back`);
-      }
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-    };
-
-    /** One consumer for the subscription; a new one replaces it when kafkajs gives up on it. */
-    const run = async (): Promise<void> => {
-      const consumer = kafka.consumer({
-        groupId: group,
-        allowAutoTopicCreation: false,
-        sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
-        maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
-      });
-      member.consumer = consumer;
-      consumer.on(consumer.events.GROUP_JOIN, () => void (rejoined = true));
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (payload.restart || this.stopping) return; // kafkajs restarts it itself
-        // A non-retriable crash (e.g. the coordinator forgot this member after a broker restart):
-        // nothing was committed past the last handled event, so a fresh consumer resumes safely.
-        this.logger.warn(`consumer of group ${group} stopped (${payload.error.message}); starting a new one`, { group });
-        void restart();
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: subscription.types, fromBeginning: true });
-      await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage: (payload) => eachMessage(payload, consumer) });
-      if (this.stopping) await consumer.disconnect();
-    };
-    const restart = async (): Promise<void> => {
-      for (let attempt = 1; !this.stopping; attempt++) {
-        await sleep(backoffDelay(Math.min(attempt, 6), this.kafkaRetry, this.options.random));
-        if (this.stopping) return;
-        try {
-          await run();
-          return;
-        } catch (err) {
-          await member.consumer?.disconnect().catch(() => {});
-          this.logger.warn(`could not restart the consumer of group ${group}: ${(err as Error).message}`, { group, attempt });
-        }
-      }
-    };
-    await run();
+      await member.add(subscription as unknown as Subscription<unknown>);
+    } finally {
+      done();
+    }
   }
 
   async ping(): Promise<boolean> {
@@ -248,7 +200,7 @@ export class KafkaBus implements EventBus {
       this.stopping = true;
       this.abort.abort(new BusUsageError('the bus is closing'));
       await Promise.allSettled([...this.inFlight]);
-      await Promise.allSettled(this.members.map((m) => m.consumer?.disconnect()));
+      await Promise.allSettled([...this.groups.values()].map((g) => g.close()));
       const logs = await Promise.allSettled([...this.processedLogs.values()]);
       await Promise.allSettled(logs.flatMap((l) => (l.status === 'fulfilled' ? [l.value.close()] : [])));
       this.closed = true;

@@ -32,6 +32,8 @@ export class MemoryBus implements EventBus {
   private closing: Promise<void> | undefined;
   private readonly members: Array<{ group: string; member: MemoryMember }> = [];
   private readonly inFlight = new Set<Promise<DeliveryOutcome>>();
+  /** Types each group already has a handler for in this bus. */
+  private readonly routes = new Map<string, Set<string>>();
   private started = false;
   /** close() was called: no new deliveries or subscriptions. */
   private stopping = false;
@@ -63,6 +65,11 @@ export class MemoryBus implements EventBus {
     const group = checkGroupName(subscription.group);
     if (subscription.types.length === 0) throw new BusUsageError(`subscribe: group "${group}" names no event types`);
     subscription.types.forEach((t) => checkTopicName(t));
+    const routed = this.routes.get(group) ?? new Set<string>();
+    const taken = subscription.types.filter((t) => routed.has(t));
+    if (taken.length > 0) throw new BusUsageError(`subscribe: group "${group}" already has a handler for ${taken.join(', ')} in this process`);
+    subscription.types.forEach((t) => routed.add(t));
+    this.routes.set(group, routed);
     const sub = subscription as unknown as Subscription<unknown>;
     const member: MemoryMember = {
       types: [...subscription.types],

@@ -129,6 +129,21 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
       expect(seen).toEqual({ x: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4] });
     });
 
+    it('routes each type of one group to its own subscription', async () => {
+      const first = freshType('first');
+      const second = freshType('second');
+      const group = freshGroup('multi');
+      const b = await bus();
+      const seen: string[] = [];
+      await b.subscribe({ group, types: [first.type], parse: first.def.parse, handler: async (e) => void seen.push(`first ${e.data.n}`) });
+      await b.subscribe({ group, types: [second.type], parse: second.def.parse, handler: async (e) => void seen.push(`second ${e.data.n}`) });
+      await b.publish(first.def.create({ n: 1 }));
+      await b.publish(second.def.create({ n: 2 }));
+      await waitFor('both events', () => seen.length >= 2);
+      await quiet();
+      expect(seen.sort()).toEqual(['first 1', 'second 2']);
+    });
+
     it('retries a failing handler with backoff, then dead-letters the event with the error and moves on', async () => {
       const { type, def } = freshType('failing');
       const group = freshGroup('failing');
@@ -302,6 +317,11 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
       const b = await bus();
       await expect(b.subscribe({ group: 'bad group!', types: [type], parse: def.parse, handler: async () => {} })).rejects.toMatchObject({
         name: 'BusUsageError', retriable: false,
+      });
+      const group = freshGroup('misuse');
+      await b.subscribe({ group, types: [type], parse: def.parse, handler: async () => {} });
+      await expect(b.subscribe({ group, types: [type], parse: def.parse, handler: async () => {} })).rejects.toMatchObject({
+        name: 'BusUsageError', message: expect.stringContaining(`already has a handler for ${type}`),
       });
       await expect(b.publish({ nope: true } as never)).rejects.toMatchObject({ name: 'BusUsageError', retriable: false });
       expect(await b.ping()).toBe(true);
