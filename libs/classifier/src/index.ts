@@ -15,6 +15,7 @@ export * from './data/split.ts';
 export * from './data/scenarios.ts';
 export * from './checkpoint.ts';
 export * from './predict.ts';
+export * from './loss.ts';
 export * from './train.ts';
 export * from './card.ts';
 export * from './evaluate.ts';

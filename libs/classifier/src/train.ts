@@ -20,6 +20,7 @@ import {
   type TrainState,
 } from './checkpoint.ts';
 import { ClassifierInputError } from './errors.ts';
+import { classWeights, weightedBce } from './loss.ts';
 import { rocAuc } from './measures/roc-auc.ts';
 import { youdenThreshold, type ChosenThreshold } from './measures/threshold.ts';
 import { buildModel, headLayers } from './models/architectures.ts';
@@ -30,7 +31,6 @@ import { Rng } from './rng.ts';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
-type Scalar = import('@tensorflow/tfjs').Scalar;
 
 /** What the loop reports while it runs. */
 export type TrainProgress =
@@ -63,13 +63,6 @@ export interface TrainResult {
   /** The epoch a resumed run continued from, or null. */
   resumedFrom: number | null;
   options: TrainOptions;
-}
-
-/** Sigmoid cross-entropy on logits, per-sample weighted, averaged: w·(max(z,0) − z·y + log(1 + e^−|z|)). */
-function weightedBce(tf: Tf, logits: Tensor, labels: Tensor, weights: Tensor): Scalar {
-  const z = logits.reshape([-1]);
-  const perSample = tf.relu(z).sub(z.mul(labels)).add(tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-  return perSample.mul(weights).mean() as Scalar;
 }
 
 /** The epoch's image order: a seeded shuffle, or a class-balanced draw with replacement. */
@@ -151,10 +144,7 @@ export async function trainClassifier(
   const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
   const dropouts = seededDropoutLayers(model);
 
-  // Class weights (balance 'weights'): n / (2·n_c), scikit-learn's 'balanced'.
-  const [nNeg, nPos] = classCounts(train.labels);
-  const n = train.labels.length;
-  const classWeight = options.balance === 'weights' ? [n / (2 * nNeg), n / (2 * nPos)] : [1, 1];
+  const classWeight = options.balance === 'weights' ? classWeights(train.labels) : [1, 1];
 
   while (state.stopped === null && state.epoch < options.epochs) {
     const epoch = state.epoch + 1;
