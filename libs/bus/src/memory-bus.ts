@@ -53,6 +53,7 @@ export class MemoryBus implements EventBus {
 
   async publish(event: DermaganEvent<unknown>): Promise<void> {
     this.assertOpen('publish');
+    if (!this.started) throw new BusUsageError('publish: call start() first');
     const wire = toWire(event);
     this.broker.append(wire.topic, wire.value);
     this.moments.emit('published', { type: wire.topic, id: event.id });

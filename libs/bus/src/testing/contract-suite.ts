@@ -314,6 +314,13 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
 
     it('rejects misuse with non-retriable errors', async () => {
       const { type, def } = freshType('misuse');
+      const unstarted = await makeBus({ retry: CONTRACT_RETRY });
+      open.push(unstarted);
+      expect(await unstarted.ping()).toBe(false);
+      await expect(unstarted.publish(def.create({ n: 0 }))).rejects.toMatchObject({ name: 'BusUsageError', message: 'publish: call start() first' });
+      await expect(unstarted.subscribe({ group: freshGroup('early'), types: [type], parse: def.parse, handler: async () => {} })).rejects.toMatchObject({
+        name: 'BusUsageError', message: 'subscribe: call start() first',
+      });
       const b = await bus();
       await expect(b.subscribe({ group: 'bad group!', types: [type], parse: def.parse, handler: async () => {} })).rejects.toMatchObject({
         name: 'BusUsageError', retriable: false,
