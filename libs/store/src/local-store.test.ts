@@ -1,0 +1,63 @@
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IntegrityError } from './errors.ts';
+import { LocalStore } from './local-store.ts';
+import { storeContractSuite } from './testing/contract-suite.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dermagan-local-store-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+storeContractSuite('local folder', async () => ({
+  store: new LocalStore({ root }),
+  // Flip one byte in the middle of the object's file, as bit rot or a careless edit would.
+  async tamper(bucket, key) {
+    const handle = await open(join(root, bucket, ...key.split('/')), 'r+');
+    try {
+      const { size } = await handle.stat();
+      const byte = Buffer.alloc(1);
+      await handle.read(byte, 0, 1, Math.floor(size / 2));
+      byte[0] = byte[0]! ^ 0xff;
+      await handle.write(byte, 0, 1, Math.floor(size / 2));
+    } finally {
+      await handle.close();
+    }
+  },
+}));
+
+describe('LocalStore specifics', () => {
+  it('keeps objects as plain files under <root>/<bucket>/<key>', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('plain-files');
+    await store.put('plain-files', 'datasets/d1/manifest.json', '{"a":1}');
+    expect(await readFile(join(root, 'plain-files', 'datasets', 'd1', 'manifest.json'), 'utf8')).toBe('{"a":1}');
+  });
+
+  it('refuses to serve a file that was dropped into the folder without going through the store', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('foreign-files');
+    await writeFile(join(root, 'foreign-files', 'dropped.bin'), 'not written by the store');
+    const err = await store.get('foreign-files', 'dropped.bin').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as Error).message).toContain('no checksum is recorded');
+  });
+
+  it('verifies a store folder that was copied elsewhere (file times changed)', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('copied');
+    await store.put('copied', 'k', 'copied bytes');
+    const path = join(root, 'copied', 'k');
+    await writeFile(path, 'copied bytes'); // same bytes, new mtime: what a plain copy does
+    expect((await store.getBytes('copied', 'k')).toString()).toBe('copied bytes');
+  });
+
+  it('rejects a relative root', () => {
+    expect(() => new LocalStore({ root: 'relative/folder' })).toThrow(/absolute/);
+  });
+});
