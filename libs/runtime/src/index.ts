@@ -4,3 +4,5 @@ export * from './metrics.ts';
 export * from './http.ts';
 export * from './shutdown.ts';
 export * from './service.ts';
+export * from './folders.ts';
+export * from './wiring.ts';
