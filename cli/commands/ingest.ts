@@ -12,9 +12,9 @@ import { UserError, finiteNumber, positiveInt, printJson, progress } from '../ou
 /** The demo subset shipped in the repository (data/demo). */
 export const DEMO_DATA = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
 
-/** `--split 0.8` or `--split none`. */
-export function parseSplit(value: string): number | null {
-  if (value === 'none') return null;
+/** `--split 0.8` or `--split none` (kept as the string: commander turns a parser's null into ''). */
+export function parseSplit(value: string): number | 'none' {
+  if (value === 'none') return 'none';
   const n = finiteNumber('--split')(value);
   if (!(n > 0 && n < 1)) throw new UserError(`--split must be a train fraction between 0 and 1 (e.g. 0.8) or "none", got "${value}"`);
   return n;
@@ -36,7 +36,7 @@ interface IngestFlags {
   source: (typeof SOURCE_KINDS)[number] | 'auto';
   out: string;
   size: number;
-  split: number | null;
+  split: number | 'none' | null;
   seed: number;
   tenants?: number | number[];
   minSide: number;
@@ -74,7 +74,7 @@ export function registerIngest(program: Command): void {
             source: flags.source,
             out: flags.out,
             size: flags.size,
-            split: flags.split,
+            split: flags.split === 'none' ? null : flags.split,
             seed: flags.seed,
             tenants: flags.tenants ?? null,
             minSide: flags.minSide,

@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../output.ts';
+import { DEMO_DATA, parseSplit, parseTenants } from './ingest.ts';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/dermagan.js', import.meta.url).pathname;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dermagan-cli-ingest-'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('flag parsers', () => {
+  it('--split: a fraction in (0, 1) or "none"', () => {
+    expect(parseSplit('0.8')).toBe(0.8);
+    expect(parseSplit('none')).toBe('none');
+    expect(() => parseSplit('1')).toThrow(UserError);
+    expect(() => parseSplit('eighty')).toThrow(/--split must be a number/);
+  });
+
+  it('--tenants: a count or comma-separated sizes', () => {
+    expect(parseTenants('3')).toBe(3);
+    expect(parseTenants('2000,12000,20000')).toEqual([2000, 12000, 20000]);
+    expect(() => parseTenants('2,,3')).toThrow(UserError);
+    expect(() => parseTenants('0')).toThrow(/tenant count/);
+  });
+});
+
+describe('dermagan ingest (the real command)', () => {
+  it('--json: the last stdout line is the result; progress goes to stderr', async () => {
+    const [header, ...rows] = (await readFile(DEMO_DATA, 'utf8')).trim().split('\n');
+    const csv = join(root, 'few.csv');
+    await writeFile(csv, `${header}\n${rows.slice(0, 10).join('\n')}\nNOFILE,P,nevus,0,HAM10000\n`);
+    const out = join(root, 'ds');
+    const { stdout, stderr } = await run('node', [BIN, 'ingest', '--data', csv, '--images', join(DEMO_DATA, '..'), '--out', out, '--size', '8', '--split', 'none', '--tenants', '2', '--json']);
+    const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({
+      accepted: 10,
+      quarantined: [{ id: 'NOFILE', reason: 'missing-file' }],
+      out,
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      counts: { split: { all: 10 }, tenant: { 'tenant-0': 5, 'tenant-1': 5 } },
+    });
+    expect(stderr).toMatch(/ingest: 11\/11/);
+  });
+
+  it('a missing CSV: one clear message on stderr, exit code 2, no stack trace', async () => {
+    const err = await run('node', [BIN, 'ingest', '--data', join(root, 'nope.csv'), '--out', join(root, 'x')]).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr).toMatch(/^dermagan: --data .*nope\.csv does not exist; give a metadata CSV/);
+    expect((err as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
+  });
+});
