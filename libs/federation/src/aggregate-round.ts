@@ -1,10 +1,11 @@
 /**
  * The streaming driver of one aggregation: opens the global model and every update, walks the
- * tensors in the global model's order and, for each tensor, reads one tensor from every source,
- * applies the strategy's per-tensor rule (or the GAN-state policy, for G_ema and optimiser
- * moments) and writes the result before reading the next. Memory: (updates + 2) tensors plus the
- * sources' read buffers — never a whole model (with `gEma: 'recompute'`, the new G tensors wait
- * for their G_ema counterparts, at most one G).
+ * tensors in the global model's order in slices of at most `sliceValues` values and, for each
+ * slice, reads the same slice from every source, applies the strategy's rule (or the GAN-state
+ * policy, for G_ema and optimiser moments) and writes the result before reading on. Every rule is
+ * coordinate-wise, so slicing changes no value. Memory: (updates + 2) slices plus the sources'
+ * read buffers — independent of the model's and even of the largest tensor's size (with
+ * `gEma: 'recompute'`, the new G tensors wait for their G_ema counterparts: at most one G).
  */
 import { AggregationError, normalizeWeights, scaleToward, squaredDistance, weightedMean } from './aggregate.ts';
 import { addGaussianNoise, clipFactor, noiseStdForMean, type DpOptions } from './dp.ts';
@@ -12,21 +13,26 @@ import { aggregateScalars, type GanStatePolicy } from './gan-state-policy.ts';
 import type { Rng } from './rng.ts';
 import type { AggregateMetrics, UpdateResult } from './strategy.ts';
 import type { TensorSink, WeightStream, WeightSource, WrittenWeights } from './weight-file.ts';
-import { groupOf, isMomentGroup, schemaDifferences, sizeOf, type NamedTensor, type TensorSpec, type WeightHeader } from './weights.ts';
+import { groupOf, isMomentGroup, schemaDifferences, sizeOf, type TensorSpec, type WeightHeader } from './weights.ts';
 
-/** Everything a per-tensor rule sees. */
+/**
+ * Everything a rule sees: one slice of one tensor. Rules must be coordinate-wise (value i of the
+ * result depends only on value i of the inputs and slots), since they are called slice by slice.
+ */
 export interface TensorContext {
   round: number;
   /** Tensor name and shape. */
   name: string;
   shape: number[];
-  /** Each participant's tensor (pulled toward the global by its DP clip factor when DP is on). */
+  /** Index of the slice's first value within the tensor. */
+  offset: number;
+  /** Each participant's slice (pulled toward the global by its DP clip factor when DP is on). */
   values: Float32Array[];
   /** Normalised sample weights (sum 1), same order as values. */
   weights: number[];
-  /** The current global tensor. */
+  /** The current global model's slice. */
   global: Float32Array;
-  /** This tensor's server-state slots (e.g. FedOpt m, v), updated in place by the rule. */
+  /** The slice of this tensor's server-state slots (e.g. FedOpt m, v), updated in place by the rule. */
   slots: Record<string, Float32Array>;
   /** DP noise to add to a mean, or null. */
   noise: { std: number; rng: Rng } | null;
@@ -46,17 +52,18 @@ export interface AggregateRoundArgs {
   slotNames: readonly string[];
   /** A slot's value before the first round. */
   initialSlot: (slot: string, size: number) => Float32Array;
-  serverStateIn: WeightSource | null;
+  /** Previous server state, one weight file per slot (null before the first round). */
+  serverStateIn: Readonly<Record<string, WeightSource>> | null;
   createOutput(header: WeightHeader): TensorSink;
-  createServerStateOutput: ((header: WeightHeader) => TensorSink) | null;
+  createServerStateOutput: ((slot: string, header: WeightHeader) => TensorSink) | null;
   dp: DpOptions | null;
   rng: Rng;
+  /** Values per slice; default DEFAULT_SLICE_VALUES. */
+  sliceValues?: number;
 }
 
-/** The server-state tensor name of a slot: `<tensor>@<slot>`. */
-export function slotTensorName(tensor: string, slot: string): string {
-  return `${tensor}@${slot}`;
-}
+/** Default slice: 2^18 values (1 MiB of float32). */
+export const DEFAULT_SLICE_VALUES = 1 << 18;
 
 /** True when the policy routes this tensor through the strategy's rule. */
 function usesRule(policy: GanStatePolicy, name: string): boolean {
@@ -65,26 +72,28 @@ function usesRule(policy: GanStatePolicy, name: string): boolean {
   return !(group === 'G_ema' && policy.gEma === 'recompute');
 }
 
-/** The server-state schema for a model schema: one tensor per slot for every rule-aggregated tensor. */
-export function serverStateSchema(model: readonly TensorSpec[], policy: GanStatePolicy, slotNames: readonly string[]): TensorSpec[] {
-  const out: TensorSpec[] = [];
-  for (const t of model) {
-    if (!usesRule(policy, t.name)) continue;
-    for (const s of slotNames) out.push({ name: slotTensorName(t.name, s), shape: [...t.shape] });
-  }
-  return out;
+/**
+ * The schema of one server-state slot file (e.g. FedOpt's m): the model's tensors that go through
+ * the strategy's rule, same names and shapes, so slot files stream in lockstep with the model.
+ */
+export function serverStateSchema(model: readonly TensorSpec[], policy: GanStatePolicy): TensorSpec[] {
+  return model.filter((t) => usesRule(policy, t.name)).map((t) => ({ name: t.name, shape: [...t.shape] }));
 }
 
-async function nextOrFail(stream: WeightStream, spec: TensorSpec, what: string): Promise<NamedTensor> {
-  const t = await stream.next();
-  if (!t || t.name !== spec.name || t.shape.join(',') !== spec.shape.join(',')) {
-    throw new AggregationError(`aggregateRound: ${what} gave ${t ? `${t.name} [${t.shape}]` : 'end of file'} where ${spec.name} [${spec.shape}] was expected`);
+async function sliceOrFail(stream: WeightStream, spec: TensorSpec, offset: number, values: number, what: string): Promise<Float32Array> {
+  const t = await stream.nextSlice(values);
+  if (!t || t.name !== spec.name || t.shape.join(',') !== spec.shape.join(',') || t.offset !== offset || t.data.length !== values) {
+    throw new AggregationError(
+      `aggregateRound: ${what} gave ${t ? `${t.name} [${t.shape}] values ${t.offset}+${t.data.length}` : 'end of file'} where ${spec.name} [${spec.shape}] values ${offset}+${values} were expected`,
+    );
   }
-  return t;
+  return t.data;
 }
 
 /** Run one streamed aggregation; the caller has validated every update. */
-export async function aggregateRound(args: AggregateRoundArgs): Promise<{ global: WrittenWeights; serverState: WrittenWeights | null; metrics: AggregateMetrics }> {
+export async function aggregateRound(
+  args: AggregateRoundArgs,
+): Promise<{ global: WrittenWeights; serverState: Record<string, WrittenWeights> | null; metrics: AggregateMetrics }> {
   const { round, updates, policy, rule, slotNames, dp } = args;
   if (updates.length === 0) throw new AggregationError('aggregateRound: no updates');
   const weights = normalizeWeights(updates.map((u) => u.samples));
@@ -110,13 +119,18 @@ export async function aggregateRound(args: AggregateRoundArgs): Promise<{ global
         throw new AggregationError(`aggregateRound: update from ${u.tenant} (${u.source.describe}) does not match the global schema (${diff.slice(0, 3).join('; ')}); validate updates with inspectUpdate before aggregating`);
       }
     }
-    const stateSchema = serverStateSchema(schema, policy, slotNames);
-    let stateIn: WeightStream | null = null;
+    const stateSchema = serverStateSchema(schema, policy);
+    const stateIn = new Map<string, WeightStream>();
     if (slotNames.length > 0 && args.serverStateIn) {
-      stateIn = await args.serverStateIn.open();
-      opened.push(stateIn);
-      const diff = schemaDifferences(stateSchema, stateIn.header.tensors);
-      if (diff.length > 0) throw new AggregationError(`aggregateRound: server state ${args.serverStateIn.describe} does not match the model (${diff.slice(0, 3).join('; ')})`);
+      for (const slot of slotNames) {
+        const source = args.serverStateIn[slot];
+        if (!source) throw new AggregationError(`aggregateRound: server state lacks slot '${slot}' (has ${Object.keys(args.serverStateIn).join(', ') || 'none'})`);
+        const st = await source.open();
+        opened.push(st);
+        stateIn.set(slot, st);
+        const diff = schemaDifferences(stateSchema, st.header.tensors);
+        if (diff.length > 0) throw new AggregationError(`aggregateRound: server state ${source.describe} does not match the model (${diff.slice(0, 3).join('; ')})`);
+      }
     }
     if (slotNames.length > 0 && !args.createServerStateOutput) {
       throw new AggregationError('aggregateRound: this strategy keeps server state; pass io.createServerStateOutput');
@@ -136,45 +150,60 @@ export async function aggregateRound(args: AggregateRoundArgs): Promise<{ global
     const scalars = aggregateScalars(policy, us.map((s) => s.header.scalars), weights, gs.header.scalars);
     const out = args.createOutput({ tensors: schema.map((t) => ({ name: t.name, shape: [...t.shape] })), scalars });
     sinks.push(out);
-    const stateOut = slotNames.length > 0 ? args.createServerStateOutput!({ tensors: stateSchema, scalars: {} }) : null;
-    if (stateOut) sinks.push(stateOut);
+    const stateOut = new Map<string, TensorSink>();
+    for (const slot of slotNames) {
+      const sink = args.createServerStateOutput!(slot, { tensors: stateSchema, scalars: {} });
+      sinks.push(sink);
+      stateOut.set(slot, sink);
+    }
 
-    // Walk the tensors.
+    // Walk the tensors, slice by slice.
+    const step = Math.max(1, Math.floor(args.sliceValues ?? DEFAULT_SLICE_VALUES));
     const pendingG = new Map<string, Float32Array>();
     let deltaSq = 0;
     for (const spec of schema) {
-      const gt = await nextOrFail(gs, spec, args.global.describe);
-      const uts: NamedTensor[] = [];
-      for (let j = 0; j < us.length; j++) uts.push(await nextOrFail(us[j]!, spec, updates[j]!.source.describe));
       const group = groupOf(spec.name);
       const suffix = spec.name.slice(group.length + 1);
-      let value: Float32Array;
-      if (isMomentGroup(group)) {
-        value = weightedMean(uts.map((t) => t.data), weights);
-      } else if (group === 'G_ema' && policy.gEma === 'recompute') {
-        const g = pendingG.get(suffix);
-        if (!g) throw new AggregationError(`aggregateRound: gEma 'recompute' needs G/${suffix} before ${spec.name} in the model's order`);
-        pendingG.delete(suffix);
-        const beta = policy.gEmaBeta;
-        value = new Float32Array(g.length);
-        for (let i = 0; i < g.length; i++) value[i] = beta * gt.data[i]! + (1 - beta) * g[i]!;
-      } else {
-        const slots: Record<string, Float32Array> = {};
-        for (const s of slotNames) {
-          slots[s] = stateIn
-            ? (await nextOrFail(stateIn, { name: slotTensorName(spec.name, s), shape: spec.shape }, args.serverStateIn!.describe)).data
-            : args.initialSlot(s, sizeOf(spec.shape));
+      const size = sizeOf(spec.shape);
+      const shape = [...spec.shape];
+      if (group === 'G' && policy.gEma === 'recompute') pendingG.set(suffix, new Float32Array(size));
+      for (let offset = 0; offset < size || (size === 0 && offset === 0); offset += Math.max(step, 1)) {
+        const n = Math.min(step, size - offset);
+        const g = await sliceOrFail(gs, spec, offset, n, args.global.describe);
+        const us_: Float32Array[] = [];
+        for (let j = 0; j < us.length; j++) us_.push(await sliceOrFail(us[j]!, spec, offset, n, updates[j]!.source.describe));
+        let value: Float32Array;
+        if (isMomentGroup(group)) {
+          value = weightedMean(us_, weights);
+        } else if (group === 'G_ema' && policy.gEma === 'recompute') {
+          const newG = pendingG.get(suffix);
+          if (!newG) throw new AggregationError(`aggregateRound: gEma 'recompute' needs G/${suffix} before ${spec.name} in the model's order`);
+          const beta = policy.gEmaBeta;
+          value = new Float32Array(n);
+          for (let i = 0; i < n; i++) value[i] = beta * g[i]! + (1 - beta) * newG[offset + i]!;
+          if (offset + n >= size) pendingG.delete(suffix);
+        } else {
+          const slots: Record<string, Float32Array> = {};
+          for (const s of slotNames) {
+            const st = stateIn.get(s);
+            slots[s] = st ? await sliceOrFail(st, spec, offset, n, args.serverStateIn![s]!.describe) : args.initialSlot(s, n);
+          }
+          const values = us_.map((u, j) => (clipFactors ? scaleToward(g, u, clipFactors[j]!) : u));
+          value = rule({ round, name: spec.name, shape, offset, values, weights, global: g, slots, noise });
+          if (group === 'G' && policy.gEma === 'recompute') pendingG.get(suffix)!.set(value, offset);
+          for (const s of slotNames) await stateOut.get(s)!.writeSlice({ name: spec.name, shape, offset, data: slots[s]! });
         }
-        const values = uts.map((t, j) => (clipFactors ? scaleToward(gt.data, t.data, clipFactors[j]!) : t.data));
-        value = rule({ round, name: spec.name, shape: [...spec.shape], values, weights, global: gt.data, slots, noise });
-        for (const s of slotNames) await stateOut!.write({ name: slotTensorName(spec.name, s), shape: [...spec.shape], data: slots[s]! });
-        if (group === 'G' && policy.gEma === 'recompute') pendingG.set(suffix, value);
+        if (!isMomentGroup(group)) deltaSq += squaredDistance(value, g);
+        await out.writeSlice({ name: spec.name, shape, offset, data: value });
+        if (size === 0) break;
       }
-      if (!isMomentGroup(group)) deltaSq += squaredDistance(value, gt.data);
-      await out.write({ name: spec.name, shape: [...spec.shape], data: value });
     }
     const global = await out.close();
-    const serverState = stateOut ? await stateOut.close() : null;
+    let serverState: Record<string, WrittenWeights> | null = null;
+    if (slotNames.length > 0) {
+      serverState = {};
+      for (const [slot, sink] of stateOut) serverState[slot] = await sink.close();
+    }
     return {
       global,
       serverState,

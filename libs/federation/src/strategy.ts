@@ -56,10 +56,10 @@ export interface AggregateIO {
   global: WeightSource;
   /** Open the destination of the new global model once its header is known. */
   createOutput(header: WeightHeader): TensorSink;
-  /** The strategy's per-tensor server state from the previous round (FedOpt moments); null/absent on the first round or for stateless strategies. */
-  serverStateIn?: WeightSource | null;
-  /** Open the destination of the new server state (required by strategies with server state). */
-  createServerStateOutput?(header: WeightHeader): TensorSink;
+  /** The strategy's server state from the previous round, one weight file per slot (FedOpt: `m`, `v`); null/absent on the first round or for stateless strategies. */
+  serverStateIn?: Readonly<Record<string, WeightSource>> | null;
+  /** Open the destination of a slot of the new server state (required by strategies with server state). */
+  createServerStateOutput?(slot: string, header: WeightHeader): TensorSink;
   /** Randomness for DP noise; default a fresh secure generator. */
   rng?: Rng;
 }
@@ -84,8 +84,8 @@ export type AggregateOutcome =
       status: 'aggregated';
       /** Hash and size of the new global model as written to `createOutput`. */
       global: WrittenWeights;
-      /** Hash and size of the new server state, or null for stateless strategies. */
-      serverState: WrittenWeights | null;
+      /** Hash and size of each slot file of the new server state, or null for stateless strategies. */
+      serverState: Record<string, WrittenWeights> | null;
       metrics: AggregateMetrics;
     }
   | {
@@ -100,7 +100,7 @@ export interface StrategyState {
   name: string;
   /** Rounds aggregated so far. */
   roundsAggregated: number;
-  /** True once server state (a weight file) exists; the service stores its ref beside this. */
+  /** True once server state (one weight file per slot) exists; the service stores their refs beside this. */
   hasServerState: boolean;
 }
 

@@ -50,14 +50,14 @@ describe('signature checks', () => {
     expect(checkSignature(keys, fields, undefined)?.reason).toBe('signature-missing');
     expect(checkSignature(keys, fields, '')?.reason).toBe('signature-missing');
   });
-  it.each([
+  it.each<[string, () => string, SignedFields]>([
     ['another key', () => signUpdate(mallory.privateKeyPem, fields), fields],
     ['a replay into a later round', () => sig, { ...fields, round: 4 }],
     ['other weights', () => sig, { ...fields, weightsSha256: '0'.repeat(64) }],
     ['an inflated sample count', () => sig, { ...fields, samples: 20000 }],
     ['another federation', () => sig, { ...fields, federation: 'fed-2' }],
     ['garbage', () => 'not base64 at all!', fields],
-  ] as const)('invalid signature: %s', (_what, signature, checked) => {
+  ])('invalid signature: %s', (_what, signature, checked) => {
     expect(checkSignature(keys, checked, signature())?.reason).toBe('signature-invalid');
   });
 });

@@ -111,8 +111,11 @@ export interface UpdateInspection {
   scalars: GanScalars;
 }
 
+/** Values per slice read by inspectUpdate (1 MiB of float32). */
+const INSPECT_SLICE_VALUES = 1 << 18;
+
 /**
- * Read the update and the global model side by side, tensor by tensor (memory: two tensors),
+ * Read the update and the global model side by side, slice by slice (memory: two slices),
  * and report what `checkInspection` judges. Never throws for a bad update (it reports it); throws
  * only when the global model itself cannot be read.
  */
@@ -133,10 +136,10 @@ export async function inspectUpdate(global: WeightSource, update: WeightSource):
     if (result.schemaErrors.length > 0) return result;
     const sq: Partial<Record<TensorGroup, number>> = {};
     for (;;) {
-      const gt = await g.next();
+      const gt = await g.nextSlice(INSPECT_SLICE_VALUES);
       let ut;
       try {
-        ut = await u.next();
+        ut = await u.nextSlice(INSPECT_SLICE_VALUES);
       } catch (err) {
         if (err instanceof WeightsError) return { ...result, corrupt: err.message };
         throw err;

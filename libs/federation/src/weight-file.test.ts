@@ -106,3 +106,29 @@ describe('weight file', () => {
     expect(schemaDifferences(a, [{ name: 'G/a', shape: [3] }, { name: 'G/c', shape: [1] }])).toEqual(['G/a: shape [3] != expected [2]', 'missing tensor D/b', 'unexpected tensor G/c']);
   });
 });
+
+describe('weight file slices', () => {
+  it('nextSlice never crosses a tensor and a sink reassembles slices into the same bytes', async () => {
+    const set = sample();
+    const stream = await openWeightStream(chunked(encodeWeightSet(set), 5), 'test');
+    const slices = [];
+    for (let s = await stream.nextSlice(4); s; s = await stream.nextSlice(4)) slices.push([s.name, s.offset, s.data.length]);
+    expect(slices).toEqual([
+      ['G/mapping/fc0/weight', 0, 4], ['G/mapping/fc0/weight', 4, 2], ['D/b4/fc/bias', 0, 1],
+      ['G_ema/mapping/fc0/weight', 0, 4], ['G_ema/mapping/fc0/weight', 4, 2],
+    ]);
+    const header = { tensors: set.tensors.map(({ name, shape }) => ({ name, shape })), scalars: set.scalars };
+    const sink = memorySink(header);
+    const again = await openWeightStream(chunked(encodeWeightSet(set), 64), 'test');
+    for (let s = await again.nextSlice(3); s; s = await again.nextSlice(3)) await sink.writeSlice(s);
+    expect(await sink.close()).toEqual({ sha256: weightSetSha256(set), size: encodeWeightSet(set).length });
+    expect(sink.result()).toEqual(set);
+  });
+
+  it('a sink refuses a slice with a gap', async () => {
+    const set = sample();
+    const sink = memorySink({ tensors: set.tensors.map(({ name, shape }) => ({ name, shape })), scalars: {} });
+    await sink.writeSlice({ name: 'G/mapping/fc0/weight', shape: [2, 3], offset: 0, data: new Float32Array(2) });
+    await expect(sink.writeSlice({ name: 'G/mapping/fc0/weight', shape: [2, 3], offset: 3, data: new Float32Array(3) })).rejects.toThrow(/from value 2 \(of 6\)/);
+  });
+});

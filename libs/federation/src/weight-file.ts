@@ -56,10 +56,21 @@ export interface WrittenWeights {
   size: number;
 }
 
-/** A destination for tensors written in header order. */
+/** A contiguous run of one tensor's values (C order). */
+export interface TensorSlice {
+  name: string;
+  shape: number[];
+  /** Index of the slice's first value within the tensor. */
+  offset: number;
+  data: Float32Array;
+}
+
+/** A destination for tensors written in header order, whole or in consecutive slices. */
 export interface TensorSink {
   /** Append the next tensor (must match the header's next name and shape). Do not mutate `data` afterwards. */
   write(tensor: NamedTensor): Promise<void>;
+  /** Append the next slice: the current tensor's values from `offset` (each tensor's slices in order, no gaps). */
+  writeSlice(slice: TensorSlice): Promise<void>;
   /** Finish: checks every tensor was written; returns the hash and size of the bytes. */
   close(): Promise<WrittenWeights>;
   /** Abandon the write (removes partial files). */
@@ -70,8 +81,10 @@ export interface TensorSink {
 export interface WeightStream extends AsyncIterable<NamedTensor> {
   /** The schema and scalars, available before any tensor is read. */
   readonly header: WeightHeader;
-  /** The next tensor in header order, or null after the last one. */
+  /** The next whole tensor in header order, or null after the last one (only at a tensor boundary). */
   next(): Promise<NamedTensor | null>;
+  /** The next at most `maxValues` values of the current tensor (never crossing into the next one), or null at the end. */
+  nextSlice(maxValues: number): Promise<TensorSlice | null>;
   /** Release the underlying stream (idempotent). */
   close(): Promise<void>;
 }
@@ -146,22 +159,25 @@ class ByteReader {
     return this.buffered >= n;
   }
 
-  /** Exactly n bytes in a fresh, 4-byte-aligned buffer. */
+  /**
+   * Exactly n bytes in a fresh, 4-byte-aligned buffer. Chunks are copied into it as they arrive,
+   * so a tensor is held once (plus one chunk), not as a list of chunks and then a copy.
+   */
   async read(n: number): Promise<Uint8Array> {
-    if (!(await this.fill(n))) {
-      throw new WeightsError(`${this.what}: truncated weight file: needed ${n} more bytes at offset ${this.consumed}, got ${this.buffered}`);
-    }
     const out = new Uint8Array(new ArrayBuffer(n));
     let at = 0;
     while (at < n) {
+      if (this.chunks.length === 0 && !(await this.fill(1))) {
+        throw new WeightsError(`${this.what}: truncated weight file: needed ${n - at} more bytes at offset ${this.consumed + at}`);
+      }
       const head = this.chunks[0]!;
       const take = Math.min(head.length, n - at);
       out.set(head.subarray(0, take), at);
       at += take;
+      this.buffered -= take;
       if (take === head.length) this.chunks.shift();
       else this.chunks[0] = head.subarray(take);
     }
-    this.buffered -= n;
     this.consumed += n;
     this.hash.update(out);
     return out;
@@ -222,10 +238,11 @@ export async function openWeightStream(
     throw err;
   }
   let index = 0;
+  let pos = 0;
   let closed = false;
   const stream: WeightStream = {
     header,
-    async next() {
+    async nextSlice(maxValues) {
       if (closed) return null;
       const spec = header.tensors[index];
       if (!spec) {
@@ -238,9 +255,21 @@ export async function openWeightStream(
         }
         return null;
       }
-      index += 1;
-      const bytes = await reader.read(sizeOf(spec.shape) * 4);
-      return { name: spec.name, shape: [...spec.shape], data: new Float32Array(bytes.buffer, 0, bytes.byteLength / 4) };
+      const size = sizeOf(spec.shape);
+      const take = Math.min(Math.max(1, maxValues), size - pos);
+      const bytes = await reader.read(take * 4);
+      const slice = { name: spec.name, shape: [...spec.shape], offset: pos, data: new Float32Array(bytes.buffer, 0, take) };
+      pos += take;
+      if (pos >= size) {
+        index += 1;
+        pos = 0;
+      }
+      return slice;
+    },
+    async next() {
+      if (pos !== 0) throw new WeightsError(`${what}: next() called in the middle of tensor ${header.tensors[index]?.name}`);
+      const slice = await stream.nextSlice(Infinity);
+      return slice && { name: slice.name, shape: slice.shape, data: slice.data };
     },
     async close() {
       closed = true;
@@ -257,23 +286,77 @@ export async function openWeightStream(
   return stream;
 }
 
-/** A stream over an in-memory set (no copy). */
+/** A stream over an in-memory set (no copy: slices are views). */
 export function memoryStream(set: WeightSet): WeightStream {
   const header = headerOf(set);
   let index = 0;
+  let pos = 0;
   const stream: WeightStream = {
     header,
+    async nextSlice(maxValues) {
+      const t = set.tensors[index];
+      if (!t) return null;
+      const take = Math.min(Math.max(1, maxValues), t.data.length - pos);
+      const slice = { name: t.name, shape: [...t.shape], offset: pos, data: t.data.subarray(pos, pos + take) };
+      pos += take;
+      if (pos >= t.data.length) {
+        index += 1;
+        pos = 0;
+      }
+      return slice;
+    },
     async next() {
+      if (pos !== 0) throw new WeightsError(`memoryStream: next() called in the middle of tensor ${set.tensors[index]?.name}`);
       return set.tensors[index++] ?? null;
     },
     async close() {
       index = set.tensors.length;
+      pos = 0;
     },
     async *[Symbol.asyncIterator]() {
       for (let t = await stream.next(); t; t = await stream.next()) yield t;
     },
   };
   return stream;
+}
+
+/**
+ * Tracks a sink's position (tensor index, offset within it) and checks each slice continues it.
+ * `accept` returns true when the slice completes its tensor.
+ */
+class SliceCursor {
+  index = 0;
+  pos = 0;
+  constructor(
+    private readonly header: WeightHeader,
+    private readonly what: string,
+  ) {}
+
+  accept(slice: TensorSlice): boolean {
+    const spec = this.header.tensors[this.index];
+    const size = spec ? sizeOf(spec.shape) : 0;
+    if (!spec || spec.name !== slice.name || spec.shape.join(',') !== slice.shape.join(',') || slice.offset !== this.pos || this.pos + slice.data.length > size) {
+      throw new WeightsError(
+        `${this.what}: got ${slice.name} [${slice.shape}] values ${slice.offset}..${slice.offset + slice.data.length}; the header expects ${spec ? `${spec.name} [${spec.shape}] from value ${this.pos} (of ${size})` : 'no more tensors'}`,
+      );
+    }
+    this.pos += slice.data.length;
+    if (this.pos < size) return false;
+    this.index += 1;
+    this.pos = 0;
+    return true;
+  }
+
+  assertDone(): void {
+    if (this.index !== this.header.tensors.length) {
+      throw new WeightsError(`${this.what}: closed after ${this.index} of ${this.header.tensors.length} tensors`);
+    }
+  }
+}
+
+function wholeSlice(t: NamedTensor, what: string): TensorSlice {
+  if (t.data.length !== sizeOf(t.shape)) throw new WeightsError(`${what}: tensor ${t.name} [${t.shape}] has ${t.data.length} values, expected ${sizeOf(t.shape)}`);
+  return { name: t.name, shape: t.shape, offset: 0, data: t.data };
 }
 
 /** A source over an in-memory set. */
@@ -323,37 +406,30 @@ export async function decodeWeightSet(bytes: Uint8Array, what = 'weights'): Prom
 export function writableSink(header: WeightHeader, out: Writable, what = 'weights'): TensorSink {
   const head = encodeWeightHeader(header);
   const hash = createHash('sha256');
+  const cursor = new SliceCursor(header, what);
   let size = 0;
-  let index = 0;
   let started = false;
   const push = async (buf: Buffer): Promise<void> => {
     hash.update(buf);
     size += buf.length;
     if (!out.write(buf)) await once(out, 'drain');
   };
-  return {
-    async write(t) {
+  const sink: TensorSink = {
+    async writeSlice(slice) {
       if (!started) {
         started = true;
         await push(head);
       }
-      const spec = header.tensors[index];
-      if (!spec || spec.name !== t.name || spec.shape.join(',') !== t.shape.join(',') || t.data.length !== sizeOf(spec.shape)) {
-        throw new WeightsError(
-          `${what}: tensor #${index} written as ${t.name} [${t.shape}] (${t.data.length} values); the header expects ${spec ? `${spec.name} [${spec.shape}]` : 'no more tensors'}`,
-        );
-      }
-      index += 1;
-      await push(bytesOf(t.data));
+      cursor.accept(slice);
+      if (slice.data.length > 0) await push(bytesOf(slice.data));
     },
+    write: (t) => sink.writeSlice(wholeSlice(t, what)),
     async close() {
       if (!started) {
         started = true;
         await push(head);
       }
-      if (index !== header.tensors.length) {
-        throw new WeightsError(`${what}: closed after ${index} of ${header.tensors.length} tensors`);
-      }
+      cursor.assertDone();
       const finished = once(out, 'finish');
       out.end();
       await finished;
@@ -363,6 +439,7 @@ export function writableSink(header: WeightHeader, out: Writable, what = 'weight
       out.destroy();
     },
   };
+  return sink;
 }
 
 /** A sink writing a weight file atomically: a temp file renamed into place on close. */
@@ -372,6 +449,7 @@ export function fileSink(path: string, header: WeightHeader): TensorSink {
   const sink = writableSink(header, out, path);
   return {
     write: (t) => sink.write(t),
+    writeSlice: (slice) => sink.writeSlice(slice),
     async close() {
       const written = await sink.close();
       await rename(tmp, path);
@@ -389,21 +467,30 @@ export function memorySink(header: WeightHeader): TensorSink & { result(): Weigh
   const tensors: NamedTensor[] = [];
   const hash = createHash('sha256');
   const head = encodeWeightHeader(header);
+  const cursor = new SliceCursor(header, 'memorySink');
   hash.update(head);
   let size = head.length;
+  let current: Float32Array | null = null;
   let closed = false;
-  return {
-    async write(t) {
-      const spec = header.tensors[tensors.length];
-      if (!spec || spec.name !== t.name || spec.shape.join(',') !== t.shape.join(',') || t.data.length !== sizeOf(spec.shape)) {
-        throw new WeightsError(`memorySink: tensor #${tensors.length} is ${t.name} [${t.shape}]; the header expects ${spec ? `${spec.name} [${spec.shape}]` : 'no more tensors'}`);
+  const sink: TensorSink & { result(): WeightSet } = {
+    async writeSlice(slice) {
+      const whole = slice.offset === 0 && slice.data.length === sizeOf(slice.shape);
+      const done = cursor.accept(slice);
+      if (whole) current = slice.data;
+      else {
+        if (slice.offset === 0) current = new Float32Array(sizeOf(slice.shape));
+        current!.set(slice.data, slice.offset);
       }
-      tensors.push(t);
-      hash.update(bytesOf(t.data));
-      size += t.data.byteLength;
+      hash.update(bytesOf(slice.data));
+      size += slice.data.byteLength;
+      if (done) {
+        tensors.push({ name: slice.name, shape: [...slice.shape], data: current! });
+        current = null;
+      }
     },
+    write: (t) => sink.writeSlice(wholeSlice(t, 'memorySink')),
     async close() {
-      if (tensors.length !== header.tensors.length) throw new WeightsError(`memorySink: closed after ${tensors.length} of ${header.tensors.length} tensors`);
+      cursor.assertDone();
       closed = true;
       return { sha256: hash.digest('hex'), size };
     },
@@ -415,6 +502,7 @@ export function memorySink(header: WeightHeader): TensorSink & { result(): Weigh
       return { tensors, scalars: { ...header.scalars } };
     },
   };
+  return sink;
 }
 
 /** Write a whole set to a file (atomically). */
