@@ -78,7 +78,7 @@ describe('pivotedCholesky', () => {
     const f = pivotedCholesky(s, n);
     expect(f.rank).toBe(r);
     const rebuilt = new Float64Array(n * n);
-    for (let t = 0; t < f.rank; t++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rebuilt[i * n + j] += f.columns[t * n + i]! * f.columns[t * n + j]!;
+    for (let t = 0; t < f.rank; t++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rebuilt[i * n + j]! += f.columns[t * n + i]! * f.columns[t * n + j]!;
     let err = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(rebuilt[i * n + j]! - s[f.perm[i]! * n + f.perm[j]!]!));
     for (let t = 0; t < f.rank; t++) for (let i = 0; i < t; i++) expect(f.columns[t * n + i]).toBe(0);
