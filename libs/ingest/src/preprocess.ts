@@ -22,8 +22,11 @@ sharp.cache(false);
  *    centre-crop-then-resize except within the kernel's reach of the two cut edges (3 output px),
  *    where the filter sees the real pixels beyond the cut instead of a clamped edge. Doing it in
  *    one step keeps libvips' JPEG shrink-on-load, which an explicit crop first would disable (a
- *    6000×4000 ISIC image then decodes at 1/8 scale instead of whole). Kernel: Lanczos-3 (libvips
- *    `lanczos3`, a = 3, the same windowed sinc as PIL's `Image.LANCZOS`). For large downscales
+ *    6000×4000 ISIC image then decodes at 1/8 scale instead of whole). Kernel when shrinking:
+ *    Lanczos-3 (libvips `lanczos3`, a = 3, the same windowed sinc as PIL's `Image.LANCZOS`).
+ *    When enlarging (a 128² source at size 256) libvips ignores the kernel and interpolates with
+ *    its bicubic interpolator (vips_affine; lanczos3, cubic and mitchell give identical bytes),
+ *    where PIL would use Lanczos-3: a slightly softer, ringing-free upscale. For large downscales
  *    libvips first lets the JPEG decoder shrink by 2/4/8 in the DCT domain and box-shrinks by an
  *    integer factor, then Lanczos-3 does the rest; `fastShrinkOnLoad: false` keeps at least a 2×
  *    Lanczos step after the DCT shrink (no moiré from the DCT shrink alone).
