@@ -152,6 +152,8 @@ describe('KafkaBus across a broker restart', () => {
     try {
       await Promise.all([consumer.start(), producer.start()]);
       const applied = new Map<number, number>();
+      let onKilled!: () => void;
+      const killed = new Promise<void>((r) => (onKilled = r));
       let duplicates = 0;
       consumer.moments.on('duplicate', () => void duplicates++);
       await consumer.subscribe({
@@ -159,7 +161,8 @@ describe('KafkaBus across a broker restart', () => {
         types: [type],
         parse: def.parse,
         handler: async (e) => {
-          await new Promise((r) => setTimeout(r, 30)); // slow enough that an event is in flight when the broker dies
+          if (e.data.n === 12) await killed; // this one is in flight when the broker dies, and finishes while it is down
+          await new Promise((r) => setTimeout(r, 30));
           applied.set(e.data.n, (applied.get(e.data.n) ?? 0) + 1);
         },
       });
@@ -168,11 +171,21 @@ describe('KafkaBus across a broker restart', () => {
       // shutdown) and start it again while publishing and consuming go on.
       const total = 60;
       let restart: Promise<void> | undefined;
+      let readyWhileDown: boolean | undefined;
+      let pingMs = 0;
       for (let n = 0; n < total; n++) {
         if (n === 20) {
           await waitFor('some events handled before the crash', () => applied.size >= 10);
           // down for longer than a consumer session, so the group forgets its member
-          restart = broker.kill({ hard: true }).then(() => new Promise((r) => setTimeout(r, 7_000))).then(() => broker!.start());
+          restart = (async () => {
+            await broker!.kill({ hard: true });
+            onKilled();
+            const t0 = Date.now();
+            readyWhileDown = await consumer.ping(); // readiness says no, within its timeout
+            pingMs = Date.now() - t0;
+            await new Promise((r) => setTimeout(r, 7_000));
+            await broker!.start();
+          })();
         }
         await producer.publish(def.create({ n }, { runid: `run-${n % 4}` }));
       }
@@ -185,6 +198,9 @@ describe('KafkaBus across a broker restart', () => {
       expect(twice).toEqual([]);
       expect([...applied.keys()].sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
       expect(await consumer.readDeadLetters(type)).toEqual([]);
+      expect(readyWhileDown).toBe(false);
+      expect(pingMs).toBeLessThan(5_000);
+      expect(await consumer.ping()).toBe(true);
       process.stderr.write(`[bus-kafka] restart test: ${total} events, each applied once; ${duplicates} redeliveries skipped\n`);
     } finally {
       await Promise.allSettled([consumer.close(), producer.close()]);

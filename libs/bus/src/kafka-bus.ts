@@ -49,6 +49,8 @@ export interface KafkaBusOptions {
   maxWaitTimeMs?: number;
   /** How long the processed-id record keeps an id, in ms; default 14 days. */
   processedRetentionMs?: number;
+  /** Longest ping() waits for the cluster to answer before it says false, in ms; default 2 000. */
+  pingTimeoutMs?: number;
   /** Where warnings go; default one JSON line on stderr. */
   logger?: BusLogger;
   /** Uniform [0, 1) source for the backoff jitter (tests fix it). */
@@ -187,11 +189,16 @@ export class KafkaBus implements EventBus {
 
   async ping(): Promise<boolean> {
     if (!this.connected || this.stopping) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), this.options.pingTimeoutMs ?? 2_000)));
+    const answer = this.connected.admin.describeCluster().then(
+      () => true,
+      () => false,
+    );
     try {
-      await this.connected.admin.describeCluster();
-      return true;
-    } catch {
-      return false;
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
