@@ -6,6 +6,7 @@ import {
   REFERENCE_GAN_STATE_POLICY,
   resolveGanStatePolicy,
   resolveTenantRoundState,
+  tensorsToExchange,
   type GanStatePolicy,
 } from './gan-state-policy.ts';
 import { values, ws } from './testing.ts';
@@ -90,5 +91,14 @@ describe('GAN-state policy', () => {
   it("moments 'keep-local' refuses a global model that carries moments", async () => {
     const g = ws({ 'G/w': [0], 'G_opt/m/w': [0] });
     await expect(fedavg({}, g, [[1, g]])).rejects.toThrow(/strip G_opt\/ and D_opt\/ tensors or use 'average'/);
+  });
+});
+
+describe('tensorsToExchange', () => {
+  const tensors = ['G/w', 'D/b', 'G_ema/w', 'G_opt/m/w', 'D_opt/v/b'].map((name) => ({ name, shape: [1] }));
+  it('drops the optimiser moments unless the policy averages them', () => {
+    expect(tensorsToExchange(DEFAULT_GAN_STATE_POLICY, tensors).map((t) => t.name)).toEqual(['G/w', 'D/b', 'G_ema/w']);
+    expect(tensorsToExchange(policy({ moments: 'reset' }), tensors).map((t) => t.name)).toEqual(['G/w', 'D/b', 'G_ema/w']);
+    expect(tensorsToExchange(policy({ moments: 'average' }), tensors)).toHaveLength(5);
   });
 });

@@ -18,7 +18,7 @@
  * - `gEma: 'average'` — the reference's choice: G_ema is averaged like any weights.
  */
 import { AggregationError } from './aggregate.ts';
-import type { GanScalars } from './weights.ts';
+import { groupOf, isMomentGroup, type GanScalars, type TensorSpec } from './weights.ts';
 
 /** The per-round policy for the non-weight GAN state. */
 export interface GanStatePolicy {
@@ -126,4 +126,12 @@ export function resolveTenantRoundState(policy: GanStatePolicy, local: Required<
   const plMean = policy.plMean === 'keep-local' ? local.plMean : policy.plMean === 'reset' ? 0 : (global.plMean ?? local.plMean);
   const moments: MomentsAction = policy.moments === 'average' ? 'load-global' : policy.moments;
   return { adaP, plMean, moments };
+}
+
+/**
+ * The tensors that travel under the policy (the tenant's upload and the initial global model's
+ * schema): everything except the optimiser moments (G_opt/, D_opt/), unless moments are 'average'.
+ */
+export function tensorsToExchange<T extends TensorSpec>(policy: GanStatePolicy, tensors: readonly T[]): T[] {
+  return tensors.filter((t) => policy.moments === 'average' || !isMomentGroup(groupOf(t.name)));
 }
