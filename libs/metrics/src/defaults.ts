@@ -27,6 +27,8 @@ export const DEFAULTS = Object.freeze({
   pplBatch: 16,
   /** PPL: seed of the end-point sampler. */
   pplSeed: 0,
+  /** Distances: tile edge (rows and columns) of the blocked pairwise distances. */
+  distanceBlock: 1024,
   /** FID accumulator: rows per covariance block (float64 mode). */
   momentBlockFloat64: 128,
   /** FID accumulator: rows per covariance block (tf mode; float32 sums inside a block). */

@@ -8,10 +8,11 @@
  */
 import type { Compute } from './compute.ts';
 import { FLOAT64 } from './compute.ts';
+import { DEFAULTS } from './defaults.ts';
 import type { FeatureMatrix } from './features-matrix.ts';
 
 /** Block edge (rows and columns) of the distance tiles. */
-export const DISTANCE_BLOCK = 1024;
+export const DISTANCE_BLOCK: number = DEFAULTS.distanceBlock;
 
 /** visit(block, rowStart, colStart, rows, cols): `block` is rows×cols row-major squared distances. */
 export type BlockVisitor = (block: ArrayLike<number>, rowStart: number, colStart: number, rows: number, cols: number) => void;

@@ -12,6 +12,7 @@
  * The generator and feature network are inputs (the GAN engine and an LPIPS/VGG extractor supply
  * them); this file is the sampling and the statistics.
  */
+import { DERMAGAN_VERSION } from '@dermagan/contracts';
 import { DEFAULTS } from './defaults.ts';
 import { MetricInputError } from './features-matrix.ts';
 import { createRng, type Rng } from './random.ts';
@@ -66,6 +67,8 @@ export interface PplResult {
   sampling: 'end' | 'full';
   crop: boolean;
   seed: number;
+  /** The dermagan version that computed it. */
+  dermaganVersion: string;
 }
 
 /** numpy.percentile(values, q, method='lower' | 'higher'). */
@@ -153,5 +156,5 @@ export async function perceptualPathLength(generator: PathGenerator, features: P
     }
   }
   const { value, lo, hi } = filteredMean(scores);
-  return { value, scores, lo, hi, samples, epsilon, sampling, crop, seed };
+  return { value, scores, lo, hi, samples, epsilon, sampling, crop, seed, dermaganVersion: DERMAGAN_VERSION };
 }
