@@ -26,6 +26,8 @@ export const BaseConfig = z.object({
   /** S3 credentials (required for an http(s) store). */
   s3AccessKey: z.string().optional(),
   s3SecretKey: z.string().optional(),
+  /** Local scratch folder: cached copies of datasets and checkpoints, work in progress. */
+  workDir: z.string().startsWith('/', 'must be an absolute path').default('/tmp/dermagan-work'),
   /** HTTP port for /healthz, /readyz, /metrics and the service API; 0 picks a free port. */
   httpPort: z.number().int().min(0).max(65535).default(8080),
   /** pino level. */
@@ -54,6 +56,7 @@ export const BASE_ENV: Record<string, EnvBinding> = {
   DERMAGAN_S3_ACCESS_KEY: { key: 's3AccessKey' },
   DERMAGAN_S3_SECRET_KEY: { key: 's3SecretKey' },
   DERMAGAN_HTTP_PORT: { key: 'httpPort', parse: num },
+  DERMAGAN_WORK_DIR: { key: 'workDir' },
   DERMAGAN_LOG_LEVEL: { key: 'logLevel' },
   DERMAGAN_SHUTDOWN_GRACE_S: { key: 'shutdownGraceS', parse: num },
 };

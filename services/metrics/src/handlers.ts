@@ -1,0 +1,94 @@
+/**
+ * The metrics service's work: `evaluation.requested` → features of the real and the synthetic
+ * images in the requested space → FID/KID/PR/DC/authenticity with provenance →
+ * `evaluation.completed`. Bad requests (unknown extractor, too few images) are not retriable and
+ * end in the dead-letter topic with the reason.
+ */
+import type { Subscription } from '@dermagan/bus';
+import { EvaluationCompleted, EvaluationRequested, type DermaganEvent } from '@dermagan/contracts';
+import { openDataset } from '@dermagan/dataset';
+import {
+  createExtractor, evaluateFeatures, extractFeatures, METRIC_NAMES, MetricInputError, type MetricName,
+} from '@dermagan/metrics';
+import type { FolderCache } from '@dermagan/runtime';
+import type { z } from 'zod';
+
+export type EvaluationRequestedData = z.output<typeof EvaluationRequested.schema>;
+
+export interface MetricsDeps {
+  folders: FolderCache;
+  /** Model URIs of the weight-backed extractors (e.g. inception-v3-pool3 → file:///models/inception/model.json). */
+  modelUris?: Record<string, string>;
+  /** Scores as they are made (Prometheus gauges). */
+  onScores?: (name: string, scores: Record<string, number>) => void;
+}
+
+export const METRICS_SOURCE = '/dermagan/metrics';
+
+export async function handleEvaluationRequested(event: DermaganEvent<EvaluationRequestedData>, deps: MetricsDeps) {
+  const request = event.data;
+  const metrics = request.metrics.map((m) => {
+    if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new MetricInputError(`unknown metric "${m}"; known: ${METRIC_NAMES.join(', ')}`);
+    return m as MetricName;
+  });
+
+  // Load the real images (split and class as asked) and the synthetic ones.
+  const real = await openDataset(await deps.folders.fetch(request.real), {
+    ...(request.realSplit === null ? {} : { split: request.realSplit }),
+    ...(request.realClass === null ? {} : { labels: [request.realClass] }),
+  });
+  const fake = await openDataset(await deps.folders.fetch(request.fake));
+  if (real.size !== fake.size) {
+    throw new MetricInputError(`real images are ${real.size}² but synthetic ones ${fake.size}²: generate at the dataset's size`);
+  }
+
+  // Features in the requested space.
+  const modelUri = deps.modelUris?.[request.extractor];
+  const extractor = await createExtractor(request.extractor, modelUri === undefined ? {} : { modelUri });
+  try {
+    const realFeatures = await extractFeatures(extractor, real.pixels, real.entries.length, real.size);
+    const fakeFeatures = await extractFeatures(extractor, fake.pixels, fake.entries.length, fake.size);
+
+    // Scores with provenance.
+    const options = request.options as { kidSubsets?: number; kidSubsetSize?: number; k?: number; dcK?: number; kidSeed?: number };
+    const report = evaluateFeatures(realFeatures, fakeFeatures, {
+      metrics,
+      ...(options.kidSubsets === undefined ? {} : { kidSubsets: options.kidSubsets }),
+      ...(options.kidSubsetSize === undefined ? {} : { kidSubsetSize: options.kidSubsetSize }),
+      ...(options.kidSeed === undefined ? {} : { kidSeed: options.kidSeed }),
+      ...(options.k === undefined ? {} : { prK: options.k }),
+      ...(options.dcK === undefined ? {} : { dcK: options.dcK }),
+      extractor: { id: extractor.id, hash: extractor.hash, inputSize: extractor.inputSize, resize: extractor.resize },
+      imageSize: real.size,
+      inputs: {
+        real: { source: `${request.real.bucket}/${request.real.prefix}`, sha256: real.manifest.fingerprint, kind: 'dataset' },
+        fake: { source: `${request.fake.bucket}/${request.fake.prefix}`, sha256: fake.manifest.fingerprint, kind: 'dataset' },
+      },
+    });
+    const scores = Object.fromEntries(Object.entries(report.scores).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    deps.onScores?.(request.name, scores);
+    return EvaluationCompleted.create(
+      {
+        name: request.name,
+        scores,
+        provenance: {
+          ...report.provenance,
+          realSelection: { split: request.realSplit, class: request.realClass, n: real.entries.length },
+          fakeN: fake.entries.length,
+        } as Record<string, unknown>,
+      },
+      { source: METRICS_SOURCE, causedBy: event },
+    );
+  } finally {
+    extractor.dispose?.();
+  }
+}
+
+export function metricsSubscription(deps: MetricsDeps): Subscription<EvaluationRequestedData> {
+  return {
+    group: 'metrics',
+    types: [EvaluationRequested.type],
+    parse: (raw) => EvaluationRequested.parse(raw),
+    handler: async (event, context) => context.publish(await handleEvaluationRequested(event, deps)),
+  };
+}
