@@ -25,4 +25,5 @@ export * from './signing.ts';
 export * from './dp.ts';
 export * from './accountant.ts';
 export * from './secagg.ts';
+export * from './secagg-stream.ts';
 export * from './round.ts';
