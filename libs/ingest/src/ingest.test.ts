@@ -137,6 +137,41 @@ describe('ingest: every kind of bad input is quarantined with its reason, in sou
 });
 
 describe('ingest: sources and output folder', () => {
+  it('ISIC 2020 train.csv with images in jpeg/train: benign/malignant, patients kept on one side', async () => {
+    const dir = join(root, 'isic2020');
+    await mkdir(join(dir, 'jpeg', 'train'), { recursive: true });
+    const rows: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await writeFile(join(dir, 'jpeg', 'train', `ISIC_${i}.jpg`), await jpeg(16, 12, 10 + i));
+      rows.push(`ISIC_${i},IP_${i % 4},${i % 3 === 0 ? 1 : 0}`);
+    }
+    await writeFile(join(dir, 'train.csv'), `image_name,patient_id,target\n${rows.join('\n')}\n`);
+    const result = await ingest({ data: join(dir, 'train.csv'), out: join(root, 'isic-out'), size: 8, minSide: 8, split: 0.5 });
+    expect(result.manifest.source.kind).toBe('isic2020');
+    expect(result.manifest.labels).toEqual(['benign', 'malignant']);
+    expect(result.counts.label).toEqual({ benign: 8, malignant: 4 });
+    const sideOf = new Map<string, string>();
+    for (const e of result.manifest.images) {
+      expect(sideOf.get(e.patient) ?? e.split).toBe(e.split);
+      sideOf.set(e.patient, e.split);
+    }
+    expect(result.counts.split).toEqual({ train: 6, test: 6 });
+  });
+
+  it('HAM10000 metadata with images in the part folders: melanoma vs other, the lesion-id note in warnings', async () => {
+    const dir = join(root, 'ham');
+    await mkdir(join(dir, 'HAM10000_images_part_1'), { recursive: true });
+    await writeFile(join(dir, 'HAM10000_images_part_1', 'ISIC_0000001.jpg'), await jpeg(16, 16, 30));
+    await writeFile(join(dir, 'HAM10000_images_part_1', 'ISIC_0000002.jpg'), await jpeg(16, 16, 31));
+    await writeFile(join(dir, 'HAM10000_metadata.csv'), 'lesion_id,image_id,dx,dx_type,age,sex,localization\nHAM_1,ISIC_0000001,mel,histo,50,male,back\nHAM_2,ISIC_0000002,nv,histo,50,male,back\n');
+    const result = await ingest({ data: join(dir, 'HAM10000_metadata.csv'), out: join(root, 'ham-out'), size: 8, minSide: 8, split: null });
+    expect(result.manifest.images.map((e) => [e.id, e.patient, result.manifest.labels[e.label]])).toEqual([
+      ['ISIC_0000001', 'HAM_1', 'melanoma'],
+      ['ISIC_0000002', 'HAM_2', 'other'],
+    ]);
+    expect(result.warnings.join('\n')).toMatch(/lesion_id is used as the patient/);
+  });
+
   it('a folder per class', async () => {
     const dir = join(root, 'classes');
     await mkdir(join(dir, 'melanoma'), { recursive: true });
