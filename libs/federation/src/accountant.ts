@@ -14,6 +14,11 @@
  * Only integer orders are evaluated (fractional orders would tighten ε slightly); the conversion
  * is the classic one, not the tighter one of Balle et al. 2020, so ε here is a valid upper bound
  * that is a little looser than what Opacus or TF-Privacy print for the same run.
+ *
+ * The bound assumes Poisson sampling (each tenant independently with probability q). With
+ * fractionFit < 1 the strategies pick a fixed-size random subset instead; using q = size / tenants
+ * for it is the usual approximation. With q = 1 (every tenant every round, the study's setting)
+ * there is no sampling and the bound is exact for the Gaussian mechanism.
  */
 import { AggregationError } from './aggregate.ts';
 

@@ -18,6 +18,7 @@ export * from './fedyogi.ts';
 export * from './fedadagrad.ts';
 export * from './fedmedian.ts';
 export * from './trimmed-mean.ts';
+export * from './krum.ts';
 export * from './strategies.ts';
 export * from './gan-state-policy.ts';
 export * from './validation.ts';

@@ -9,6 +9,7 @@ import { createStrategy } from './strategies.ts';
 import type { Strategy, UpdateResult } from './strategy.ts';
 import { values, ws } from './testing.ts';
 import { TrimmedMean } from './trimmed-mean.ts';
+import { Krum, krumScores } from './krum.ts';
 import { memorySink, memorySource } from './weight-file.ts';
 import type { WeightHeader, WeightSet } from './weights.ts';
 
@@ -159,10 +160,40 @@ describe('robust rules', () => {
   });
 });
 
+describe('Krum', () => {
+  // Four updates: three near each other, one far away (a Byzantine tenant).
+  const K = [
+    ws({ 'G/w': [1, 0] }),
+    ws({ 'G/w': [2, 0] }),
+    ws({ 'G/w': [1, 1] }),
+    ws({ 'G/w': [50, 50] }),
+  ];
+  const G = ws({ 'G/w': [0, 0] });
+  it('krumScores: sum of the m − f − 2 nearest squared distances', () => {
+    // d² between 0,1,2: 1, 1, 2; to 3: 4901, 4804, 4802. f = 1 → 1 neighbour each.
+    const d = [[0, 1, 1, 4901], [1, 0, 2, 4804], [1, 2, 0, 4802], [4901, 4804, 4802, 0]];
+    expect(krumScores(d, 1)).toEqual([1, 1, 1, 4802]);
+    expect(krumScores(d, 0)).toEqual([2, 3, 3, 9606]);
+    expect(() => krumScores(d, 2)).toThrow(/at least f \+ 3 = 5 updates/);
+  });
+  it('Krum picks the most central update; Multi-Krum averages the best k by samples', async () => {
+    const ups = K.map((k, j) => update(`t${j}`, j + 1, k));
+    const one = await run(new Krum({ byzantine: 1 }), 1, ups, G);
+    expect(values(one.global!, 'G/w')).toEqual([1, 0]);
+    const three = await run(new Krum({ byzantine: 1, keep: 3 }), 1, ups, G);
+    // t0, t1, t2 with samples 1, 2, 3: (1·[1,0] + 2·[2,0] + 3·[1,1]) / 6
+    expect(values(three.global!, 'G/w').map((x) => +x.toFixed(6))).toEqual([8 / 6, 0.5].map((x) => +x.toFixed(6)));
+  });
+  it('skips (no model) with fewer than f + 3 updates', async () => {
+    const { outcome } = await run(new Krum({ byzantine: 2 }), 1, K.map((k, j) => update(`t${j}`, 1, k)), G);
+    expect(outcome).toEqual({ status: 'skipped', reasons: ['krum: needs at least f + 3 = 5 updates, got 4'] });
+  });
+});
+
 describe('createStrategy', () => {
   it('builds by name and lists the names for an unknown one', () => {
     expect(createStrategy('fedyogi', { eta: 0.5 }).name).toBe('fedyogi');
-    expect(() => createStrategy('krum')).toThrow(/choose one of fedavg, fedprox, fedadam/);
+    expect(() => createStrategy('bulyan')).toThrow(/choose one of fedavg, fedprox, fedadam/);
   });
 });
 

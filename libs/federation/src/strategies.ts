@@ -8,6 +8,7 @@ import { FedAvg } from './fedavg.ts';
 import { FedMedian } from './fedmedian.ts';
 import { FedProx } from './fedprox.ts';
 import { FedYogi } from './fedyogi.ts';
+import { Krum } from './krum.ts';
 import type { Strategy } from './strategy.ts';
 import { TrimmedMean } from './trimmed-mean.ts';
 
@@ -20,6 +21,7 @@ export const STRATEGIES = {
   fedadagrad: (o: ConstructorParameters<typeof FedAdagrad>[0]) => new FedAdagrad(o),
   fedmedian: (o: ConstructorParameters<typeof FedMedian>[0]) => new FedMedian(o),
   'trimmed-mean': (o: ConstructorParameters<typeof TrimmedMean>[0]) => new TrimmedMean(o),
+  krum: (o: ConstructorParameters<typeof Krum>[0]) => new Krum(o),
 } as const;
 export type StrategyName = keyof typeof STRATEGIES;
 

@@ -106,7 +106,7 @@ export interface StrategyState {
 
 /** One aggregation rule. */
 export interface Strategy {
-  /** Short name: 'fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'fedmedian', 'trimmed-mean'. */
+  /** Short name: 'fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'fedmedian', 'trimmed-mean', 'krum'. */
   readonly name: string;
   /** Pick this round's participants among the available tenants and say what they are told. */
   configureRound(round: number, available: readonly TenantInfo[]): RoundPlan;
