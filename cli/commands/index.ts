@@ -4,6 +4,7 @@ import { registerMetrics } from './metrics.ts';
 import { registerClassifier } from './classifier.ts';
 import { registerTrain } from './train.ts';
 import { registerGenerate } from './generate.ts';
+import { registerBench } from './bench.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench];

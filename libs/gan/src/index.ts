@@ -21,6 +21,7 @@ export {
   encodeCheckpoint,
   decodeCheckpoint,
   CHECKPOINT_FORMAT,
+  META_FILE,
   type CheckpointSink,
   type CheckpointFiles,
 } from './checkpoint.ts';
@@ -29,3 +30,4 @@ export { registerEngineGradients } from './ops/register-gradients.ts';
 export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
 export { AdaController } from './ada.ts';
 export { runTraining, buildConfig, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
+export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
