@@ -64,6 +64,7 @@ interface TrainFlags {
   size?: number;
   batchSize: number;
   weights?: string;
+  dropConnect: number;
   balance: Balance;
   seed: number;
   resamples: number;
@@ -97,6 +98,7 @@ export function registerClassifier(program: Command): void {
     .option('--patience <n>', 'early stopping: epochs without a better validation AUC', positiveInt('--patience'), DEFAULT_TRAIN_OPTIONS.patience)
     .option('--size <px>', "model input side (default: the dataset's; images are resized otherwise)", positiveInt('--size'))
     .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), DEFAULT_TRAIN_OPTIONS.batchSize)
+    .option('--drop-connect <rate>', 'EfficientNet-B2 stochastic depth: drop rate of the last block, 0 = off', finiteNumber('--drop-connect'), DEFAULT_TRAIN_OPTIONS.dropConnectRate)
     .option('--weights <uri>', 'pretrained weights: file://DIR/model.json or https://…/model.json (default: from scratch)')
     .addOption(new Option('--balance <how>', 'class imbalance: loss weights, balanced sampling, or none').choices(['none', 'weights', 'sampling']).default(DEFAULT_TRAIN_OPTIONS.balance))
     .option('--seed <n>', 'seed of everything random (the study: 2022)', integer('--seed'), DEFAULT_TRAIN_OPTIONS.seed)
@@ -123,6 +125,7 @@ export function registerClassifier(program: Command): void {
             size: flags.size,
             batchSize: flags.batchSize,
             weights: flags.weights,
+            dropConnectRate: flags.dropConnect,
             balance: flags.balance,
             seed: flags.seed,
           },

@@ -27,6 +27,8 @@ export interface TrainOptions {
   augment: AugmentOptions;
   /** Seed of the initialisers, dropout, shuffling, sampling and augmentation (the study: 2022). */
   seed: number;
+  /** EfficientNet-B2 stochastic depth: drop rate of the last block (block b: rate·b/blocks); 0 = off. */
+  dropConnectRate: number;
   /** Pretrained weights (tfjs model URI: file://…/model.json or https://…); undefined = from scratch. */
   weights: string | undefined;
   /** Cap on training steps per epoch (benchmarks, smoke runs); undefined = the whole set. */
@@ -44,6 +46,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   balance: 'none',
   augment: STUDY_AUGMENTATION,
   seed: 2022,
+  dropConnectRate: 0.2,
   weights: undefined,
   maxStepsPerEpoch: undefined,
 };

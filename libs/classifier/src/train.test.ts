@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, readState } from './checkpoint.ts';
 import { loadScenario, type ScenarioData } from './data/scenarios.ts';
 import { rocAuc } from './measures/roc-auc.ts';
+import { seededDropoutLayers } from './models/seeded-dropout.ts';
 import { predictScores } from './predict.ts';
 import { Rng } from './rng.ts';
 import { writeBlobDataset } from './testing/blobs.ts';
@@ -68,6 +69,20 @@ describe('trainClassifier (small CNN, 16² bright vs dark blobs)', () => {
     const r = await trainClassifier(tf, data, { epochs: 10, patience: 2, batchSize: 16 });
     expect(r.stopped).toBe('early-stopping');
     expect(r.history.length).toBe(r.bestEpoch + 2);
+  });
+
+  it('EfficientNet-B2 trains a step at 32² and its checkpoint (stochastic-depth layers included) loads back with the same predictions', async () => {
+    await writeBlobDataset({ dir: join(root, 'real32'), size: 32, patientsPerClass: 6, seed: 3 });
+    const d32 = await loadScenario({ scenario: 'real', real: join(root, 'real32'), validationFraction: 0.3, seed: 1 });
+    const dir = join(root, 'b2');
+    const r = await trainClassifier(tf, d32, { arch: 'efficientnet-b2', epochs: 1, batchSize: 4, maxStepsPerEpoch: 1 }, { checkpointDir: dir });
+    expect(r.history[0]!.steps).toBe(1);
+    const loaded = await loadModel(tf, join(dir, 'model'));
+    const drops = seededDropoutLayers(loaded);
+    expect(drops.filter((l) => l.perSample).length).toBe(16); // one per block with an identity skip (1+2+2+3+3+4+1)
+    const a = await predictScores(tf, r.model, d32.validation, r.inputSpec, 16);
+    const b = await predictScores(tf, loaded, d32.validation, r.inputSpec, 16);
+    expect(Array.from(b)).toEqual(Array.from(a));
   });
 
   it('throws when a class is empty', async () => {

@@ -95,6 +95,7 @@ function checkOptions(o: TrainOptions): void {
   positive('evalBatchSize', o.evalBatchSize);
   if (o.size !== undefined) positive('size', o.size);
   if (o.maxStepsPerEpoch !== undefined) positive('maxStepsPerEpoch', o.maxStepsPerEpoch);
+  if (!(o.dropConnectRate >= 0 && o.dropConnectRate < 1)) throw new ClassifierInputError(`trainClassifier: dropConnectRate must be in [0, 1), got ${o.dropConnectRate}`);
   if (!(o.learningRate > 0)) throw new ClassifierInputError(`trainClassifier: learningRate must be > 0, got ${o.learningRate}`);
 }
 
@@ -113,7 +114,7 @@ export async function trainClassifier(
   }
   if (validation.size !== train.size) throw new ClassifierInputError(`trainClassifier: validation images are ${validation.size}px, training images ${train.size}px`);
   const inputSpec: InputSpec = { size: options.size ?? train.size, normalization: IMAGENET_NORMALIZATION };
-  const key = { arch: options.arch, size: inputSpec.size, seed: options.seed, balance: options.balance, batchSize: options.batchSize, learningRate: options.learningRate, weights: options.weights ?? null, ...hooks.key };
+  const key = { arch: options.arch, size: inputSpec.size, seed: options.seed, balance: options.balance, batchSize: options.batchSize, learningRate: options.learningRate, dropConnectRate: options.dropConnectRate, weights: options.weights ?? null, ...hooks.key };
 
   // Build the model (fresh or from the checkpoint) and the optimizer.
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8);
@@ -135,7 +136,7 @@ export async function trainClassifier(
     pretrained = state.pretrained;
     if (state.stopped === 'max-epochs' && state.epoch < options.epochs) state.stopped = null;
   } else {
-    model = buildModel(tf, options.arch, inputSpec.size, options.seed);
+    model = buildModel(tf, options.arch, inputSpec.size, options.seed, { dropConnectRate: options.dropConnectRate });
     if (options.weights !== undefined) {
       pretrained = await loadPretrainedWeights(tf, model, options.weights, { skipLayers: headLayers(options.arch) });
     }
@@ -186,7 +187,7 @@ export async function trainClassifier(
     if (state.best === null || auc > state.best.auc) {
       state.best = { auc, epoch };
       state.sinceBest = 0;
-      best ??= buildModel(tf, options.arch, inputSpec.size, options.seed);
+      best ??= buildModel(tf, options.arch, inputSpec.size, options.seed, { dropConnectRate: options.dropConnectRate });
       best.setWeights(model.getWeights());
     } else {
       state.sinceBest++;

@@ -5,13 +5,19 @@ import { buildSmallCnn } from './small-cnn.ts';
 export const ARCHITECTURES = ['small', 'efficientnet-b2'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/** Architecture-specific build options. */
+export interface BuildOptions {
+  /** EfficientNet-B2 stochastic-depth rate (ignored by the small CNN); undefined = its default. */
+  dropConnectRate?: number;
+}
+
 /** Build an untrained model of the architecture at input side `size`. */
-export function buildModel(tf: Tf, arch: Architecture, size: number, seed: number) {
+export function buildModel(tf: Tf, arch: Architecture, size: number, seed: number, options: BuildOptions = {}) {
   switch (arch) {
     case 'small':
       return buildSmallCnn(tf, { size, seed });
     case 'efficientnet-b2':
-      return buildEfficientNetB2(tf, { size, seed });
+      return buildEfficientNetB2(tf, { size, seed, ...options });
   }
 }
 
