@@ -187,7 +187,7 @@ export const FederationRequested = defineEvent(
     rounds: z.number().int().positive(),
     /** Local iterations per round (the study: 100). */
     k: z.number().int().positive().default(100),
-    /** Aggregation rule and its options (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedmedian, trimmed-mean). */
+    /** Aggregation rule and its options (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedmedian, trimmed-mean, krum). */
     strategy: z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }),
     /** GAN-state policy; missing fields take the library defaults. */
     ganStatePolicy: GanStatePolicy.partial().default({}),
