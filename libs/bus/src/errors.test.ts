@@ -1,5 +1,5 @@
 import { ContractError } from '@dermagan/contracts';
-import { KafkaJSError, KafkaJSNonRetriableError } from 'kafkajs';
+import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BusError, BusUsageError, RetriesExhaustedError, describeError, isRetriable } from './errors.ts';
@@ -14,6 +14,7 @@ describe('isRetriable', () => {
     ['a ZodError a handler let escape', z.object({ a: z.string() }).safeParse({}).error, false],
     ['KafkaJSError (retriable by default)', new KafkaJSError('leader not available'), true],
     ['KafkaJSNonRetriableError', new KafkaJSNonRetriableError('unknown member'), false],
+    ['KafkaJSNumberOfRetriesExceeded (the brokers may be back later)', new KafkaJSNumberOfRetriesExceeded(new KafkaJSError('down'), { retryCount: 8, retryTime: 10_000 }), true],
     ['any object with retriable: false', { retriable: false }, false],
     ['a thrown string', 'oops', true],
   ])('%s → %s', (_label, err, expected) => {

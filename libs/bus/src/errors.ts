@@ -47,11 +47,14 @@ const NON_RETRIABLE_NAMES = new Set(['ContractError', 'ZodError', 'ValidationErr
 
 /**
  * Can retrying help? An error's own boolean `retriable` decides (BusError, ContractError,
- * KafkaJSError and the project's errors all carry one); known bad-input errors are not retriable;
- * anything else is assumed transient.
+ * KafkaJSError and the project's errors all carry one) — except kafkajs' "number of retries
+ * exceeded", which is transient for us; known bad-input errors are not retriable; anything else is
+ * assumed transient.
  */
 export function isRetriable(err: unknown): boolean {
   if (typeof err === 'object' && err !== null) {
+    // kafkajs marks "gave up retrying" non-retriable, yet the brokers may well be back later
+    if ((err as { name?: unknown }).name === 'KafkaJSNumberOfRetriesExceeded') return true;
     const flag = (err as { retriable?: unknown }).retriable;
     if (typeof flag === 'boolean') return flag;
     const name = (err as { name?: unknown }).name;

@@ -17,7 +17,7 @@ import { GroupConsumer } from './kafka-group-consumer.ts';
 import { KafkaProcessedLog } from './kafka-processed-log.ts';
 import { TopicMaker, readTopic } from './kafka-topics.ts';
 import { BusMoments } from './moments.ts';
-import { retryOptions, withRetry, type RetryOptions } from './retry.ts';
+import { retryOptions, type RetryOptions } from './retry.ts';
 import { checkGroupName, checkTopicName, deadLetterTopic, processedTopic } from './topics.ts';
 
 /** Where the adapter reports what it cannot throw (consumer crashes, kafkajs warnings). */
@@ -33,7 +33,12 @@ export interface KafkaBusOptions {
   clientId?: string;
   /** Handler retry policy; missing fields take DEFAULT_RETRY's. */
   retry?: Partial<RetryOptions>;
-  /** Retries of Kafka requests (connect, produce, dead-letter and processed-record writes) while brokers are unavailable; default 8 retries up to 10 s each (about a minute). */
+  /**
+   * The kafkajs client's retries of every Kafka request (connect, produce, dead-letter and
+   * processed-record writes, commits) while brokers are unavailable; default 8 retries of up to
+   * 10 s each (about a minute). When a write after a handler gives up, the event is not committed
+   * and comes again.
+   */
   kafkaRetry?: Partial<RetryOptions>;
   /** Partitions of an event topic the bus creates; default 3. */
   partitions?: number;
@@ -231,7 +236,7 @@ export class KafkaBus implements EventBus {
       value: JSON.stringify(letter),
       headers: { 'content-type': 'application/json', dermagan_group: letter.group, dermagan_error: letter.error.name },
     };
-    await this.withKafkaRetry(() => producer.send({ topic, acks: -1, messages: [message] }));
+    await producer.send({ topic, acks: -1, messages: [message] }); // the client retries (kafkaRetry); then the event is handed back
   }
 
   private processedLog(group: string): Promise<KafkaProcessedLog> {
@@ -251,7 +256,7 @@ export class KafkaBus implements EventBus {
             ],
           },
         ]);
-        const l = new KafkaProcessedLog({ kafka, admin, producer, topic, retry: this.kafkaRetry });
+        const l = new KafkaProcessedLog({ kafka, admin, producer, topic });
         await l.open();
         return l;
       })();
@@ -263,22 +268,16 @@ export class KafkaBus implements EventBus {
   private async ensureEventTopics(types: string[]): Promise<void> {
     const { topics } = this.require('topics');
     const rf = this.replication();
-    await this.withKafkaRetry(() =>
-      topics.ensure(
-        types.flatMap((type) => [
-          { topic: type, numPartitions: this.options.partitions ?? 3, replicationFactor: rf },
-          { topic: deadLetterTopic(type), numPartitions: 1, replicationFactor: rf },
-        ]),
-      ),
+    await topics.ensure(
+      types.flatMap((type) => [
+        { topic: type, numPartitions: this.options.partitions ?? 3, replicationFactor: rf },
+        { topic: deadLetterTopic(type), numPartitions: 1, replicationFactor: rf },
+      ]),
     );
   }
 
   private replication(): number {
     return this.options.replicationFactor ?? -1;
-  }
-
-  private withKafkaRetry<T>(operation: () => Promise<T>): Promise<T> {
-    return withRetry(operation, this.kafkaRetry, this.options.random ? { random: this.options.random } : {});
   }
 
   private track(run: Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {

@@ -7,7 +7,6 @@
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProcessedLog, ProcessedOutcome } from './processed-log.ts';
-import { withRetry, type RetryOptions } from './retry.ts';
 import { TopicTail } from './kafka-topics.ts';
 
 export interface KafkaProcessedLogOptions {
@@ -16,8 +15,6 @@ export interface KafkaProcessedLogOptions {
   producer: Producer;
   /** `dermagan.processed.<group>` (created by the caller). */
   topic: string;
-  /** Retries of a record write while the broker is unavailable. */
-  retry: RetryOptions;
 }
 
 export class KafkaProcessedLog implements ProcessedLog {
@@ -45,10 +42,9 @@ export class KafkaProcessedLog implements ProcessedLog {
   async record(id: string, outcome: ProcessedOutcome): Promise<void> {
     this.ids.set(id, outcome);
     const value = JSON.stringify({ outcome, at: new Date().toISOString() });
-    await withRetry(
-      () => this.options.producer.send({ topic: this.options.topic, acks: -1, messages: [{ key: id, value }] }),
-      this.options.retry,
-    );
+    // The client retries while brokers are unavailable (KafkaBusOptions.kafkaRetry); if it gives
+    // up, the caller does not commit and the event comes again — `has` already says it is done.
+    await this.options.producer.send({ topic: this.options.topic, acks: -1, messages: [{ key: id, value }] });
   }
 
   catchUp(): Promise<void> {
