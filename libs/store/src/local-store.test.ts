@@ -43,9 +43,11 @@ describe('LocalStore specifics', () => {
     const store = new LocalStore({ root });
     await store.ensureBucket('foreign-files');
     await writeFile(join(root, 'foreign-files', 'dropped.bin'), 'not written by the store');
-    const err = await store.get('foreign-files', 'dropped.bin').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as Error).message).toContain('no checksum is recorded');
+    for (const call of [() => store.get('foreign-files', 'dropped.bin'), () => store.stat('foreign-files', 'dropped.bin')]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IntegrityError);
+      expect((err as Error).message).toContain('no checksum is recorded');
+    }
   });
 
   it('verifies a store folder that was copied elsewhere (file times changed)', async () => {

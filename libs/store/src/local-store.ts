@@ -8,8 +8,9 @@ import type { ArtifactRef } from '@dermagan/contracts';
 import { IntegrityError, InvalidKeyError, NotFoundError, StoreUnavailableError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import { adoptSource, readAll, VerifyingStream } from './hashing.ts';
+import { writeAll } from './spool.ts';
 import { checkBucket, checkKey, checkPrefix, TEMP_MARKER } from './keys.ts';
-import type { ObjectStore, PutOptions } from './store.ts';
+import { DEFAULT_CONTENT_TYPE, type ObjectStore, type PutOptions } from './store.ts';
 
 export interface LocalStoreOptions {
   /** Absolute folder holding one subfolder per bucket; created when missing. */
@@ -26,7 +27,7 @@ export interface LocalStoreOptions {
 interface Sidecar {
   sha256: string;
   size: number;
-  contentType?: string;
+  contentType: string;
   /** The data file's mtime in nanoseconds, as a decimal string. */
   mtimeNs: string;
 }
@@ -99,15 +100,13 @@ export class LocalStore implements ObjectStore {
       } finally {
         await handle.close();
       }
-      const ref: ArtifactRef = { bucket, key, sha256: hash.digest('hex'), size };
-      if (options.contentType !== undefined) ref.contentType = options.contentType;
+      const ref: ArtifactRef = { bucket, key, sha256: hash.digest('hex'), size, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
       if (options.expectedSha256 !== undefined && options.expectedSha256 !== ref.sha256) {
         throw new IntegrityError(bucket, key, options.expectedSha256, ref.sha256, `the bytes written hash to ${ref.sha256}, expected ${options.expectedSha256}; nothing was stored`);
       }
 
       // Write the sidecar the same way, then move both into place under the key's lock.
-      const sidecar: Sidecar = { sha256: ref.sha256, size: ref.size, mtimeNs: mtimeNs.toString() };
-      if (ref.contentType !== undefined) sidecar.contentType = ref.contentType;
+      const sidecar: Sidecar = { sha256: ref.sha256, size: ref.size, contentType: ref.contentType!, mtimeNs: mtimeNs.toString() };
       await mkdir(dirname(metaPath), { recursive: true });
       await this.writeSynced(metaTemp, JSON.stringify(sidecar));
       await withFileLock(metaPath + '.lock', async () => {
@@ -143,12 +142,17 @@ export class LocalStore implements ObjectStore {
     checkBucket(bucket);
     checkKey(key);
     try {
-      await statPath(this.dataPath(bucket, key));
-      const sidecar = await this.readSidecar(bucket, key);
-      if (sidecar === null) return null;
-      const ref: ArtifactRef = { bucket, key, sha256: sidecar.sha256, size: sidecar.size };
-      if (sidecar.contentType !== undefined) ref.contentType = sidecar.contentType;
-      return ref;
+      for (let attempt = 0; ; attempt++) {
+        const sidecar = await this.readSidecar(bucket, key);
+        if (sidecar !== null) {
+          await statPath(this.dataPath(bucket, key)); // ENOENT: deleted (data goes first) → null
+          return { bucket, key, sha256: sidecar.sha256, size: sidecar.size, contentType: sidecar.contentType };
+        }
+        await statPath(this.dataPath(bucket, key)); // ENOENT: no object → null
+        // Data without a sidecar: a put between its two renames, or a file dropped in by hand.
+        if (attempt >= SIDECAR_RETRIES) throw this.noChecksum(bucket, key);
+        await sleep(SIDECAR_RETRY_MS * (attempt + 1));
+      }
     } catch (err) {
       if (isMissing(err)) return null;
       throw this.wrapFs(err, `stat ${bucket}/${key}`);
@@ -233,7 +237,7 @@ export class LocalStore implements ObjectStore {
           return { handle, sidecar };
         }
         if (attempt >= SIDECAR_RETRIES) {
-          throw new IntegrityError(bucket, key, null, 'unknown', `no checksum is recorded for it (missing ${this.metaPath(bucket, key)}): it was not written through the store; put it again`);
+          throw this.noChecksum(bucket, key);
         }
       } catch (err) {
         await handle.close();
@@ -242,6 +246,10 @@ export class LocalStore implements ObjectStore {
       await handle.close();
       await sleep(SIDECAR_RETRY_MS * (attempt + 1));
     }
+  }
+
+  private noChecksum(bucket: string, key: string): IntegrityError {
+    return new IntegrityError(bucket, key, null, 'unknown', `no checksum is recorded for it (missing ${this.metaPath(bucket, key)}): it was not written through the store; put it again`);
   }
 
   private async readSidecar(bucket: string, key: string): Promise<Sidecar | null> {
@@ -327,13 +335,6 @@ function isMissing(err: unknown): boolean {
 
 function ignoreMissing(err: unknown): void {
   if (!isMissing(err)) throw err;
-}
-
-async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, position + offset);
-    offset += bytesWritten;
-  }
 }
 
 async function syncDir(dir: string): Promise<void> {

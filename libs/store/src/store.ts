@@ -15,15 +15,22 @@ export interface ObjectStore {
   readonly url: string;
   /** Create the bucket when missing (idempotent). */
   ensureBucket(bucket: string): Promise<void>;
-  /** Write an object from bytes or a stream. */
+  /**
+   * Write an object from bytes or a stream; resolves to its reference (bucket, key, sha256, size,
+   * contentType). Throws NotFoundError when the bucket does not exist.
+   */
   put(bucket: string, key: string, body: Readable | Uint8Array | string, options?: PutOptions): Promise<ArtifactRef>;
   /** Read an object as a verified stream. Throws NotFoundError when absent. */
   get(bucket: string, key: string): Promise<Readable>;
   /** Read a whole (small) object, verified. */
   getBytes(bucket: string, key: string): Promise<Buffer>;
-  /** Metadata, or null when the object does not exist. */
+  /**
+   * The object's reference as its put returned it, or null when the object (or its bucket) does not
+   * exist. Does not read the bytes (no verification); throws IntegrityError for an object that has
+   * no recorded sha256 (it was not written through the store).
+   */
   stat(bucket: string, key: string): Promise<ArtifactRef | null>;
-  /** Keys under a prefix, sorted. */
+  /** Keys starting with `prefix` (a plain string prefix, not only folders), sorted. Throws NotFoundError for a missing bucket. */
   list(bucket: string, prefix?: string): Promise<string[]>;
   /** Remove an object (no error when absent). */
   delete(bucket: string, key: string): Promise<void>;
@@ -31,7 +38,11 @@ export interface ObjectStore {
   ping(): Promise<boolean>;
 }
 
+/** Content type recorded when a put names none. */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
 export interface PutOptions {
+  /** MIME type recorded with the object and returned in its ArtifactRef (default DEFAULT_CONTENT_TYPE). */
   contentType?: string;
   /** If given, the write fails with IntegrityError when the bytes do not hash to this. */
   expectedSha256?: string;

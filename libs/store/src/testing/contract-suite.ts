@@ -44,7 +44,7 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
         const { store, bucket } = await fresh();
         const bytes = randomBytes(1000);
         const ref = await store.put(bucket, 'a/b/c.bin', bytes);
-        expect(ref).toEqual({ bucket, key: 'a/b/c.bin', sha256: sha256(bytes), size: 1000 });
+        expect(ref).toEqual({ bucket, key: 'a/b/c.bin', sha256: sha256(bytes), size: 1000, contentType: 'application/octet-stream' });
         expect(Buffer.compare(await store.getBytes(bucket, 'a/b/c.bin'), bytes)).toBe(0);
       });
 
@@ -69,7 +69,7 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
         const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1000 + i, i));
         const whole = Buffer.concat(chunks);
         const ref = await store.put(bucket, 'chunks.bin', Readable.from(chunks));
-        expect(ref).toEqual({ bucket, key: 'chunks.bin', sha256: sha256(whole), size: whole.length });
+        expect(ref).toEqual({ bucket, key: 'chunks.bin', sha256: sha256(whole), size: whole.length, contentType: 'application/octet-stream' });
         const stream = await store.get(bucket, 'chunks.bin');
         const back: Buffer[] = [];
         for await (const chunk of stream) back.push(chunk as Buffer);
@@ -90,7 +90,7 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
         const putProbe = new MemoryProbe();
         source.onChunk = (index) => index % 4 === 0 && putProbe.sample();
         const ref = await store.put(bucket, 'large.bin', source.stream);
-        expect(ref).toEqual({ bucket, key: 'large.bin', sha256: source.sha256(), size: LARGE_BYTES });
+        expect(ref).toEqual({ bucket, key: 'large.bin', sha256: source.sha256(), size: LARGE_BYTES, contentType: 'application/octet-stream' });
         expect(putProbe.peakAboveBaseline).toBeLessThan(STREAMING_BUDGET);
 
         const getProbe = new MemoryProbe();
@@ -204,7 +204,7 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
 
       it('stats an object as its put returned it, and null when absent', async () => {
         const { store, bucket } = await fresh();
-        const ref = await store.put(bucket, 'x/y.npy', randomBytes(300), { contentType: 'application/octet-stream' });
+        const ref = await store.put(bucket, 'x/y.npy', randomBytes(300), { contentType: 'application/x-npy' });
         expect(await store.stat(bucket, 'x/y.npy')).toEqual(ref);
         expect(await store.stat(bucket, 'x/absent.npy')).toBeNull();
       });
