@@ -12,6 +12,9 @@ import { UserError, finiteNumber, positiveInt, printJson, progress } from '../ou
 /** The demo subset shipped in the repository (data/demo). */
 export const DEMO_DATA = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
 
+/** Quarantine entries listed in the human-readable summary (all of them are in the manifest and --json). */
+const SHOW_QUARANTINED = 20;
+
 /** `--split 0.8` or `--split none` (kept as the string: commander turns a parser's null into ''). */
 export function parseSplit(value: string): number | 'none' {
   if (value === 'none') return 'none';
@@ -108,7 +111,10 @@ export function registerIngest(program: Command): void {
             `  split: ${by(result.counts.split)}\n  label: ${by(result.counts.label)}\n` +
             (Object.keys(result.counts.tenant).length > 0 ? `  tenant: ${by(result.counts.tenant)}\n` : '') +
             `  quarantined: ${result.quarantined.length}\n` +
-            result.quarantined.map((q) => `    ${q.id}: ${q.reason}${q.detail ? ` (${q.detail})` : ''}\n`).join(''),
+            result.quarantined.slice(0, SHOW_QUARANTINED).map((q) => `    ${q.id}: ${q.reason}${q.detail ? ` (${q.detail})` : ''}\n`).join('') +
+            (result.quarantined.length > SHOW_QUARANTINED
+              ? `    … ${result.quarantined.length - SHOW_QUARANTINED} more in ${result.outDir}/manifest.json ("quarantine")\n`
+              : ''),
         );
       }
     });

@@ -36,6 +36,9 @@ export async function orderedPool<T, R>(
     w?.();
   };
   const waitForChange = () => new Promise<void>((resolve) => (wake = resolve));
+  // Workers that ran `window` items ahead of the consumer wait here until it catches up.
+  const aheadWaiters: Array<() => void> = [];
+  const releaseAhead = () => aheadWaiters.splice(0).forEach((r) => r());
 
   const worker = async (): Promise<void> => {
     while (failure === null && next < items.length) {
@@ -56,9 +59,6 @@ export async function orderedPool<T, R>(
       signal();
     }
   };
-  const aheadWaiters: Array<() => void> = [];
-  const releaseAhead = () => aheadWaiters.splice(0).forEach((r) => r());
-
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, worker);
   const all = Promise.all(workers).then(signal);
   try {
