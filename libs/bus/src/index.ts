@@ -7,4 +7,4 @@ export * from './topics.ts';
 export { toWire, fromWire, deepFreeze, STRUCTURED_CONTENT_TYPE, type WireMessage } from './envelope.ts';
 export { MemoryBroker } from './memory-broker.ts';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
-export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
+export { KafkaBus, type KafkaBusOptions, type BusLogger } from './kafka-bus.ts';
