@@ -90,12 +90,12 @@ export function requireBothClasses(set: ImageSet, what: string, labels: readonly
 }
 
 /** Draw synthetic rows: `perClass` exact counts, or `count` from all, without replacement. */
-function drawSynthetic(set: ImageSet, rng: Rng, request: { count?: number; perClass?: [number, number] }, dir: string, labels: readonly string[]): number[] {
-  const rows = rng.shuffle(Array.from({ length: set.labels.length }, (_, i) => i));
+function drawSynthetic(classOf: readonly number[], rng: Rng, request: { count?: number; perClass?: [number, number] }, dir: string, labels: readonly string[]): number[] {
+  const rows = rng.shuffle(Array.from({ length: classOf.length }, (_, i) => i));
   if (request.perClass) {
     const picked: number[] = [];
     request.perClass.forEach((want, cls) => {
-      const have = rows.filter((r) => set.labels[r] === cls);
+      const have = rows.filter((r) => classOf[r] === cls);
       if (have.length < want) throw new ClassifierInputError(`${dir} has ${have.length} ${labels[cls]} image(s), ${want} requested by --synth-per-class`);
       picked.push(...have.slice(0, want));
     });
@@ -154,23 +154,24 @@ export async function loadScenario(options: ScenarioOptions): Promise<ScenarioDa
     const labelMap = m.labels.map((name) => labels.indexOf(name));
     const unknown = m.labels.filter((_, i) => labelMap[i]! < 0);
     if (unknown.length > 0) throw new ClassifierInputError(`${dir} has label(s) ${unknown.join(', ')} that ${options.real} lacks (it has ${labels.join(', ')})`);
-    const all = await loadSet(dir, m, m.images, 'synthetic', labelMap);
     const request =
       options.synthPerClass !== undefined
         ? { perClass: options.synthPerClass }
         : options.scenario === 'real+synth'
           ? { count: Math.round((options.synthRatio ?? 1) * realTrain.labels.length) }
           : {};
-    let rows = drawSynthetic(all, rng, request, dir, labels);
+    // Draw from the manifest, then load only the drawn images.
+    const rows = drawSynthetic(m.images.map((e) => labelMap[e.label]!), rng, request, dir, labels);
+    const picked = await loadSet(dir, m, rows.map((r) => m.images[r]!), 'synthetic', labelMap);
     if (trainSide.length === 0) {
       // synth over a real dataset without a training side: validation from the synthetic images.
-      const picked = subset(all, rows);
       const split = patientGroupedValidation(picked.patients.map((p, i) => ({ patient: p, label: picked.labels[i]! })), options.validationFraction, rng.seed());
       validation = subset(picked, split.validation);
       validationSource = 'synthetic';
-      rows = split.train.map((i) => rows[i]!);
+      synthetic = subset(picked, split.train);
+    } else {
+      synthetic = picked;
     }
-    synthetic = subset(all, rows);
   }
   const train = concatSets(realTrain, synthetic);
   requireBothClasses(train, `the ${options.scenario} training set`, labels);
