@@ -1,0 +1,194 @@
+/**
+ * The gan-trainer's work, like NVlabs' training_loop() seen from the bus:
+ *   `training.requested` → fetch the dataset → train StyleGAN2-ADA in ticks, each tick checkpointed
+ *   to the store (`checkpoint.saved`) and reported (`training.progress`) → `training.completed`.
+ * A trainer killed mid-run and handed the request again (redelivery) continues from its last
+ * checkpoint in the store: same kimg, p, optimiser moments and RNG; nothing is trained twice beyond
+ * the last tick.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Subscription } from '@dermagan/bus';
+import {
+  CheckpointSaved, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
+} from '@dermagan/contracts';
+import { FolderCheckpointSink, META_FILE, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
+import type { FolderCache } from '@dermagan/runtime';
+import type { ObjectStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
+import { z } from 'zod';
+import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
+
+export type TrainingRequestedData = z.output<typeof TrainingRequested.schema>;
+
+/** The request's `config`: the engine's options under the CLI's names. */
+export const TrainingConfig = z.object({
+  res: z.number().int().min(4).max(1024),
+  kimg: z.number().positive(),
+  cond: z.boolean().default(false),
+  aug: z.enum(['bgc', 'bg', 'noaug', 'blit', 'geom', 'color']).default('bgc'),
+  target: z.number().min(0).max(1).optional(),
+  p: z.number().min(0).optional(),
+  mirror: z.boolean().default(false),
+  cfg: z.enum(['auto', 'paper256', 'stylegan2', 'quick', 'test']).optional(),
+  batch: z.number().int().positive().optional(),
+  cbase: z.number().int().positive().optional(),
+  cmax: z.number().int().positive().optional(),
+  map: z.number().int().min(1).optional(),
+  gamma: z.number().nonnegative().optional(),
+  zdim: z.number().int().positive().optional(),
+  wdim: z.number().int().positive().optional(),
+  seed: z.number().int().nonnegative().default(0),
+  /** Tick length in kimg: one checkpoint and one progress event per tick. */
+  tickKimg: z.number().positive().default(4),
+});
+export type TrainingConfig = z.infer<typeof TrainingConfig>;
+
+/** One tick as the report plots it. */
+export interface HistoryRecord {
+  kimg: number;
+  [stat: string]: number | null;
+}
+
+export function historyRecord(s: TickStats): HistoryRecord {
+  const l = s.losses;
+  return {
+    kimg: s.kimg,
+    tick: s.tick,
+    lossG: l['Loss/G/loss'] ?? null,
+    lossD: l['Loss/D/loss'] ?? null,
+    r1: l['Loss/r1_penalty'] ?? null,
+    pl: l['Loss/pl_penalty'] ?? null,
+    scoreReal: l['Loss/scores/real'] ?? null,
+    scoreFake: l['Loss/scores/fake'] ?? null,
+    adaP: s.p,
+    rt: s.rt,
+    kimgPerSec: s.kimgPerSec,
+    secPerKimg: s.secPerKimg,
+    rssBytes: s.memory.rssBytes,
+  };
+}
+
+export interface TrainerDeps {
+  store: ObjectStore;
+  folders: FolderCache;
+  /** Local work folder. */
+  workDir: string;
+  onTick?: (run: string, record: HistoryRecord) => void;
+}
+
+export const TRAINER_SOURCE = '/dermagan/gan-trainer';
+
+export async function handleTrainingRequested(
+  event: DermaganEvent<TrainingRequestedData>,
+  deps: TrainerDeps,
+  publish: (event: DermaganEvent<unknown>) => Promise<void>,
+  signal?: AbortSignal,
+) {
+  const request = event.data;
+  const parsed = TrainingConfig.safeParse(request.config);
+  if (!parsed.success) throw new z.ZodError(parsed.error.issues);
+  const config = parsed.data;
+  const started = Date.now();
+  const output = { bucket: request.output.bucket, prefix: `${request.output.prefix.replace(/\/+$/, '')}/` };
+  const work = join(deps.workDir, `train-${request.run}-${event.id}`);
+  await mkdir(work, { recursive: true });
+
+  // Load training set.
+  const data = await deps.folders.fetch(request.dataset);
+
+  // Resume from the store's last checkpoint when this run was interrupted.
+  const sink = new StoreCheckpointSink(deps.store, { bucket: output.bucket, prefix: `${output.prefix}checkpoint/` }, (ref) =>
+    publish(CheckpointSaved.create({ run: request.run, checkpoint: ref, kimg: latestKimg }, { source: TRAINER_SOURCE, causedBy: event })),
+  );
+  const historyKey = `${output.prefix}history.json`;
+  const history: HistoryRecord[] = (await deps.store.stat(output.bucket, historyKey))
+    ? (JSON.parse((await deps.store.getBytes(output.bucket, historyKey)).toString('utf8')) as HistoryRecord[])
+    : [];
+  let resume: string | undefined;
+  let resumedFromKimg: number | null = null;
+  if (await sink.latest()) {
+    resume = join(work, 'resume');
+    const files = await sink.load();
+    await new FolderCheckpointSink(resume).save(files);
+    const meta = JSON.parse(Buffer.from(files.get(META_FILE)!).toString('utf8')) as { counters: { curNimg: number } };
+    resumedFromKimg = meta.counters.curNimg / 1000;
+    // Ticks after the checkpoint (if the history got ahead of it) are trained again: drop them.
+    while (history.length > 0 && history.at(-1)!.kimg > resumedFromKimg) history.pop();
+  }
+  let latestKimg = resumedFromKimg ?? 0;
+
+  // Train, a checkpoint and a progress event per tick.
+  const { tf, info } = await loadTf();
+  const options: TrainRunOptions = {
+    data,
+    resolution: config.res,
+    kimg: config.kimg,
+    out: join(work, 'out'),
+    cond: config.cond,
+    aug: config.aug,
+    mirror: config.mirror,
+    seed: config.seed,
+    kimgPerTick: config.tickKimg,
+    snapshotTicks: 1,
+    ...(request.classFilter === null ? {} : { classFilter: request.classFilter }),
+    ...(config.target === undefined ? {} : { target: config.target }),
+    ...(config.p === undefined ? {} : { p: config.p }),
+    ...(config.cfg === undefined ? {} : { cfg: config.cfg }),
+    ...(config.batch === undefined ? {} : { batch: config.batch }),
+    ...(config.cbase === undefined ? {} : { channelBase: config.cbase }),
+    ...(config.cmax === undefined ? {} : { channelMax: config.cmax }),
+    ...(config.map === undefined ? {} : { mappingLayers: config.map }),
+    ...(config.gamma === undefined ? {} : { gamma: config.gamma }),
+    ...(config.zdim === undefined ? {} : { zDim: config.zdim }),
+    ...(config.wdim === undefined ? {} : { wDim: config.wdim }),
+    ...(resume ? { resume } : {}),
+  };
+  const pending: Promise<unknown>[] = [];
+  const result = await runTraining(tf, info as unknown as Record<string, unknown>, options, {
+    sink,
+    ...(signal ? { signal } : {}),
+    onTick: (s) => {
+      latestKimg = s.kimg;
+      const record = historyRecord(s);
+      history.push(record);
+      deps.onTick?.(request.run, record);
+      pending.push(
+        deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }),
+        publish(
+          TrainingProgress.create(
+            { run: request.run, kimg: s.kimg, totalKimg: config.kimg, stats: numbersOf(record) },
+            { source: TRAINER_SOURCE, causedBy: event },
+          ),
+        ),
+      );
+    },
+  });
+  await Promise.all(pending);
+  if (result.stopped === 'aborted') {
+    // Shutting down: the last tick is checkpointed; throwing hands the request back for redelivery.
+    throw Object.assign(new Error(`training ${request.run} interrupted at ${result.kimg.toFixed(2)} kimg; it resumes from the checkpoint`), { retriable: true });
+  }
+
+  // Announce the final checkpoint and the curves.
+  const checkpoint = (await sink.latest()) as FolderRef;
+  const historyRef = await deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' });
+  await rm(work, { recursive: true, force: true });
+  return TrainingCompleted.create(
+    { run: request.run, checkpoint, kimg: result.kimg, history: historyRef, resumedFromKimg, wallSeconds: (Date.now() - started) / 1000 },
+    { source: TRAINER_SOURCE, causedBy: event },
+  );
+}
+
+function numbersOf(record: HistoryRecord): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}
+
+export function trainerSubscription(deps: TrainerDeps): Subscription<TrainingRequestedData> {
+  return {
+    group: 'gan-trainer',
+    types: [TrainingRequested.type],
+    parse: (raw) => TrainingRequested.parse(raw),
+    handler: async (event, context) => context.publish(await handleTrainingRequested(event, deps, context.publish, context.signal)),
+  };
+}
