@@ -65,7 +65,7 @@ export interface ChosenThreshold {
  * Youden's J on validation scores: the ROC threshold maximising TPR − FPR. Candidates are the
  * distinct scores (called positive when score >= threshold); ties in J go to the highest
  * threshold (numpy's argmax over scikit-learn's descending `roc_curve` thresholds). The +Infinity
- * point (nothing called positive) is never chosen unless every J ≤ 0 — then the highest score is.
+ * point of the ROC curve (nothing called positive) is not a candidate.
  */
 export function youdenThreshold(labels: ArrayLike<number>, scores: ArrayLike<number>): ChosenThreshold {
   const roc = rocCurve(labels, scores);
