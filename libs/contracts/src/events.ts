@@ -223,7 +223,8 @@ export const FederationRoundStarted = defineEvent(
     round: z.number().int().positive(),
     /** Retry count of this round (0 = first attempt); tenants answer (round, attempt) once. */
     attempt: z.number().int().nonnegative(),
-    participants: z.array(z.string()).min(1),
+    /** Tenants asked to train; empty when no tenant is active (the round then waits for its deadline and is retried). */
+    participants: z.array(z.string()),
     /** The global weight file to start from. */
     global: ArtifactRef,
     /** ISO time after which updates for this round are dropped. */

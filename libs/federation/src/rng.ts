@@ -50,10 +50,16 @@ export class KeystreamRng implements Rng {
     return out;
   }
 
+  private word(): number {
+    if (this.at >= this.buffer.length) this.refill(BLOCK_WORDS);
+    return this.buffer[this.at++]!;
+  }
+
   uniform(): number {
-    const w = this.words(2);
     // 53 random bits, shifted by half an ulp so 0 is impossible.
-    return ((w[0]! >>> 5) * 67108864 + (w[1]! >>> 6) + 0.5) / 9007199254740992;
+    const hi = this.word() >>> 5;
+    const lo = this.word() >>> 6;
+    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
   }
 
   gaussian(): number {

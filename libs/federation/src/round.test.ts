@@ -198,6 +198,17 @@ describe('round reducer', () => {
     expect(only(d.submit('a', 1), 'reject-update')[0]!.rejection.reason).toBe('stale-round');
   });
 
+  it('every tenant gone: the quorum is missed, and the retry asks the tenants that rejoined meanwhile', () => {
+    const d = new Driver(['a', 'b'], { maxRoundRetries: 3 });
+    d.send({ type: 'tenant.dropped', tenant: 'a', at: T0 + 1 });
+    const out = d.send({ type: 'tenant.dropped', tenant: 'b', at: T0 + 2 });
+    expect(only(out, 'publish-round-started')[0]).toMatchObject({ round: 1, attempt: 1, participants: [] });
+    d.send({ type: 'tenant.joined', tenant: 'a', at: T0 + 3 });
+    d.send({ type: 'tenant.joined', tenant: 'b', at: T0 + 4 });
+    const retry = d.send({ type: 'deadline.passed', round: 1, attempt: 1, at: T0 + 60_002 });
+    expect(only(retry, 'publish-round-started')[0]).toMatchObject({ round: 1, attempt: 2, participants: ['a', 'b'] });
+  });
+
   it('a skipped aggregation keeps the previous global model and moves on', () => {
     const d = new Driver(['a', 'b']);
     d.submitAndAccept('a');
