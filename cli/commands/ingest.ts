@@ -51,7 +51,10 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description('Read images + metadata, quarantine bad files, resize, split by patient, partition into tenants; write a dataset folder')
-    .option('--data <path>', 'metadata CSV (ISIC 2020 train.csv, HAM10000 metadata, derm-sample metadata.csv) or a folder per class', DEMO_DATA)
+    .addOption(
+      new Option('--data <path>', 'metadata CSV (ISIC 2020 train.csv, HAM10000 metadata, derm-sample metadata.csv) or a folder per class')
+        .default(DEMO_DATA, 'the shipped demo subset, data/demo/metadata.csv'),
+    )
     .option('--images <dir>', 'folder holding the images when they are not where the source keeps them')
     .addOption(new Option('--source <kind>', 'source format').choices(['auto', ...SOURCE_KINDS]).default('auto'))
     .requiredOption('--out <dir>', 'output dataset folder (created; a previous dataset there is replaced)')
@@ -64,7 +67,7 @@ export function registerIngest(program: Command): void {
     }, INGEST_DEFAULTS.seed)
     .option('--tenants <n|sizes>', 'partition the train images into N tenants, or tenants of the given sizes (e.g. 2000,12000,20000)', parseTenants)
     .option('--min-side <px>', 'smallest accepted source side in pixels', positiveInt('--min-side'), INGEST_DEFAULTS.minSide)
-    .option('--concurrency <n>', 'images decoded at once', positiveInt('--concurrency'))
+    .option('--concurrency <n>', 'images decoded at once (default: 2 × CPU cores)', positiveInt('--concurrency'))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: IngestFlags) => {
       const bar = progress('ingest', 0);
