@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,19 @@ describe('LocalStore specifics', () => {
     const path = join(root, 'copied', 'k');
     await writeFile(path, 'copied bytes'); // same bytes, new mtime: what a plain copy does
     expect((await store.getBytes('copied', 'k')).toString()).toBe('copied bytes');
+  });
+
+  it('detects a flipped byte even when the file keeps its size and times (bit rot)', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('bit-rot');
+    await store.put('bit-rot', 'k', Buffer.alloc(4096, 7));
+    const path = join(root, 'bit-rot', 'k');
+    const before = await stat(path);
+    const bytes = await readFile(path);
+    bytes[100] = 8;
+    await writeFile(path, bytes);
+    await utimes(path, before.atime, before.mtime);
+    await expect(store.getBytes('bit-rot', 'k')).rejects.toBeInstanceOf(IntegrityError);
   });
 
   it('rejects a relative root', () => {

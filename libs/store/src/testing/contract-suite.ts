@@ -191,6 +191,19 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
       });
     });
 
+    describe('concurrent writers', () => {
+      it('concurrent puts of one key end with one whole version, whose recorded sha256 matches its bytes', async () => {
+        const { store, bucket } = await fresh();
+        const versions = Array.from({ length: 8 }, (_, i) => Buffer.alloc(20_000 + i * 1000, i + 1));
+        const refs = await Promise.all(versions.map((bytes) => store.put(bucket, 'contended', Readable.from([bytes]))));
+        const final = await store.getBytes(bucket, 'contended');
+        expect(versions.map((v) => sha256(v))).toContain(sha256(final));
+        const stat = await store.stat(bucket, 'contended');
+        expect(stat?.sha256).toBe(sha256(final));
+        expect(refs.map((r) => r.sha256)).toContain(stat?.sha256);
+      });
+    });
+
     describe('list, stat, delete', () => {
       it('lists keys under a prefix, sorted', async () => {
         const { store, bucket } = await fresh();
