@@ -5,6 +5,7 @@ import { registerClassifier } from './classifier.ts';
 import { registerTrain } from './train.ts';
 import { registerGenerate } from './generate.ts';
 import { registerBench } from './bench.ts';
+import { registerStudy } from './study.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy];

@@ -60,6 +60,18 @@ describe('dermagan metrics', () => {
     expect(out.provenance.inputs.real.kind).toBe('statistics');
   });
 
+  it('--save-real-stats writes statistics that give the same FID when passed back as --real', () => {
+    const saved = file('real-stats.json');
+    const a = run('--real', join(FIX, 'correlated.real.npy'), '--fake', join(FIX, 'correlated.fake.npy'), '--metrics', 'fid', '--save-real-stats', saved, '--json');
+    expect(a.code, a.stderr).toBe(0);
+    const b = run('--real', saved, '--fake', join(FIX, 'correlated.fake.npy'), '--json');
+    expect(b.code, b.stderr).toBe(0);
+    const first = JSON.parse(a.stdout.trim());
+    const second = JSON.parse(b.stdout.trim());
+    expect(second.fd_unknown).toBe(first.fd_unknown);
+    expect(JSON.parse(readFileSync(saved, 'utf8')).provenance).toMatchObject({ extractor: { id: 'unknown' }, input: { kind: 'features' } });
+  });
+
   it('extracts features from dataset folders with --extractor pixels-rp64', async () => {
     for (const [name, seed] of [['real', 1], ['fake', 2]] as const) {
       const w = await DatasetWriter.create({ dir: file(name), size: 8 });

@@ -16,12 +16,14 @@ import {
   evaluateFeatures,
   EXTRACTOR_IDS,
   extractFeatures,
+  featureStatistics,
   featureMatrix,
   METRIC_NAMES,
   MetricInputError,
   minimumSamplesFor,
   ModelLoadError,
   readStatistics,
+  writeStatistics,
   UNKNOWN_EXTRACTOR,
   ZipError,
   type ComputeMode,
@@ -67,6 +69,7 @@ interface MetricsFlags {
   model?: string;
   featuresFrom?: string;
   compute: ComputeMode | 'auto';
+  saveRealStats?: string;
   json?: boolean;
 }
 
@@ -163,6 +166,7 @@ export function registerMetrics(program: Command): void {
     .option('--model <uri>', 'model.json URI of the extractor (file://, https://, s3://) for inception-v3-pool3 / vgg16-fc2')
     .option('--features-from <id>', 'the extractor that made the .npy features (e.g. inception-v3-pool3, so the Fréchet distance may be called FID)')
     .addOption(new Option('--compute <mode>', 'float64 (exact, plain JS), tf (native TensorFlow float32 blocks), auto (tf for large inputs)').choices(['auto', 'float64', 'tf']).default('auto'))
+    .option('--save-real-stats <path>', 'also write the real statistics (mu, sigma, n) to .npz or .json (json keeps the provenance), for later --real')
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: MetricsFlags) => {
       try {
@@ -237,8 +241,19 @@ async function runMetrics(flags: MetricsFlags): Promise<void> {
   // Compute.
   const mode: ComputeMode = flags.compute === 'auto' ? (estimatedWork(real, fake, options) > 2e10 ? 'tf' : 'float64') : flags.compute;
   options.compute = await createCompute(mode);
+  if (flags.saveRealStats) {
+    if (!real.features) throw new UserError('--save-real-stats needs real features or a dataset folder as --real, not a statistics file');
+    if (!/\.(npz|json)$/.test(flags.saveRealStats)) throw new UserError(`--save-real-stats must end in .npz or .json, got "${flags.saveRealStats}"`);
+    options.realStatistics = featureStatistics(real.features, { compute: options.compute });
+  }
   const report = evaluateFeatures(realFeatures, fake.features, options);
   extractor?.dispose?.();
+  if (flags.saveRealStats && options.realStatistics) {
+    await writeStatistics(flags.saveRealStats, {
+      ...options.realStatistics,
+      provenance: { extractor: space, input: real.input, imageSize: real.imageSize ?? null, compute: mode, dermaganVersion: report.provenance.dermaganVersion },
+    });
+  }
 
   // Report.
   if (report.frechetKey !== 'fid' && metrics.includes('fid')) {

@@ -1,10 +1,8 @@
 /**
  * Build the bus and the store a config names, and turn the bus's moments into Prometheus series.
  */
-import { fileURLToPath } from 'node:url';
 import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
-import * as storeLib from '@dermagan/store';
-import type { ObjectStore } from '@dermagan/store';
+import { storeFromUrl, type ObjectStore } from '@dermagan/store';
 import type { Logger } from 'pino';
 import type { BaseConfig } from './config.ts';
 import type { busMetrics } from './metrics.ts';
@@ -43,10 +41,7 @@ export function observeBus(bus: EventBus, logger: Logger, metrics: ReturnType<ty
 }
 
 export function storeFromConfig(config: BaseConfig): ObjectStore {
-  if (config.store.startsWith('file://')) return new storeLib.LocalStore({ root: fileURLToPath(config.store) });
-  const { storeFromUrl } = storeLib as unknown as {
-    storeFromUrl?: (url: string, credentials: { accessKey: string; secretKey: string }) => ObjectStore;
-  };
-  if (!storeFromUrl) throw new Error('this build of @dermagan/store has no S3 adapter');
-  return storeFromUrl(config.store, { accessKey: config.s3AccessKey ?? '', secretKey: config.s3SecretKey ?? '' });
+  const credentials =
+    config.s3AccessKey !== undefined && config.s3SecretKey !== undefined ? { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey } : undefined;
+  return storeFromUrl(config.store, credentials);
 }

@@ -71,7 +71,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     models: CENTRAL_MODELS,
     generatePerClass: 150,
     truncation: 1,
-    extractor: 'pixels-pca',
+    extractor: 'pixels-rp64',
     metrics: ['fid', 'kid', 'pr', 'dc', 'auth'],
     metricOptions: { kidSubsets: 20, kidSubsetSize: 100, k: 3 },
     classifier: { arch: 'small', epochs: 6, size: 32, seed: 0 },

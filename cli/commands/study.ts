@@ -1,0 +1,127 @@
+/**
+ * `dermagan study`: the paper's central protocol, end to end, into OUT/report.html and
+ * OUT/results.json. It publishes the events the services consume: with `--services embedded`
+ * (default) it runs those services' handlers in this process, on the chosen bus and store; with
+ * `--services external` it only publishes and waits (the services run elsewhere, e.g. a cluster).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import { Option, type Command } from 'commander';
+import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
+import { FolderCache } from '@dermagan/runtime';
+import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
+import { PRESETS, runStudy, StudyStepError } from '@dermagan/study';
+import { loadTf } from '@dermagan/tf';
+import { startEmbeddedServices } from '../embedded-services.ts';
+import { UserError, printJson, progress, type Progress } from '../output.ts';
+import { DEMO_DATA } from './ingest.ts';
+
+interface StudyFlags {
+  data: string;
+  out: string;
+  preset: keyof typeof PRESETS;
+  bus: 'memory' | 'kafka';
+  store: 'fs' | 's3';
+  services: 'embedded' | 'external';
+  bucket: string;
+  json?: boolean;
+}
+
+export function registerStudy(program: Command): void {
+  program
+    .command('study')
+    .description("Run the paper's central protocol (ingest → GANs → generate → metrics → classifier) and write the report")
+    .addOption(new Option('--data <path>', 'metadata CSV or folder per class').default(DEMO_DATA, 'the shipped demo subset'))
+    .requiredOption('--out <dir>', 'output folder: report.html, results.json, assets/, and (with --store fs) the artifacts')
+    .addOption(new Option('--preset <name>', 'quick: tiny sizes on a laptop CPU; paper: the study\'s settings').choices(Object.keys(PRESETS)).default('quick'))
+    .addOption(new Option('--bus <kind>', 'event bus (kafka: DERMAGAN_KAFKA_BROKERS)').choices(['memory', 'kafka']).default('memory'))
+    .addOption(new Option('--store <kind>', 'artifact store (s3: DERMAGAN_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY)').choices(['fs', 's3']).default('fs'))
+    .addOption(new Option('--services <where>', 'run the services in this process, or rely on running ones').choices(['embedded', 'external']).default('embedded'))
+    .option('--bucket <name>', 'bucket for every artifact of the study', 'dermagan')
+    .option('--json', 'print the results summary as one JSON line on stdout')
+    .action(async (flags: StudyFlags) => runStudyCommand(flags));
+}
+
+async function runStudyCommand(flags: StudyFlags): Promise<void> {
+  if (flags.bus === 'memory' && flags.services === 'external') {
+    throw new UserError('--services external needs --bus kafka: an in-memory bus reaches no other process');
+  }
+  const out = resolve(flags.out);
+  await mkdir(out, { recursive: true });
+  const bus = createBus(flags.bus);
+  const store = createStore(flags.store, out);
+  const { info: backend } = await loadTf();
+  const bars = new StepBars(flags.json === true);
+  try {
+    await bus.start();
+    if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work') });
+    const outcome = await runStudy({
+      data: resolve(flags.data),
+      out,
+      preset: PRESETS[flags.preset],
+      bus,
+      store,
+      bucket: flags.bucket,
+      fetchFolder: (ref) => new FolderCache(store, join(out, 'work', 'folders')).fetch(ref),
+      environment: { backend, bus: bus.kind, store: store.url, services: flags.services },
+      onProgress: (step, done, total, status) => bars.update(step, done, total, status),
+    });
+    bars.stop();
+    const { results } = outcome;
+    process.stderr.write(`report: ${outcome.reportPath}\nresults: ${outcome.resultsPath}\n(${results.wallSeconds.toFixed(0)} s)\n`);
+    if (flags.json) {
+      printJson({
+        report: outcome.reportPath,
+        results: outcome.resultsPath,
+        wallSeconds: results.wallSeconds,
+        fidelity: Object.fromEntries(results.fidelity.map((f) => [f.model, f.scores])),
+        utility: Object.fromEntries(results.utility.map((u) => [u.name, pick(u.measures, ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n'])])),
+        backend,
+      });
+    }
+  } catch (err) {
+    bars.stop();
+    if (err instanceof StudyStepError) throw new UserError(err.message);
+    throw err;
+  } finally {
+    await bus.close();
+  }
+}
+
+function createBus(kind: StudyFlags['bus']): EventBus {
+  if (kind === 'memory') return new MemoryBus();
+  const brokers = (process.env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new UserError('--bus kafka needs DERMAGAN_KAFKA_BROKERS=host:port[,host:port]');
+  return new KafkaBus({ brokers, clientId: 'dermagan-study' });
+}
+
+function createStore(kind: StudyFlags['store'], out: string): ObjectStore {
+  if (kind === 'fs') return new LocalStore({ root: join(out, 'store') });
+  const store = s3StoreFromEnv();
+  if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT (and DERMAGAN_S3_ACCESS_KEY, DERMAGAN_S3_SECRET_KEY)');
+  return store;
+}
+
+function pick(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k]]));
+}
+
+/** One progress bar per study step, replaced when the step changes. */
+class StepBars {
+  private current: { step: string; bar: Progress } | undefined;
+  constructor(private readonly quiet: boolean) {}
+  update(step: string, done: number, total: number, status?: string): void {
+    if (this.current?.step !== step) {
+      this.current?.bar.stop();
+      this.current = { step, bar: progress(step, total, { quiet: this.quiet }) };
+    }
+    this.current.bar.setTotal(total);
+    this.current.bar.update(done, status);
+  }
+  stop(): void {
+    this.current?.bar.stop();
+    this.current = undefined;
+  }
+}
+
