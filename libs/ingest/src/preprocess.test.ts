@@ -105,10 +105,16 @@ describe('preprocessBytes: accepted images', () => {
     expect((await preprocessBytes(await rgbaPng(16, 16), opts)).ok).toBe(true);
   });
 
-  it('applies EXIF orientation: a 16×8 JPEG tagged "rotate 90°" is 8 wide, 16 high', async () => {
-    const rotated = await sharp(await jpeg(16, 8)).withMetadata({ orientation: 6 }).jpeg().toBuffer();
-    const r = await preprocessBytes(rotated, opts);
-    expect(r.ok && [r.width, r.height]).toEqual([8, 16]);
+  it('applies EXIF orientation: left red / right blue, tagged "rotate 90° clockwise", comes out red on top', async () => {
+    const data = Buffer.alloc(16 * 8 * 3);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 16; x++) data.set(x < 8 ? [255, 0, 0] : [0, 0, 255], (y * 16 + x) * 3);
+    const plain = await sharp(data, { raw: { width: 16, height: 8, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const rotated = await sharp(plain).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+    const red = (px: Uint8Array, x: number, y: number) => px[(y * 8 + x) * 3]! > 150 && px[(y * 8 + x) * 3 + 2]! < 100;
+    const upright = pixelsOf(await preprocessBytes(rotated, opts));
+    expect([red(upright, 0, 0), red(upright, 7, 0), red(upright, 0, 7), red(upright, 7, 7)]).toEqual([true, true, false, false]);
+    const asStored = pixelsOf(await preprocessBytes(plain, opts));
+    expect([red(asStored, 0, 0), red(asStored, 7, 0)]).toEqual([true, false]);
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { QuarantineReason } from '@dermagan/dataset';
+import { imageSize } from './image-size.ts';
 
 // Every image is new: libvips' operation cache would only hold memory.
 sharp.cache(false);
@@ -14,7 +15,7 @@ sharp.cache(false);
  *    with grey (libvips' 'truncated' level would also pass other decode errors; 'warning' would
  *    reject the many dermoscopy JPEGs with harmless "extraneous bytes" warnings);
  * 2. EXIF orientation applied (`autoOrient`), so a camera's rotated JPEG is upright;
- * 3. alpha flattened onto black, then any colour space libvips knows (greyscale, CMYK, 16-bit,
+ * 3. alpha flattened onto black (a no-op without alpha), then any colour space libvips knows (greyscale, CMYK, 16-bit,
  *    Lab, an embedded ICC profile) converted to 8-bit sRGB; images it cannot convert (multiband,
  *    a transparency mask, extra non-alpha channels) are `unsupported-colour`;
  * 4. centre crop to a square and resize to `size` in one step: `resize(size, size, {fit: 'cover',
@@ -46,7 +47,7 @@ export type PreprocessResult =
       pixels: Uint8Array;
       /** SHA-256 of the file's bytes (the exact-duplicate key). */
       sha256: string;
-      /** Source width and height in pixels (after EXIF orientation). */
+      /** Source width and height in pixels, as stored (before EXIF orientation). */
       width: number;
       height: number;
     }
@@ -73,38 +74,46 @@ export function sniffFormat(bytes: Uint8Array): string | null {
 /** libvips messages that mean "I cannot make sRGB out of this", as opposed to decode failures. */
 const COLOUR_ERROR = /no known route|colourspace|channel limit|interpretation/i;
 
+/** Quarantine result for bytes libvips cannot read a header from: truncated if they start like an image. */
+function unreadableHeader(bytes: Uint8Array, err: unknown, sha256: string): PreprocessResult {
+  const format = sniffFormat(bytes);
+  return format === null
+    ? { ok: false, reason: 'not-an-image', detail: (err as Error).message, sha256 }
+    : { ok: false, reason: 'truncated', detail: `${format} header unreadable: ${(err as Error).message}`, sha256 };
+}
+
 /** Preprocess the bytes of one image (already read). */
 export async function preprocessBytes(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessResult> {
   if (bytes.length === 0) return { ok: false, reason: 'empty', detail: 'the file has 0 bytes' };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const input = { failOn: 'error' as const };
 
-  // Header: is it an image at all, and how big.
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, input).metadata();
-  } catch (err) {
-    const format = sniffFormat(bytes);
-    return format === null
-      ? { ok: false, reason: 'not-an-image', detail: (err as Error).message, sha256 }
-      : { ok: false, reason: 'truncated', detail: `${format} header unreadable: ${(err as Error).message}`, sha256 };
+  // Header: JPEG and PNG sizes are read in JS; anything else asks libvips (is it an image at all?).
+  let size: { width: number; height: number; format: string } | null = imageSize(bytes);
+  let meta: Metadata | undefined;
+  if (size === null) {
+    try {
+      meta = await sharp(bytes, input).metadata();
+    } catch (err) {
+      return unreadableHeader(bytes, err, sha256);
+    }
+    if (meta.width === undefined || meta.height === undefined) {
+      return { ok: false, reason: 'not-an-image', detail: `${meta.format} without dimensions`, sha256 };
+    }
+    if (meta.space === 'multiband' || meta.space === 'fourier' || meta.space === 'histogram' || meta.space === 'matrix') {
+      return { ok: false, reason: 'unsupported-colour', detail: `${meta.format} in colour space ${meta.space} with ${meta.channels} channel(s)`, sha256 };
+    }
+    size = { width: meta.width, height: meta.height, format: meta.format };
   }
-  const width = meta.autoOrient?.width ?? meta.width;
-  const height = meta.autoOrient?.height ?? meta.height;
-  if (width === undefined || height === undefined) {
-    return { ok: false, reason: 'not-an-image', detail: `${meta.format} without dimensions`, sha256 };
-  }
+  const { width, height } = size;
   if (Math.min(width, height) < options.minSide) {
     return { ok: false, reason: 'too-small', detail: `${width}×${height}, the shorter side is under ${options.minSide} px`, sha256 };
   }
-  if (meta.space === 'multiband' || meta.space === 'fourier' || meta.space === 'histogram' || meta.space === 'matrix') {
-    return { ok: false, reason: 'unsupported-colour', detail: `${meta.format} in colour space ${meta.space} with ${meta.channels} channel(s)`, sha256 };
-  }
 
-  // Decode, convert, crop, resize.
-  let pipeline = sharp(bytes, input).autoOrient();
-  if (meta.hasAlpha) pipeline = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });
-  pipeline = pipeline
+  // Decode, orient, flatten (a no-op without alpha), convert, crop, resize.
+  const pipeline = sharp(bytes, input)
+    .autoOrient()
+    .flatten({ background: { r: 0, g: 0, b: 0 } })
     .toColourspace('srgb')
     .resize(options.size, options.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3', fastShrinkOnLoad: false })
     .raw({ depth: 'uchar' });
@@ -112,6 +121,14 @@ export async function preprocessBytes(bytes: Uint8Array, options: PreprocessOpti
   try {
     out = await pipeline.toBuffer({ resolveWithObject: true });
   } catch (err) {
+    // Only now, on the failure path, does the libvips header tell a colour problem from a decode one.
+    if (meta === undefined) {
+      try {
+        meta = await sharp(bytes, input).metadata();
+      } catch (headerErr) {
+        return unreadableHeader(bytes, headerErr, sha256);
+      }
+    }
     const message = (err as Error).message;
     return COLOUR_ERROR.test(message)
       ? { ok: false, reason: 'unsupported-colour', detail: `${meta.space} (${meta.channels} channels): ${message}`, sha256 }
@@ -119,7 +136,7 @@ export async function preprocessBytes(bytes: Uint8Array, options: PreprocessOpti
   }
   const { info } = out;
   if (info.channels !== 3) {
-    return { ok: false, reason: 'unsupported-colour', detail: `${meta.space} with ${meta.channels} channels gives ${info.channels} channels after sRGB conversion, expected 3`, sha256 };
+    return { ok: false, reason: 'unsupported-colour', detail: `${size.format} gives ${info.channels} channels after sRGB conversion, expected 3`, sha256 };
   }
   if (info.width !== options.size || info.height !== options.size || out.data.length !== options.size * options.size * 3) {
     throw new Error(`preprocessBytes: sharp returned ${info.width}×${info.height}×${info.channels} (${out.data.length} bytes), expected ${options.size}×${options.size}×3`);
