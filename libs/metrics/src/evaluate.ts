@@ -14,7 +14,7 @@ import * as K from './keys.ts';
 import { kernelInceptionDistance } from './kid.ts';
 import { gatherNeighbourhoods, minimumSamples, type NeighbourhoodRequest } from './neighbourhoods.ts';
 import { precisionRecallFromNeighbourhoods, precisionRecallRequest } from './precision-recall.ts';
-import { makeProvenance, type ExtractorProvenance, type InputProvenance, type MetricProvenance } from './provenance.ts';
+import { makeProvenance, type ExtractorProvenance, type MetricProvenance } from './provenance.ts';
 import { featureStatistics, type FeatureStatistics } from './statistics.ts';
 
 /** Options for {@link evaluateFeatures}. */
@@ -165,4 +165,3 @@ export function evaluateFeatures(real: FeatureMatrix, fake: FeatureMatrix, optio
   return { scores, frechetKey, details, provenance };
 }
 
-export type { InputProvenance };

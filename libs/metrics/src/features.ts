@@ -5,7 +5,7 @@
  * all recorded in each result's provenance (torch-fidelity `feature_extractor_base.py`).
  */
 import { MetricInputError, type FeatureMatrix } from './features-matrix.ts';
-import type { ResizeMode } from './resize.ts';
+import { resizeImages, type ResizeMode } from './resize.ts';
 
 export interface FeatureExtractor {
   /** Names the feature space, e.g. `inception-v3-pool3`, `vgg16-fc2`, `pixels-rp64`, `classifier-embedding`. */
@@ -62,8 +62,7 @@ export interface FunctionExtractorSpec {
 }
 
 /** Wrap a feature function (the domain classifier's embedding, a test network) as an extractor. */
-export async function functionExtractor(spec: FunctionExtractorSpec): Promise<FeatureExtractor> {
-  const { resizeImages } = await import('./resize.ts');
+export function functionExtractor(spec: FunctionExtractorSpec): FeatureExtractor {
   return {
     id: spec.id,
     hash: spec.hash,

@@ -45,7 +45,7 @@ describe('pixels-rp64 (built in, no download)', () => {
 describe('functionExtractor (how the classifier embedding plugs in)', () => {
   it('resizes with its mode, then calls the function', async () => {
     const seen: number[] = [];
-    const e = await functionExtractor({
+    const e = functionExtractor({
       id: 'classifier-embedding', hash: 'h', inputSize: 4, resize: 'tf-bilinear', dim: 1,
       embed: (x, n) => {
         seen.push(x.length);
