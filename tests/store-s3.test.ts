@@ -11,9 +11,10 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDirectory, putDirectory, S3Store, StoreUnavailableError, type ArtifactRef } from '@dermagan/store';
+import type { ArtifactRef } from '@dermagan/contracts';
+import { AccessDeniedError, getDirectory, putDirectory, S3Store, StoreUnavailableError } from '@dermagan/store';
 import { storeContractSuite } from '../libs/store/src/testing/contract-suite.ts';
-import { startMinio, type MinioServer } from './servers/s3.ts';
+import { bucketScopedCredentials, startMinio, type MinioServer } from './servers/s3.ts';
 
 const MiB = 1024 * 1024;
 
@@ -46,7 +47,7 @@ storeContractSuite('S3 (MinIO)', async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of await raw.getObject(bucket, key)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
-      bytes[bytes.length >> 1] ^= 0xff;
+      bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
       await raw.putObject(bucket, key, bytes, bytes.length, { 'X-Amz-Meta-Sha256': String(info.metaData.sha256) });
     },
   };
@@ -78,6 +79,30 @@ describe('S3Store on MinIO: folders and models', () => {
     expect(got.map((r) => [r.key, r.sha256, r.size])).toEqual(put.map((r) => [r.key, r.sha256, r.size]));
     for (const [path, bytes] of Object.entries(files)) {
       expect(sha256(await readFile(join(work, 'dst', ...path.split('/'))))).toBe(sha256(bytes));
+    }
+  });
+});
+
+describe('S3Store with bucket-scoped (tenant) credentials', () => {
+  it('works inside its own bucket and gets AccessDeniedError outside it', async () => {
+    const env = serverEnv();
+    const admin = new S3Store(env);
+    const own = `tenant-a-${randomBytes(3).toString('hex')}`;
+    const other = `tenant-b-${randomBytes(3).toString('hex')}`;
+    await admin.ensureBucket(own);
+    await admin.ensureBucket(other);
+    await admin.put(other, 'images/secret.npy', 'hospital b only');
+
+    const tenant = new S3Store({ endpoint: env.endpoint, ...(await bucketScopedCredentials({ endpoint: env.endpoint, accessKey: env.accessKey, secretKey: env.secretKey }, [own])) });
+    const ref = await tenant.put(own, 'weights/update.bin', 'tenant a update');
+    expect((await tenant.getBytes(own, 'weights/update.bin')).toString()).toBe('tenant a update');
+    expect(await tenant.list(own)).toEqual(['weights/update.bin']);
+    expect(ref.sha256).toBe(sha256(Buffer.from('tenant a update')));
+
+    for (const call of [() => tenant.get(other, 'images/secret.npy'), () => tenant.list(other), () => tenant.put(other, 'x', 'y')]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AccessDeniedError);
+      expect(err).toMatchObject({ retriable: false, bucket: other });
     }
   });
 });

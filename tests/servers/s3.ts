@@ -221,6 +221,46 @@ export async function startS3(): Promise<RunningServer> {
   return { name: 's3', env: server.env, stop: () => server.dispose() };
 }
 
+/** Temporary S3 credentials (STS): access key, secret key and the session token that goes with them. */
+export interface ScopedCredentials {
+  accessKey: string;
+  secretKey: string;
+  sessionToken: string;
+}
+
+/**
+ * Credentials that may do anything inside `buckets` and nothing outside them, as a federation
+ * tenant (hospital) gets for its own bucket. Made with STS AssumeRole on the root user plus an
+ * inline session policy (the MinIO admin API for real users needs encrypted payloads; STS is plain
+ * signed HTTP and works on AWS too). They expire after `durationSeconds` (default 1 h).
+ */
+export async function bucketScopedCredentials(
+  server: { endpoint: string; accessKey: string; secretKey: string },
+  buckets: string[],
+  durationSeconds = 3600,
+): Promise<ScopedCredentials> {
+  const { AssumeRoleProvider } = await import('minio/dist/esm/AssumeRoleProvider.mjs');
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['s3:*'],
+        Resource: buckets.flatMap((bucket) => [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]),
+      },
+    ],
+  };
+  const provider = new AssumeRoleProvider({
+    stsEndpoint: server.endpoint,
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    policy: JSON.stringify(policy),
+    durationSeconds,
+  });
+  const credentials = await provider.getCredentials();
+  return { accessKey: credentials.getAccessKey(), secretKey: credentials.getSecretKey(), sessionToken: credentials.getSessionToken() ?? '' };
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();

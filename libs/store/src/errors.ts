@@ -68,6 +68,26 @@ export class InvalidKeyError extends StoreError {
   }
 }
 
+/** The credentials may not do this to this bucket (a tenant reaching outside its own bucket, a wrong key). */
+export class AccessDeniedError extends StoreError {
+  override name = 'AccessDeniedError';
+
+  constructor(
+    readonly bucket: string,
+    readonly key: string | undefined,
+    readonly storeUrl: string,
+    operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `access denied by ${storeUrl}: ${operation} is not allowed for these credentials. ` +
+        `Check DERMAGAN_S3_ACCESS_KEY / DERMAGAN_S3_SECRET_KEY and the policy granted on bucket "${bucket}".`,
+      false,
+      options,
+    );
+  }
+}
+
 /** The store did not answer (after the configured retries); `cause` is the last failure. */
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';

@@ -19,7 +19,11 @@ describe('classifyS3Failure', () => {
     expect(classifyS3Failure(withCode('NoSuchBucket'))).toBe('no-such-bucket');
   });
 
-  it.each(['AccessDenied', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'EntityTooLarge'])('%s is not retried', (code) => {
+  it.each(['AccessDenied', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'ExpiredToken'])('%s is access-denied', (code) => {
+    expect(classifyS3Failure(withCode(code))).toBe('access-denied');
+  });
+
+  it.each(['EntityTooLarge', 'InvalidArgument', 'MalformedXML'])('%s is not retried', (code) => {
     expect(classifyS3Failure(withCode(code))).toBe('other');
   });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ArtifactRef } from '@dermagan/contracts';
 import { Client } from 'minio';
-import { IntegrityError, NotFoundError, StoreUnavailableError } from './errors.ts';
+import { AccessDeniedError, IntegrityError, NotFoundError, StoreUnavailableError } from './errors.ts';
 import { adoptSource, readAll, sha256Hex, toBuffer, VerifyingStream } from './hashing.ts';
 import { checkBucket, checkKey, checkPrefix } from './keys.ts';
 import { DEFAULT_RETRY, RetriesExhausted, withRetry, type RetryOptions } from './retry.ts';
@@ -19,6 +19,8 @@ export interface S3StoreOptions {
   accessKey: string;
   /** Secret access key. */
   secretKey: string;
+  /** Session token, for temporary (STS) credentials such as a tenant's bucket-scoped ones. */
+  sessionToken?: string;
   /** Region sent with requests (default `us-east-1`, what MinIO expects unless configured otherwise). */
   region?: string;
   /**
@@ -73,6 +75,7 @@ export class S3Store implements ObjectStore {
       useSSL: endpoint.protocol === 'https:',
       accessKey: options.accessKey,
       secretKey: options.secretKey,
+      ...(options.sessionToken !== undefined && { sessionToken: options.sessionToken }),
       region: options.region ?? 'us-east-1',
       partSize,
       pathStyle: true,
@@ -91,7 +94,7 @@ export class S3Store implements ObjectStore {
         const code = (err as { code?: string }).code;
         if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw err;
       }
-    });
+    }, { bucket });
   }
 
   async put(bucket: string, key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<ArtifactRef> {
@@ -219,6 +222,7 @@ export class S3Store implements ObjectStore {
         throw missing;
       }
       if (target?.key !== undefined && kind === 'no-such-key') throw new NotFoundError(target.bucket, target.key, this.url, { cause: err });
+      if (target !== undefined && kind === 'access-denied') throw new AccessDeniedError(target.bucket, target.key, this.url, operation, { cause: err });
       throw err;
     }
   }
