@@ -75,7 +75,12 @@ export class LocalStore implements ObjectStore {
     checkBucket(bucket);
     checkKey(key);
     const source = adoptSource(body);
-    await this.requireBucket(bucket, key);
+    try {
+      await this.requireBucket(bucket, key);
+    } catch (err) {
+      source.destroy(); // release the caller's stream (e.g. an open file) we will not read
+      throw err;
+    }
     const dataPath = this.dataPath(bucket, key);
     const metaPath = this.metaPath(bucket, key);
     const suffix = `${TEMP_MARKER}${randomBytes(6).toString('hex')}`;
@@ -116,6 +121,7 @@ export class LocalStore implements ObjectStore {
       if (this.fsync) await Promise.all([syncDir(dirname(dataPath)), syncDir(dirname(metaPath))]);
       return ref;
     } catch (err) {
+      source.destroy();
       await Promise.all([unlink(dataTemp).catch(() => undefined), unlink(metaTemp).catch(() => undefined)]);
       throw this.wrapFs(err, `put ${bucket}/${key}`);
     }
