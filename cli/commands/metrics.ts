@@ -228,7 +228,7 @@ async function runMetrics(flags: MetricsFlags): Promise<void> {
   const realFeatures = real.features ?? fake.features; // FID-from-statistics ignores it
   for (const [flag, side] of [['--real', real], ['--fake', fake]] as const) {
     if (side.features && side.features.rows < need) {
-      throw new UserError(`${flag} ${side.input.source}: ${side.features.rows} samples, but the requested metrics need at least ${need} (k + 1 with k = ${Math.max(flags.k, flags.dcK)})`);
+      throw new UserError(`${flag} ${side.input.source}: ${side.features.rows} samples, but the requested metrics need at least ${need} (k + 1 with k = ${need - 1})`);
     }
   }
   if (real.features && real.features.cols !== fake.features.cols) {
