@@ -13,8 +13,9 @@ export const INGEST_DEFAULTS = {
   /** Images per shard file. */
   shardSize: 512,
   /**
-   * Images decoded at once. sharp runs each image on a libuv worker thread; on the 2-core
-   * benchmark machine 2 in flight per core was fastest (scripts/bench/ingest.ts sweeps it).
+   * Images decoded at once. sharp runs each image on a libuv worker thread (4 by default); on the
+   * 2-core benchmark machine 4 and 8 in flight were within noise of each other and well ahead of
+   * 1–2, and one libvips thread per image was as fast as two (scripts/bench/ingest.ts sweeps both).
    */
   concurrency: 2 * availableParallelism(),
 };
