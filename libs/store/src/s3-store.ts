@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { createReadStream } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { Readable } from 'node:stream';
 import type { ArtifactRef } from '@dermagan/contracts';
 import { Client } from 'minio';
@@ -32,6 +33,11 @@ export interface S3StoreOptions {
   retry?: Partial<RetryOptions>;
   /** Folder for the temp copy of a streamed put body (default the OS temp folder). */
   spoolDir?: string;
+  /**
+   * A request whose connection stays silent this long (ms) fails with ETIMEDOUT and is retried
+   * (default 30 000). It bounds inactivity, not the duration of a large transfer.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Object metadata key (sent as `x-amz-meta-sha256`) holding the sha256 recorded at put. */
@@ -79,6 +85,7 @@ export class S3Store implements ObjectStore {
       region: options.region ?? 'us-east-1',
       partSize,
       pathStyle: true,
+      transport: idleTimeoutTransport(endpoint.protocol === 'https:' ? https : http, options.idleTimeoutMs ?? 30_000),
       // Our retry policy (withRetry) replaces the client's, which logs with console.warn.
       retryOptions: { disableRetry: true },
     });
@@ -132,7 +139,7 @@ export class S3Store implements ObjectStore {
     checkBucket(bucket);
     checkKey(key);
     const operation = `get ${bucket}/${key}`;
-    const response = (await this.call(operation, () => this.client.getObject(bucket, key), { bucket, key })) as IncomingMessage;
+    const response = (await this.call(operation, () => this.client.getObject(bucket, key), { bucket, key })) as http.IncomingMessage;
     // The recorded sha256 comes in the same reply as the bytes: no window for a concurrent put.
     const recorded = response.headers[`x-amz-meta-${SHA256_META}`];
     if (typeof recorded !== 'string') {
@@ -226,6 +233,23 @@ export class S3Store implements ObjectStore {
       throw err;
     }
   }
+}
+
+/**
+ * http(s).request with an inactivity timeout: a server that accepts the connection but stops
+ * answering fails the request with ETIMEDOUT (which the retry policy treats as transient) instead
+ * of blocking forever.
+ */
+function idleTimeoutTransport(base: typeof http | typeof https, idleTimeoutMs: number): Pick<typeof http, 'request'> {
+  const request = (...args: Parameters<typeof http.request>): http.ClientRequest => {
+    const req = (base.request as typeof http.request)(...args);
+    req.setTimeout(idleTimeoutMs, () => {
+      const err = Object.assign(new Error(`no answer for ${idleTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+      req.destroy(err);
+    });
+    return req;
+  };
+  return { request: request as typeof http.request };
 }
 
 function parseEndpoint(endpoint: unknown): URL {
