@@ -183,7 +183,7 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
   }
 }
 
-/** Image counts by split, label name and tenant. */
+/** Image counts by split, label name and tenant, keys sorted. */
 export function countImages(manifest: DatasetManifest): IngestCounts {
   const counts: IngestCounts = { split: {}, label: {}, tenant: {} };
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
@@ -192,5 +192,6 @@ export function countImages(manifest: DatasetManifest): IngestCounts {
     bump(counts.label, manifest.labels[e.label] ?? String(e.label));
     if (manifest.tenants !== null) bump(counts.tenant, e.tenant ?? 'none');
   }
-  return counts;
+  const sorted = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { split: sorted(counts.split), label: sorted(counts.label), tenant: sorted(counts.tenant) };
 }

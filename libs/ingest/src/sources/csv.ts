@@ -54,7 +54,7 @@ export function requireColumns(table: CsvTable, kind: string, required: readonly
   if (missing.length > 0) {
     throw new IngestError(
       `metadata CSV ${table.path} does not fit ${kind}: missing column(s) ${missing.join(', ')} ` +
-        `(it has ${table.columns.join(', ')}); a ${kind} CSV needs ${required.join(', ')}`,
+        `(it has ${table.columns.join(', ')}); ${kind} needs the columns ${required.join(', ')}`,
     );
   }
 }
