@@ -1,0 +1,354 @@
+/**
+ * One federation as the aggregator runs it: inputs go through the round reducer
+ * (@dermagan/federation round.ts) one at a time; after every transition the state is persisted to
+ * the store, then the reducer's actions are performed (publish, schedule the deadline, validate an
+ * update, aggregate), and what they produce is fed back in. A new instance built from the
+ * persisted state (`FederationRun.load` + `resume()`) continues where the old one stopped.
+ */
+import type { ArtifactRef, DermaganEvent } from '@dermagan/contracts';
+import {
+  FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, FederationRoundStarted,
+} from '@dermagan/contracts';
+import {
+  checkInspection, checkSignature, createStrategy, inspectUpdate, privacySpent, reduceFederation, restoreFederationState,
+  startFederation, type FederationAction, type FederationInput, type FederationState, type Rejection, type RoundPlanner,
+  type Strategy, type StrategyState,
+} from '@dermagan/federation';
+import type { ObjectStore } from '@dermagan/store';
+import { z } from 'zod';
+import type { AggregatorMetrics } from './metrics.ts';
+import { storeSink, storeSource } from './store-weights.ts';
+
+export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
+
+export const AGGREGATOR_SOURCE = '/dermagan/fl-aggregator';
+
+/** Where a federation's files live: `<prefix>state.json`, `<prefix>request.json`, `<prefix>global/…`. */
+export interface FederationLocation {
+  bucket: string;
+  prefix: string;
+}
+
+/** Logging the aggregator does (pino's signature). */
+export interface AggregatorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RunDeps {
+  store: ObjectStore;
+  publish: (event: DermaganEvent<unknown>) => Promise<void>;
+  logger: AggregatorLogger;
+  metrics?: AggregatorMetrics | undefined;
+  /** Public keys (SPKI PEM) of tenants that may join mid-run, beyond the request's. */
+  tenantKeys?: Readonly<Record<string, string>> | undefined;
+  /** Clock, epoch ms (default Date.now). */
+  now?: () => number;
+}
+
+/** The strategy part of the persisted state: the strategy's own JSON and its server-state files. */
+interface PersistedStrategy {
+  strategy: StrategyState;
+  serverState: Record<string, ArtifactRef> | null;
+}
+
+/** Raised for requests the aggregator cannot run. Never retriable. */
+export class AggregatorError extends Error {
+  override readonly name = 'AggregatorError';
+  readonly retriable = false;
+}
+
+export class FederationRun {
+  private state: FederationState;
+  private readonly strategy: Strategy;
+  private readonly keys: Record<string, string>;
+  private readonly now: () => number;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Aggregation numbers of the round (attempt) being closed, for its `round.completed`. */
+  private lastAggregate: { key: string; metrics: Record<string, number> } | null = null;
+
+  private constructor(
+    readonly federation: string,
+    readonly request: FederationRequestedData,
+    readonly location: FederationLocation,
+    state: FederationState,
+    private readonly deps: RunDeps,
+  ) {
+    this.state = state;
+    this.now = deps.now ?? Date.now;
+    this.strategy = createStrategy(request.strategy.name, {
+      ...request.strategy.options,
+      policy: request.ganStatePolicy,
+      dp: request.dp ? { clip: request.dp.clip, noiseMultiplier: request.dp.noiseMultiplier } : null,
+    });
+    this.keys = { ...deps.tenantKeys, ...Object.fromEntries(request.tenants.map((t) => [t.tenant, t.publicKey])) };
+  }
+
+  /** The current (persisted) state. */
+  get current(): FederationState {
+    return this.state;
+  }
+
+  private get planner(): RoundPlanner {
+    return (round, active) => this.strategy.configureRound(round, active.map((tenant) => ({ tenant }))).participants;
+  }
+
+  /** Start a new federation from its request and initial global model; persists, then opens round 1. */
+  static async start(federation: string, request: FederationRequestedData, location: FederationLocation, initialGlobal: ArtifactRef, deps: RunDeps): Promise<FederationRun> {
+    if (request.secagg) {
+      throw new AggregatorError('federation.requested: secure aggregation is not wired into the aggregator service yet (libs/federation has the masks); run without secagg');
+    }
+    const placeholder = {} as FederationState;
+    const run = new FederationRun(federation, request, location, placeholder, deps);
+    const strategyState: PersistedStrategy = { strategy: run.strategy.state(), serverState: null };
+    const t = startFederation(
+      {
+        federation,
+        rules: { rounds: request.rounds, quorum: request.quorum, roundTimeoutMs: request.roundTimeoutMs, maxRoundRetries: request.maxRoundRetries },
+        globalRef: initialGlobal,
+        tenants: request.tenants.map((x) => x.tenant),
+        strategyState,
+        at: run.now(),
+      },
+      run.planner,
+    );
+    await deps.store.put(location.bucket, `${location.prefix}request.json`, JSON.stringify(request), { contentType: 'application/json' });
+    run.state = t.state;
+    await run.enqueue(async () => {
+      await run.persist();
+      await run.process(await run.perform(t.actions));
+    });
+    return run;
+  }
+
+  /** Rebuild from the persisted state, or null when this federation has none. */
+  static async load(federation: string, location: FederationLocation, deps: RunDeps): Promise<FederationRun | null> {
+    const { store } = deps;
+    if (!(await store.stat(location.bucket, `${location.prefix}state.json`))) return null;
+    const request = FederationRequested.schema.parse(JSON.parse((await store.getBytes(location.bucket, `${location.prefix}request.json`)).toString('utf8')));
+    const state = restoreFederationState(JSON.parse((await store.getBytes(location.bucket, `${location.prefix}state.json`)).toString('utf8')));
+    return new FederationRun(federation, request, location, state, deps);
+  }
+
+  /** After a restart: re-issue what the phase it was in needs (round.started, timer, pending validations, aggregation). */
+  resume(): Promise<void> {
+    return this.feed({ type: 'resumed', at: this.now() });
+  }
+
+  /** True when a tenant may take part (its public key is known). */
+  knows(tenant: string): boolean {
+    return this.keys[tenant] !== undefined;
+  }
+
+  /** Feed one input; resolves once it and everything it caused are processed and persisted. */
+  feed(input: FederationInput): Promise<void> {
+    return this.enqueue(() => this.process([input]));
+  }
+
+  /** Stop the timers (the state stays persisted; a new instance continues). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async process(inputs: FederationInput[]): Promise<void> {
+    const queue = [...inputs];
+    while (queue.length > 0) {
+      const input = queue.shift()!;
+      if (input.type === 'update.submitted') {
+        // A redelivered submission of an update already received is not a duplicate.
+        const r = this.state.received[input.tenant];
+        if (r && r.ref.sha256 === input.ref.sha256 && input.round === this.state.round) continue;
+      }
+      const t = reduceFederation(this.state, input, this.planner);
+      this.state = t.state;
+      await this.persist();
+      queue.unshift(...(await this.perform(t.actions)));
+    }
+  }
+
+  private async persist(): Promise<void> {
+    const { bucket, prefix } = this.location;
+    await this.deps.store.put(bucket, `${prefix}state.json`, JSON.stringify(this.state), { contentType: 'application/json' });
+  }
+
+  /** Perform actions in order; returns the inputs they produced. */
+  private async perform(actions: FederationAction[]): Promise<FederationInput[]> {
+    const out: FederationInput[] = [];
+    for (const a of actions) {
+      const produced = await this.performOne(a);
+      if (produced) out.push(produced);
+    }
+    return out;
+  }
+
+  private event(id: string): { source: string; id: string; runid: string } {
+    return { source: AGGREGATOR_SOURCE, id: `${this.federation}:${id}`, runid: this.federation };
+  }
+
+  private async performOne(a: FederationAction): Promise<FederationInput | null> {
+    const { logger, metrics, publish } = this.deps;
+    const fed = this.federation;
+    switch (a.type) {
+      case 'publish-round-started': {
+        const plan = this.strategy.configureRound(a.round, a.participants.map((tenant) => ({ tenant })));
+        metrics?.round.set({ federation: fed }, a.round);
+        logger.info({ federation: fed, round: a.round, attempt: a.attempt, participants: a.participants }, 'round started');
+        await publish(
+          FederationRoundStarted.create(
+            {
+              round: a.round,
+              attempt: a.attempt,
+              participants: a.participants,
+              global: a.globalRef,
+              deadline: new Date(a.deadline).toISOString(),
+              k: this.request.k,
+              ganStatePolicy: plan.config.ganStatePolicy,
+              ...(plan.config.proximalMu ? { proximalMu: plan.config.proximalMu } : {}),
+            },
+            this.event(`${a.round}:${a.attempt}:started`),
+          ),
+        );
+        return null;
+      }
+      case 'schedule-deadline': {
+        if (this.closed) return null;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.feed({ type: 'deadline.passed', round: a.round, attempt: a.attempt, at: this.now() }).catch((err: unknown) =>
+            logger.error({ federation: fed, err }, 'deadline handling failed; it is retried when the aggregator resumes'),
+          );
+        }, Math.max(0, a.at - this.now()));
+        this.timers.add(timer);
+        return null;
+      }
+      case 'validate-update':
+        return this.validate(a);
+      case 'reject-update':
+        this.reject(a.rejection);
+        return null;
+      case 'aggregate':
+        return this.aggregate(a);
+      case 'publish-round-completed': {
+        const s = a.summary;
+        for (const [tenant, norm] of Object.entries(s.updateNorms)) metrics?.updateNorm.set({ federation: fed, tenant }, norm);
+        metrics?.participants.set({ federation: fed }, s.accepted.length);
+        metrics?.accepted.inc({ federation: fed }, s.accepted.length);
+        if (s.dropped.length > 0) metrics?.dropped.inc({ federation: fed }, s.dropped.length);
+        const key = `${s.round}:${s.attempt}`;
+        const aggregateMetrics = this.lastAggregate?.key === key ? this.lastAggregate.metrics : {};
+        const privacy = this.privacy();
+        if (privacy) metrics?.epsilon.set({ federation: fed }, privacy.epsilon);
+        logger.info(
+          { federation: fed, round: s.round, attempt: s.attempt, accepted: s.accepted, dropped: s.dropped, rejected: s.rejected.map((r) => `${r.tenant}:${r.reason}`), aggregated: s.aggregated, reasons: s.reasons },
+          'round completed',
+        );
+        await publish(
+          FederationRoundCompleted.create(
+            {
+              round: s.round, attempt: s.attempt, participants: s.participants, accepted: s.accepted, dropped: s.dropped,
+              rejected: s.rejected, updateNorms: s.updateNorms, samples: s.samples, aggregated: s.aggregated, reasons: s.reasons,
+              global: s.globalRef, metrics: aggregateMetrics, privacy,
+            },
+            this.event(`${key}:completed`),
+          ),
+        );
+        return null;
+      }
+      case 'publish-federation-completed': {
+        logger.info({ federation: fed, rounds: a.rounds, global: a.globalRef.key }, 'federation completed');
+        this.close();
+        await publish(
+          FederationCompleted.create(
+            {
+              rounds: a.rounds,
+              global: a.globalRef,
+              privacy: this.privacy(),
+              provenance: { strategy: this.request.strategy, k: this.request.k, quorum: this.request.quorum, dp: this.request.dp, history: this.state.history.length },
+            },
+            this.event('completed'),
+          ),
+        );
+        return null;
+      }
+      case 'publish-federation-failed': {
+        logger.error({ federation: fed, reason: a.reason }, 'federation failed');
+        this.close();
+        await publish(FederationFailed.create({ round: this.state.round, reason: a.reason }, this.event('failed')));
+        return null;
+      }
+    }
+  }
+
+  private reject(r: Rejection): void {
+    this.deps.metrics?.rejected.inc({ reason: r.reason });
+    this.deps.logger.warn({ federation: this.federation, tenant: r.tenant, round: r.round, reason: r.reason, detail: r.detail }, 'update rejected');
+  }
+
+  private async validate(a: Extract<FederationAction, { type: 'validate-update' }>): Promise<FederationInput> {
+    const fields = { federation: this.federation, round: a.round, tenant: a.tenant, weightsSha256: a.ref.sha256, samples: a.samples };
+    const bad = checkSignature(this.keys, fields, a.signature);
+    if (bad) return { type: 'update.rejected', rejection: bad, at: this.now() };
+    const inspection = await inspectUpdate(storeSource(this.deps.store, this.state.globalRef), storeSource(this.deps.store, a.ref));
+    const rejection = checkInspection(a.tenant, a.round, inspection, { maxDeltaNorm: this.request.maxUpdateNorm });
+    if (rejection) return { type: 'update.rejected', rejection, at: this.now() };
+    return { type: 'update.validated', tenant: a.tenant, round: a.round, deltaNorm: inspection.deltaNorm, at: this.now() };
+  }
+
+  private async aggregate(a: Extract<FederationAction, { type: 'aggregate' }>): Promise<FederationInput> {
+    const { store } = this.deps;
+    const { bucket, prefix } = this.location;
+    const persisted = a.strategyState as PersistedStrategy;
+    this.strategy.restore(persisted.strategy);
+    const base = `${prefix}global/round-${a.round}-attempt-${a.attempt}`;
+    let output: ReturnType<typeof storeSink> | null = null;
+    const slots: Record<string, ReturnType<typeof storeSink>> = {};
+    const outcome = await this.strategy.aggregate(
+      a.round,
+      a.updates.map((u) => ({ tenant: u.tenant, samples: u.samples, source: storeSource(store, u.ref), deltaNorm: u.deltaNorm })),
+      a.failures,
+      {
+        global: storeSource(store, a.globalRef),
+        createOutput: (h) => (output = storeSink(store, bucket, `${base}.dgw`, h)),
+        serverStateIn: persisted.serverState ? Object.fromEntries(Object.entries(persisted.serverState).map(([slot, ref]) => [slot, storeSource(store, ref)])) : null,
+        createServerStateOutput: (slot, h) => (slots[slot] = storeSink(store, bucket, `${base}.server-${slot}.dgw`, h)),
+      },
+    );
+    if (outcome.status === 'skipped') return { type: 'aggregation.skipped', round: a.round, attempt: a.attempt, reasons: outcome.reasons, at: this.now() };
+    const globalRef = await (output as unknown as ReturnType<typeof storeSink>).ref();
+    if (globalRef.sha256 !== outcome.global.sha256) {
+      throw new Error(`aggregate: the stored global model ${globalRef.key} hashes to ${globalRef.sha256}, the aggregation wrote ${outcome.global.sha256}`);
+    }
+    const serverState = outcome.serverState ? Object.fromEntries(await Promise.all(Object.keys(outcome.serverState).map(async (slot) => [slot, await slots[slot]!.ref()] as const))) : null;
+    const m = outcome.metrics;
+    this.lastAggregate = {
+      key: `${a.round}:${a.attempt}`,
+      metrics: { globalDeltaNorm: m.globalDeltaNorm, ...(m.noiseStd !== null ? { noiseStd: m.noiseStd } : {}), ...(m.clipFactors ? { minClipFactor: Math.min(...m.clipFactors) } : {}) },
+    };
+    this.deps.metrics?.globalDeltaNorm.set({ federation: this.federation }, m.globalDeltaNorm);
+    const strategyState: PersistedStrategy = { strategy: this.strategy.state(), serverState: serverState ?? persisted.serverState };
+    return { type: 'aggregation.completed', round: a.round, attempt: a.attempt, globalRef, strategyState, at: this.now() };
+  }
+
+  /** (ε, δ) spent so far under DP, or null (DP off, or σ = 0 which gives no guarantee). */
+  private privacy(): { epsilon: number; delta: number } | null {
+    const dp = this.request.dp;
+    if (!dp || dp.noiseMultiplier <= 0) return null;
+    const tenants = Object.keys(this.state.tenants).length;
+    const aggregated = this.state.history.filter((h) => h.aggregated);
+    if (aggregated.length === 0) return { epsilon: 0, delta: dp.delta };
+    const q = Math.min(1, Math.max(...aggregated.map((h) => h.participants.length)) / Math.max(1, tenants));
+    const spent = privacySpent({ samplingRate: q, noiseMultiplier: dp.noiseMultiplier, rounds: aggregated.length, delta: dp.delta });
+    return { epsilon: spent.epsilon, delta: spent.delta };
+  }
+}

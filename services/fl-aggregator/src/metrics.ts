@@ -1,0 +1,30 @@
+/**
+ * The aggregator's Prometheus series. Every rejected update is counted by reason; the round,
+ * participants, drop-outs, update norms and ε are gauges per federation.
+ */
+import { Counter, Gauge, type Registry } from '@dermagan/runtime';
+
+export interface AggregatorMetrics {
+  round: Gauge<'federation'>;
+  participants: Gauge<'federation'>;
+  accepted: Counter<'federation'>;
+  dropped: Counter<'federation'>;
+  rejected: Counter<'reason'>;
+  updateNorm: Gauge<'federation' | 'tenant'>;
+  globalDeltaNorm: Gauge<'federation'>;
+  epsilon: Gauge<'federation'>;
+}
+
+export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
+  const registers = [registry];
+  return {
+    round: new Gauge({ name: 'dermagan_federation_round', help: 'Round the federation is in (the last one once completed)', labelNames: ['federation'], registers }),
+    participants: new Gauge({ name: 'dermagan_federation_participants', help: 'Tenants averaged into the last round', labelNames: ['federation'], registers }),
+    accepted: new Counter({ name: 'dermagan_federation_updates_accepted_total', help: 'Updates averaged in', labelNames: ['federation'], registers }),
+    dropped: new Counter({ name: 'dermagan_federation_dropped_total', help: 'Participants dropped from a round (deadline, drop-out)', labelNames: ['federation'], registers }),
+    rejected: new Counter({ name: 'dermagan_federation_updates_rejected_total', help: 'Updates rejected, by reason (never averaged in)', labelNames: ['reason'], registers }),
+    updateNorm: new Gauge({ name: 'dermagan_federation_update_norm', help: '‖update − global‖ of the tenant’s last validated update', labelNames: ['federation', 'tenant'], registers }),
+    globalDeltaNorm: new Gauge({ name: 'dermagan_federation_global_delta_norm', help: '‖new global − old global‖ of the last aggregation', labelNames: ['federation'], registers }),
+    epsilon: new Gauge({ name: 'dermagan_federation_epsilon', help: 'Differential-privacy ε spent so far (DP on)', labelNames: ['federation'], registers }),
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The gan-trainer in tenant mode: one hospital's side of a federation.
+ *   `federation.requested` → keep the request (training options, own dataset), join when not listed;
+ *   `federation.round.started` (a participant) → fetch the global weights → train K iterations on
+ *   this tenant's images only → upload the weights (never images) to the tenant's bucket → sign →
+ *   `federation.update.submitted`.
+ * Local state that the GAN-state policy keeps local (ADA p, pl_mean, Adam moments) lives in the
+ * tenant's trainer between rounds. A round whose deadline has passed is not trained (its update
+ * would be rejected as a straggler's).
+ */
+import { createHash } from 'node:crypto';
+import type { Subscription } from '@dermagan/bus';
+import {
+  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationUpdateSubmitted, FolderRef,
+  type DermaganEvent,
+} from '@dermagan/contracts';
+import {
+  decodeWeightSet, encodeWeightSet, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
+  type GanStatePolicy, type WeightSet,
+} from '@dermagan/federation';
+import { buildConfig, DEFAULT_AUGMENT, inMemoryData, loadTrainingData, Trainer, type TrainingData, type TrainRunOptions } from '@dermagan/gan';
+import type { FolderCache } from '@dermagan/runtime';
+import type { ObjectStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
+import { z } from 'zod';
+import { TrainingConfig } from './handlers.ts';
+import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './tenant-weights.ts';
+
+export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
+export type RoundStartedData = z.output<typeof FederationRoundStarted.schema>;
+
+/** The federation request's `training`: the engine's options (as `training.requested`'s config) minus the run length. */
+export const FederatedTrainingConfig = TrainingConfig.omit({ kimg: true, tickKimg: true });
+export type FederatedTrainingConfig = z.output<typeof FederatedTrainingConfig>;
+
+export const TENANT_SOURCE = '/dermagan/gan-trainer/tenant';
+
+/** What one round of local training reports (logs, CLI progress). */
+export interface TenantRoundReport {
+  federation: string;
+  tenant: string;
+  round: number;
+  attempt: number;
+  iterations: number;
+  seconds: number;
+  adaP: number;
+  plMean: number;
+}
+
+export interface TenantDeps {
+  /** This tenant's id (as in the federation request). */
+  tenant: string;
+  /** Ed25519 private key (PKCS#8 PEM) the tenant signs its updates with. */
+  signingKey: string;
+  /** The store as this tenant's credentials see it. */
+  store: ObjectStore;
+  /** The tenant's own bucket: updates and local state go here. */
+  bucket: string;
+  /** Local copies of the tenant's dataset. */
+  folders: FolderCache;
+  /** The tenant's dataset when the request does not list it (a tenant joining mid-run); the request's entry wins. */
+  dataset?: FolderRef;
+  /** Publish `federation.tenant.joined` for federations whose request does not list this tenant (default true). */
+  join?: boolean;
+  /** Called after each trained round. */
+  onRound?: (report: TenantRoundReport) => void;
+  /** Clock (epoch ms); default Date.now. */
+  now?: () => number;
+}
+
+/** Raised when a round cannot be trained yet or at all. */
+export class TenantError extends Error {
+  override readonly name = 'TenantError';
+  constructor(message: string, readonly retriable: boolean) {
+    super(message);
+  }
+}
+
+interface LocalRun {
+  trainer: Trainer;
+  data: TrainingData;
+  /** Images of this tenant (the FedAvg weight it claims, as the reference's Flower client does). */
+  samples: number;
+}
+
+/** One tenant agent: its requests and trainers per federation. */
+export class TenantAgent {
+  private readonly runs = new Map<string, Promise<LocalRun>>();
+  private readonly now: () => number;
+
+  constructor(readonly deps: TenantDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private requestKey(federation: string): string {
+    return `federations/${federation}/request.json`;
+  }
+
+  /** Keep the request where this tenant can find it again after a restart; join when not listed. */
+  async onRequested(event: DermaganEvent<FederationRequestedData>, publish: (e: DermaganEvent<unknown>) => Promise<void>): Promise<void> {
+    const federation = federationOf(event);
+    const { store, bucket, tenant } = this.deps;
+    await store.ensureBucket(bucket);
+    await store.put(bucket, this.requestKey(federation), JSON.stringify(event.data), { contentType: 'application/json' });
+    const listed = event.data.tenants.some((t) => t.tenant === tenant);
+    if (!listed && this.deps.join !== false) {
+      await publish(FederationTenantJoined.create({ tenant }, { source: TENANT_SOURCE, id: `${federation}:joined:${tenant}`, runid: federation, tenant }));
+    }
+  }
+
+  private async request(federation: string): Promise<FederationRequestedData> {
+    const { store, bucket } = this.deps;
+    const key = this.requestKey(federation);
+    if (!(await store.stat(bucket, key))) {
+      throw new TenantError(`tenant ${this.deps.tenant}: round of federation ${federation} arrived before its request; retrying`, true);
+    }
+    return FederationRequested.schema.parse(JSON.parse((await store.getBytes(bucket, key)).toString('utf8')));
+  }
+
+  private async localRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
+    let run = this.runs.get(federation);
+    if (!run) {
+      run = this.createRun(request);
+      this.runs.set(federation, run);
+      run.catch(() => this.runs.delete(federation));
+    }
+    return run;
+  }
+
+  private async createRun(request: FederationRequestedData): Promise<LocalRun> {
+    const { tenant } = this.deps;
+    const training = FederatedTrainingConfig.parse(request.training);
+    const dataset = request.tenants.find((t) => t.tenant === tenant)?.dataset ?? this.deps.dataset;
+    if (!dataset) throw new TenantError(`tenant ${tenant}: the request does not list this tenant's dataset and none is configured (DERMAGAN_TENANT_DATASET)`, false);
+    const dir = await this.deps.folders.fetch(dataset);
+    const { tf, info } = await loadTf();
+    // Only this tenant's images: the manifest's `tenant` field selects them.
+    const data = await loadTrainingData(tf, dir, { resolution: training.res, tenant });
+    const config = buildConfig(trainRunOptions(training), data.labelNames.length);
+    const trainer = new Trainer(
+      tf,
+      data,
+      {
+        config,
+        seed: tenantSeed(training.seed, tenant),
+        augment: { ...DEFAULT_AUGMENT, pipe: training.aug, target: training.p !== undefined ? undefined : (training.target ?? DEFAULT_AUGMENT.target), p: training.p ?? 0 },
+        mirror: training.mirror,
+      },
+      info as unknown as Record<string, unknown>,
+    );
+    return { trainer, data, samples: data.count };
+  }
+
+  /** Train one round and submit the update; does nothing when not a participant or too late. */
+  async onRoundStarted(
+    event: DermaganEvent<RoundStartedData>,
+    publish: (e: DermaganEvent<unknown>) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<TenantRoundReport | null> {
+    const { tenant, store, bucket } = this.deps;
+    const round = event.data;
+    const federation = federationOf(event);
+    if (!round.participants.includes(tenant)) return null;
+    if (Date.parse(round.deadline) <= this.now()) return null;
+    const request = await this.request(federation);
+    const local = await this.localRun(federation, request);
+    const { trainer } = local;
+    const started = this.now();
+
+    // Start from the global model under the GAN-state policy.
+    const policy: GanStatePolicy = resolveGanStatePolicy(round.ganStatePolicy, request.dp !== null);
+    const global = await decodeWeightSet(await store.getBytes(round.global.bucket, round.global.key), `global ${round.global.key}`);
+    const own = { adaP: trainer.pipe.p, plMean: trainer.loss.plMean };
+    const start = resolveTenantRoundState(policy, own, global.scalars);
+    loadWeightSet(trainer, global);
+    if (start.moments === 'reset') resetMoments(trainer);
+    setAdaP(trainer, start.adaP);
+    trainer.loss.plMean = start.plMean;
+    const mu = round.proximalMu ?? 0;
+    const anchor = mu > 0 ? snapshotParams(trainer) : null;
+
+    // K local iterations.
+    try {
+      for (let i = 0; i < round.k; i++) {
+        if (signal?.aborted) throw new TenantError(`tenant ${tenant}: round ${round.round} interrupted (shutting down)`, true);
+        trainer.stepOnce();
+        if (anchor) proximalStep(trainer, anchor, trainer.options.config.training.lr, mu);
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      for (const v of anchor?.values() ?? []) v.dispose();
+    }
+
+    // Upload only weights, then sign and submit.
+    const scalars = { adaP: trainer.pipe.p, plMean: trainer.loss.plMean };
+    const all = trainerToWeightSet(trainer, scalars);
+    const update: WeightSet = { tensors: tensorsToExchange(policy, all.tensors), scalars };
+    await store.ensureBucket(bucket);
+    const key = `federations/${federation}/updates/${tenant}/round-${round.round}-attempt-${round.attempt}.dgw`;
+    const ref = await store.put(bucket, key, encodeWeightSet(update));
+    const signature = signUpdate(this.deps.signingKey, { federation, round: round.round, tenant, weightsSha256: ref.sha256, samples: local.samples });
+    const seconds = (this.now() - started) / 1000;
+    await publish(
+      FederationUpdateSubmitted.create(
+        {
+          tenant,
+          round: round.round,
+          attempt: round.attempt,
+          weights: ref,
+          samples: local.samples,
+          stats: { iterations: round.k, imagesSeen: round.k * trainer.batch, adaP: scalars.adaP, plMean: scalars.plMean, seconds },
+          signature,
+        },
+        { source: TENANT_SOURCE, id: `${federation}:${round.round}:${round.attempt}:${tenant}`, runid: federation, tenant, causedBy: event },
+      ),
+    );
+    const report = { federation, tenant, round: round.round, attempt: round.attempt, iterations: round.k, seconds, adaP: scalars.adaP, plMean: scalars.plMean };
+    this.deps.onRound?.(report);
+    return report;
+  }
+
+  /** Free every trainer. */
+  async dispose(): Promise<void> {
+    for (const run of this.runs.values()) (await run.catch(() => null))?.trainer.dispose();
+    this.runs.clear();
+  }
+}
+
+/** The subscriptions of one tenant agent (its own consumer group, so every tenant sees every round). */
+export function tenantSubscriptions(agent: TenantAgent): Subscription<unknown>[] {
+  const group = `gan-trainer-tenant-${agent.deps.tenant}`;
+  const requested: Subscription<FederationRequestedData> = {
+    group,
+    types: [FederationRequested.type],
+    parse: (raw) => FederationRequested.parse(raw),
+    handler: (event, ctx) => agent.onRequested(event, ctx.publish),
+  };
+  const rounds: Subscription<RoundStartedData> = {
+    group,
+    types: [FederationRoundStarted.type],
+    parse: (raw) => FederationRoundStarted.parse(raw),
+    handler: async (event, ctx) => void (await agent.onRoundStarted(event, ctx.publish, ctx.signal)),
+  };
+  return [requested, rounds] as Subscription<unknown>[];
+}
+
+function federationOf(event: { runid?: string | undefined; type: string; id: string }): string {
+  if (!event.runid) throw new TenantError(`${event.type} ${event.id} carries no runid (the federation id)`, false);
+  return event.runid;
+}
+
+/** A seed per tenant (same federation seed, different local draws). */
+export function tenantSeed(seed: number, tenant: string): number {
+  return seed * 1000 + (createHash('sha256').update(tenant).digest().readUInt32LE(0) % 1000);
+}
+
+/** The engine's run options for a federated training config (the run length is K per round, not kimg). */
+function trainRunOptions(t: FederatedTrainingConfig): TrainRunOptions {
+  return {
+    data: '', out: '', kimg: 0, resolution: t.res, cond: t.cond,
+    ...(t.cfg === undefined ? {} : { cfg: t.cfg }),
+    ...(t.batch === undefined ? {} : { batch: t.batch }),
+    ...(t.cbase === undefined ? {} : { channelBase: t.cbase }),
+    ...(t.cmax === undefined ? {} : { channelMax: t.cmax }),
+    ...(t.map === undefined ? {} : { mappingLayers: t.map }),
+    ...(t.gamma === undefined ? {} : { gamma: t.gamma }),
+    ...(t.zdim === undefined ? {} : { zDim: t.zdim }),
+    ...(t.wdim === undefined ? {} : { wDim: t.wdim }),
+  };
+}
+
+/** Set the augmentation probability the trainer starts the round with (ADA continues from it). */
+function setAdaP(trainer: Trainer, p: number): void {
+  if (trainer.ada) {
+    if (trainer.ada.fixedP !== undefined) return;
+    trainer.ada.setState({ ...trainer.ada.getState(), p });
+  }
+  trainer.pipe.p = p;
+}
+
+/**
+ * The initial global model the aggregator sends in round 1 (the reference's server initialises
+ * its own models, seed 2022): a fresh trainer's G, D and G_ema (and moments when they are
+ * averaged), built from the federation's training options with the federation seed.
+ */
+export async function initialGlobalModel(trainingOptions: unknown, policy: GanStatePolicy, labelNames: string[] = ['all']): Promise<WeightSet> {
+  const training = FederatedTrainingConfig.parse(trainingOptions);
+  const { tf, info } = await loadTf();
+  const res = training.res;
+  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
+  const config = buildConfig(trainRunOptions(training), labelNames.length);
+  const trainer = new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+  try {
+    const all = trainerToWeightSet(trainer, {});
+    return { tensors: tensorsToExchange(policy, all.tensors), scalars: {} };
+  } finally {
+    trainer.dispose();
+  }
+}
