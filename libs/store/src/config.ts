@@ -16,7 +16,7 @@ export interface S3Credentials {
 export interface StoreFromUrlOptions {
   /** Retry policy for the S3 adapter (default DEFAULT_RETRY). */
   retry?: Partial<RetryOptions>;
-  /** Multipart part size in bytes for the S3 adapter (default 16 MiB). */
+  /** Multipart part size in bytes for the S3 adapter (default 8 MiB). */
   partSize?: number;
 }
 

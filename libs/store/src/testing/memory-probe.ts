@@ -19,6 +19,17 @@ export class MemoryProbe {
     this.baseline = process.memoryUsage().arrayBuffers;
   }
 
+  /** Samples every `everyMs` until `work` settles, and once more at the end; returns its result. */
+  async during<T>(work: Promise<T>, everyMs = 25): Promise<T> {
+    const timer = setInterval(() => this.sample(), everyMs);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+      this.sample();
+    }
+  }
+
   sample(): void {
     gc();
     const live = process.memoryUsage().arrayBuffers - this.baseline;
