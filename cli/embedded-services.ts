@@ -3,6 +3,7 @@
  * process — exactly the subscriptions the services' main.ts make, so an embedded run and a
  * cluster run execute the same code.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBus } from '@dermagan/bus';
 import { FolderCache } from '@dermagan/runtime';
@@ -28,6 +29,7 @@ export type EmbeddedService = (typeof STUDY_SERVICES)[number];
 
 export async function startEmbeddedServices(options: EmbeddedOptions): Promise<void> {
   const { bus, store, workDir } = options;
+  await mkdir(workDir, { recursive: true });
   const folders = new FolderCache(store, join(workDir, 'folders'));
   const wanted = new Set(options.services ?? STUDY_SERVICES);
   const subscriptions = [

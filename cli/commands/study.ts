@@ -52,7 +52,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
   const bus = createBus(flags.bus);
   const store = createStore(flags.store, out);
   const { info: backend } = await loadTf();
-  const bars = new StepBars(flags.json === true);
+  const bars = new StepBars();
   try {
     await bus.start();
     if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work') });
@@ -110,11 +110,10 @@ function pick(record: Record<string, unknown>, keys: string[]): Record<string, u
 /** One progress bar per study step, replaced when the step changes. */
 class StepBars {
   private current: { step: string; bar: Progress } | undefined;
-  constructor(private readonly quiet: boolean) {}
   update(step: string, done: number, total: number, status?: string): void {
     if (this.current?.step !== step) {
       this.current?.bar.stop();
-      this.current = { step, bar: progress(step, total, { quiet: this.quiet }) };
+      this.current = { step, bar: progress(step, total) };
     }
     this.current.bar.setTotal(total);
     this.current.bar.update(done, status);

@@ -25,7 +25,7 @@ export interface UtilitySpec {
 }
 
 export interface StudyPreset {
-  name: 'quick' | 'paper';
+  name: 'smoke' | 'quick' | 'paper';
   /** Ingest: image side and train fraction of the patient-grouped split. */
   size: number;
   split: number;
@@ -62,6 +62,23 @@ const UTILITY: UtilitySpec[] = [
 ];
 
 export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
+  // Every step once, in a couple of minutes: checks an installation, not the science.
+  smoke: {
+    name: 'smoke',
+    size: 16,
+    split: 0.8,
+    seed: 0,
+    gan: { res: 16, kimg: 0.064, batch: 8, cbase: 256, cmax: 32, map: 1, gamma: 0.05, tickKimg: 0.032 },
+    models: CENTRAL_MODELS,
+    generatePerClass: 24,
+    truncation: 1,
+    extractor: 'pixels-rp64',
+    metrics: ['fid', 'kid', 'pr', 'dc', 'auth'],
+    metricOptions: { kidSubsets: 5, kidSubsetSize: 16, k: 3 },
+    classifier: { arch: 'small', epochs: 1, size: 16, seed: 0, resamples: 50 },
+    utility: UTILITY,
+    stepTimeoutS: 900,
+  },
   quick: {
     name: 'quick',
     size: 32,

@@ -20,7 +20,7 @@ import type { ObjectStore } from '@dermagan/store';
 import { gridPng } from './grid.ts';
 import type { StudyPreset } from './presets.ts';
 import { renderReport } from './report/html.ts';
-import { Replies } from './replies.ts';
+import { Replies, StudyStepError } from './replies.ts';
 import { STUDY_FORMAT, StudyResults, type FidelityResult, type GanResult, type TickRecord, type UtilityResult } from './results.ts';
 
 export interface StudyOptions {
@@ -75,6 +75,10 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
       { definition: CheckpointSaved, handle: () => {} },
     ],
   );
+  // A request that a service gives up on (dead letter) fails the study with the service's reason.
+  const stopWatching = bus.moments.on('deadLettered', (m) => {
+    if (m.id) replies.fail(m.id, new StudyStepError(`${m.type} failed in service group "${m.group}" after ${m.attempts} attempt(s): ${m.reason}`));
+  });
   const caused = { runid: runId, source: '/dermagan/study' };
 
   // Ingest the real images.
@@ -245,6 +249,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     realGrids,
     federation: null,
   });
+  stopWatching();
   const resultsPath = join(out, 'results.json');
   const reportPath = join(out, 'report.html');
   await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);

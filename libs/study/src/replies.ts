@@ -91,7 +91,7 @@ export class Replies {
         this.waiting.delete(requestId);
         reject(new StudyStepError(`${what}: no reply within ${Math.round(timeoutMs / 1000)} s — is the service for this step running and subscribed?`));
       }, timeoutMs);
-      timer.unref();
+      // The timer is not unref'd: a study waiting for a reply keeps the process alive.
       this.waiting.set(requestId, {
         resolve: (e) => {
           clearTimeout(timer);
