@@ -1,2 +1,1 @@
 export * from './handlers.ts';
-export * from './upload.ts';
