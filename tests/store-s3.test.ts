@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactRef } from '@dermagan/contracts';
 import { AccessDeniedError, getDirectory, putDirectory, S3Store, StoreUnavailableError } from '@dermagan/store';
 import { storeContractSuite } from '../libs/store/src/testing/contract-suite.ts';
-import { bucketScopedCredentials, startMinio, type MinioServer } from './servers/s3.ts';
+import { createServer } from 'node:net';
+import { bucketScopedCredentials, MinioServer, provisionS3, startMinio } from './servers/s3.ts';
 
 const MiB = 1024 * 1024;
 
@@ -79,6 +80,27 @@ describe('S3Store on MinIO: folders and models', () => {
     expect(got.map((r) => [r.key, r.sha256, r.size])).toEqual(put.map((r) => [r.key, r.sha256, r.size]));
     for (const [path, bytes] of Object.entries(files)) {
       expect(sha256(await readFile(join(work, 'dst', ...path.split('/'))))).toBe(sha256(bytes));
+    }
+  });
+});
+
+describe('the MinIO test server', () => {
+  it('a server that cannot start fails with its own reason and its log tail', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const workDir = await mkdtemp(join(tmpdir(), 'dermagan-minio-fail-'));
+    await mkdir(join(workDir, 'data'));
+    try {
+      const server = new MinioServer(await provisionS3(), workDir, port, port + 1, true, 30_000);
+      const err = await server.start().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/exited while starting \(exit code \d+\)/);
+      expect((err as Error).message).toContain(`Last lines of ${join(workDir, 'minio.log')}`);
+      expect((err as Error).message).toMatch(/port is already in use/i);
+    } finally {
+      taken.close();
+      await rm(workDir, { recursive: true, force: true });
     }
   });
 });

@@ -25,8 +25,8 @@ const CACHE = process.env.DERMAGAN_CACHE ?? join(homedir(), '.cache', 'dermagan'
 export const MINIO_BIN = join(CACHE, 'bin', 'minio');
 
 export interface MinioOptions {
-  /** Data folder (default: a new temp folder, removed by `dispose()`). */
-  dataDir?: string;
+  /** Folder for `data/` and `minio.log` (default: a new temp folder, removed by `dispose()`). */
+  workDir?: string;
   /** How long to wait for the server to answer, in ms (default 60 000). */
   readyTimeoutMs?: number;
 }
@@ -194,8 +194,8 @@ export class MinioServer {
 /** Starts a dedicated MinIO on free loopback ports (retrying with new ports if one was taken). */
 export async function startMinio(options: MinioOptions = {}): Promise<MinioServer> {
   const bin = await provisionS3();
-  const ownsWorkDir = options.dataDir === undefined;
-  const workDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dermagan-minio-')));
+  const ownsWorkDir = options.workDir === undefined;
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'dermagan-minio-')));
   await mkdir(join(workDir, 'data'), { recursive: true });
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -207,7 +207,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
       lastError = err;
       await server.kill();
       unregisterForCleanup(server);
-      if (!/address already in use|bind/i.test(server.logTail())) break;
+      if (!/already in use|bind/i.test(server.logTail())) break; // a port taken since freePort(): try others
     }
   }
   if (ownsWorkDir) await rm(workDir, { recursive: true, force: true });
