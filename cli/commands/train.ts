@@ -127,7 +127,7 @@ export function registerTrain(program: Command): void {
           return;
         }
         if (err instanceof TrainingDataError || err instanceof DatasetError || err instanceof CheckpointError) throw new UserError(err.message, { cause: err });
-        if (err instanceof Error && /resolution must be|Trainer\.resume:/.test(err.message)) throw new UserError(err.message, { cause: err });
+        if (err instanceof Error && /^Trainer\.resume:/.test(err.message)) throw new UserError(err.message, { cause: err });
         throw err;
       } finally {
         bar.stop();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
 import type { AugmentPipeName } from './augment.ts';
 import { FolderCheckpointSink, type CheckpointSink } from './checkpoint.ts';
-import { preset, type GanConfig, type PresetName } from './config.ts';
+import { checkResolution, preset, type GanConfig, type PresetName } from './config.ts';
 import type { Tf } from './tf-types.ts';
 import { loadTrainingData, TrainingDataError } from './training-data.ts';
 import { DEFAULT_AUGMENT, Trainer, type TickStats } from './training-loop.ts';
@@ -86,6 +86,13 @@ export async function runTraining(
   o: TrainRunOptions,
   hooks: { onTick?: (s: TickStats) => void; onStep?: (step: number, curNimg: number) => void; signal?: AbortSignal; sink?: CheckpointSink } = {},
 ): Promise<TrainRunResult> {
+  // Check the request before any work.
+  try {
+    checkResolution(o.resolution);
+  } catch (err) {
+    throw new TrainingDataError((err as Error).message);
+  }
+
   // Load training set.
   if (o.cond && o.classFilter !== undefined) throw new TrainingDataError('--cond and --class exclude each other: a one-class model is unconditional');
   const data = await loadTrainingData(tf, o.data, { resolution: o.resolution, ...(o.classFilter !== undefined ? { classes: [o.classFilter] } : {}) });
