@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalStore } from '@dermagan/store';
-import { FolderCache, listFiles, publishFolder } from './folders.ts';
+import { readdirSync } from 'node:fs';
+import { FolderCache, publishFolder } from './folders.ts';
 
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'folder-'));
@@ -22,7 +23,7 @@ describe('folders', () => {
     expect(ref.manifest.key).toBe('datasets/x/manifest.json');
     const cache = new FolderCache(store, mkdtempSync(join(tmpdir(), 'cache-')));
     const local = await cache.fetch(ref);
-    expect(await listFiles(local)).toEqual(['.complete', 'manifest.json', 'shards/a.npy', 'shards/b.npy']);
+    expect(readdirSync(local, { recursive: true }).map(String).sort()).toEqual(['.complete', 'manifest.json', 'shards', 'shards/a.npy', 'shards/b.npy']);
     expect(readFileSync(join(local, 'shards', 'a.npy'), 'utf8')).toBe('AAAA');
     // A second fetch reuses the copy (even when the store is gone).
     await store.delete('bkt', 'datasets/x/shards/a.npy');
@@ -37,10 +38,9 @@ describe('folders', () => {
     await expect(cache.fetch(ref)).rejects.toThrow(/has changed or is gone since it was announced/);
   });
 
-  it('rejects an upload whose file does not have the expected hash, before the manifest is written', async () => {
+  it('refuses to announce a folder whose file does not have the expected hash', async () => {
     const store = new LocalStore({ root: mkdtempSync(join(tmpdir(), 'store-')) });
     const expected = new Map([['shards/a.npy', '0'.repeat(64)]]);
-    await expect(publishFolder(store, folder(), { bucket: 'bkt', prefix: 'p' }, 'manifest.json', expected)).rejects.toThrow();
-    expect(await store.stat('bkt', 'p/manifest.json')).toBeNull();
+    await expect(publishFolder(store, folder(), { bucket: 'bkt', prefix: 'p' }, 'manifest.json', expected)).rejects.toThrow(/does not hash to the expected/);
   });
 });

@@ -7,29 +7,19 @@
  *   sha256 (the manifest lists every file's hash, so equal manifests mean equal folders), every
  *   download is verified by the store, and a half-finished copy is never reused.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FolderRef, OutputLocation } from '@dermagan/contracts';
-import type { ObjectStore } from '@dermagan/store';
-
-/** Every file under `dir`, '/'-separated and relative to it, sorted. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
-    .sort();
-}
+import { getDirectory, putDirectory, type ObjectStore } from '@dermagan/store';
 
 function normalisePrefix(prefix: string): string {
   return `${prefix.replace(/\/+$/, '')}/`;
 }
 
 /**
- * Upload `dir` to `location` (streamed), `manifestFile` last. `expected` optionally maps relative
- * file names to the sha256 they must have (the upload fails rather than store a corrupt file).
+ * Upload `dir` to `location` (streamed, `manifestFile` last) and return its FolderRef. `expected`
+ * maps relative file names to the sha256 they must have (e.g. a dataset's shards): a file that
+ * changed while it was uploaded fails the publication instead of being announced.
  */
 export async function publishFolder(
   store: ObjectStore,
@@ -40,15 +30,15 @@ export async function publishFolder(
 ): Promise<FolderRef> {
   const prefix = normalisePrefix(location.prefix);
   await store.ensureBucket(location.bucket);
-  const files = await listFiles(dir);
-  if (!files.includes(manifestFile)) throw new Error(`publishFolder: ${dir} has no ${manifestFile}`);
-  for (const file of files.filter((f) => f !== manifestFile)) {
-    const sha256 = expected.get(file);
-    await store.put(location.bucket, prefix + file, createReadStream(join(dir, file)), sha256 === undefined ? {} : { expectedSha256: sha256 });
+  const refs = await putDirectory(store, location.bucket, prefix, dir, { commitLast: [manifestFile] });
+  const manifest = refs.find((r) => r.key === prefix + manifestFile);
+  if (!manifest) throw new Error(`publishFolder: ${dir} has no ${manifestFile}`);
+  const stored = new Map(refs.map((r) => [r.key.slice(prefix.length), r.sha256]));
+  for (const [file, sha256] of expected) {
+    if (stored.get(file) !== sha256) {
+      throw new Error(`publishFolder: ${location.bucket}/${prefix}${file} does not hash to the expected ${sha256}; the local folder changed during upload`);
+    }
   }
-  const manifest = await store.put(location.bucket, prefix + manifestFile, createReadStream(join(dir, manifestFile)), {
-    contentType: 'application/json',
-  });
   return { bucket: location.bucket, prefix, manifest };
 }
 
@@ -72,13 +62,8 @@ export class FolderCache {
     }
     const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
     try {
-      const prefix = normalisePrefix(ref.prefix);
-      for (const key of await this.store.list(ref.bucket, prefix)) {
-        const target = join(partial, ...key.slice(prefix.length).split('/'));
-        await mkdir(dirname(target), { recursive: true });
-        await pipeline(await this.store.get(ref.bucket, key), createWriteStream(target));
-      }
-      await pipeline(async function* () {}, createWriteStream(join(partial, '.complete')));
+      await getDirectory(this.store, ref.bucket, ref.prefix, partial);
+      await writeFile(join(partial, '.complete'), '');
       await rm(dir, { recursive: true, force: true });
       await rename(partial, dir);
     } catch (err) {

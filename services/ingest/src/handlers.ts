@@ -16,7 +16,8 @@ import type { z } from 'zod';
 import type { HandlerContext, Subscription } from '@dermagan/bus';
 import { DatasetIngested, IngestRequested, type DermaganEvent } from '@dermagan/contracts';
 import { ingest, type IngestProgress } from '@dermagan/ingest';
-import { putDirectory, type ObjectStore } from '@dermagan/store';
+import { publishFolder } from '@dermagan/runtime';
+import type { ObjectStore } from '@dermagan/store';
 
 export type IngestRequestedData = z.output<typeof IngestRequested.schema>;
 export type DatasetIngestedData = z.output<typeof DatasetIngested.schema>;
@@ -63,23 +64,13 @@ export async function handleIngestRequested(
       deps.onProgress && ((p) => deps.onProgress!(event, p)),
     );
 
-    // Upload shards, then the manifest (putDirectory commits manifest.json last).
-    const { bucket } = request.output;
-    const prefix = `${request.output.prefix.replace(/\/+$/, '')}/`;
-    await deps.store.ensureBucket(bucket);
-    const refs = await putDirectory(deps.store, bucket, prefix, result.outDir);
-    const stored = new Map(refs.map((r) => [r.key, r.sha256]));
-    for (const shard of result.manifest.shards) {
-      if (stored.get(prefix + shard.file) !== shard.sha256) {
-        throw new Error(`ingest upload: ${bucket}/${prefix}${shard.file} does not hash to the manifest's ${shard.sha256}; the local dataset changed during upload`);
-      }
-    }
-    const manifest = refs.find((r) => r.key === `${prefix}manifest.json`)!;
+    // Upload shards, then the manifest (each shard checked against the manifest's hash).
+    const dataset = await publishFolder(deps.store, result.outDir, request.output, 'manifest.json', new Map(result.manifest.shards.map((s) => [s.file, s.sha256])));
 
     // Announce the dataset.
     return DatasetIngested.create(
       {
-        dataset: { bucket, prefix, manifest },
+        dataset,
         accepted: result.accepted,
         quarantined: result.quarantined.length,
         fingerprint: result.manifest.fingerprint,
