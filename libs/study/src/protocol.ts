@@ -87,7 +87,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     IngestRequested.create(
       {
         source: { kind: 'auto', path: options.data },
-        output: { bucket, prefix: `datasets/${runId}/real/` },
+        output: { bucket, prefix: `datasets/${runId}/${datasetName(options.data)}/` },
         size: preset.size,
         split: preset.split,
         seed: preset.seed,
@@ -255,6 +255,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
   await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(reportPath, await renderReport(results, out));
   return { results, resultsPath, reportPath };
+}
+
+/** `…/derm-sample/metadata.csv` → `derm-sample`; a folder → its name. */
+function datasetName(data: string): string {
+  const parts = data.replace(/\/+$/, '').split('/');
+  const last = parts.at(-1) ?? 'data';
+  const name = last.endsWith('.csv') ? (parts.at(-2) ?? last.slice(0, -4)) : last;
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'data';
 }
 
 function fmt(value: number | undefined): string {

@@ -58,16 +58,24 @@ function fidelityTable(results: StudyResults): string {
       formatNumber(paper?.ppl),
     ];
   });
-  const extractors = [...new Set(results.fidelity.map((f) => String(f.provenance.extractor ?? f.provenance.extractorId ?? 'unknown')))];
+  const extractors = [...new Set(results.fidelity.map((f) => extractorId(f.provenance)))];
+  const isFid = results.fidelity.every((f) => 'fid' in f.scores && f.scores.fid !== null);
+  const fdHeader = isFid ? 'FID (ours)' : `Fréchet distance in ${extractors.join(', ')} (ours; not FID)`;
   return (
     table(
-      ['model', 'FID (ours)', 'FID (paper)', 'KID % (ours)', 'KID % (paper)', 'precision', 'precision (paper)', 'recall', 'recall (paper)', 'density', 'coverage', 'authenticity', 'PPL (paper)'],
+      ['model', fdHeader, 'FID (paper)', 'KID % (ours)', 'KID % (paper)', 'precision', 'precision (paper)', 'recall', 'recall (paper)', 'density', 'coverage', 'authenticity', 'PPL (paper)'],
       rows,
       'numbers',
     ) +
     `<p class="muted">Feature space: ${escapeHtml(extractors.join(', '))}. The paper used Inception-v3 pool3 (FID/KID) and VGG16 (precision/recall) on 50k samples at 256²; ` +
     `scores in another feature space or at another size and n are not comparable to it in value, only in ranking.</p>`
   );
+}
+
+/** The feature space a score was measured in (provenance.extractor.id). */
+function extractorId(provenance: Record<string, unknown>): string {
+  const extractor = provenance.extractor as { id?: unknown } | string | undefined;
+  return typeof extractor === 'string' ? extractor : typeof extractor?.id === 'string' ? extractor.id : 'unknown';
 }
 
 const UTILITY_KEYS = ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n'] as const;
