@@ -98,7 +98,7 @@ export interface GeneratedImage {
   /** uint8 [R, R, C] pixels. */
   pixels: Uint8Array;
   seed: number;
-  /** Class index (the conditioning class, or the class an unconditional G was trained on; 0 when neither). */
+  /** Class index (the conditioning class, or the class a one-class G was trained on; 0 = 'generated' when neither). */
   label: number;
 }
 
@@ -171,7 +171,9 @@ export async function generateDataset(tf: Tf, loaded: LoadedGenerator, options: 
     done += images.length;
     onProgress?.(done, total);
   });
-  const labels = loaded.labelNames.length > 0 ? loaded.labelNames : ['generated'];
+  // A conditional G or a one-class G keeps the training labels; a G of all classes mixed has none.
+  const mixed = cfg.cDim === 0 && loaded.trainedClass === null;
+  const labels = mixed || loaded.labelNames.length === 0 ? ['generated'] : loaded.labelNames;
   const manifest = await writer.finish({
     name: `generated-${options.seed}`,
     labels,
