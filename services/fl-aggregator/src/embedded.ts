@@ -113,7 +113,17 @@ export interface EmbeddedTenant {
 /** Tenant agents for an embedded run: fresh key pairs, bucket `tenant-<id>` each (unless given). */
 export function embeddedTenants(
   tenants: readonly string[],
-  options: { store: ObjectStore; workDir: string; bucket?: (tenant: string) => string; onRound?: TenantDeps['onRound']; keys?: Record<string, TenantKeyPair> },
+  options: {
+    store: ObjectStore;
+    workDir: string;
+    /** Each tenant's bucket (default `tenant-<id>`). */
+    bucket?: (tenant: string) => string;
+    onRound?: TenantDeps['onRound'];
+    /** Key pairs to use instead of fresh ones. */
+    keys?: Record<string, TenantKeyPair>;
+    /** The tenants' dataset for federations whose request does not list them (joining mid-run). */
+    dataset?: FolderRef;
+  },
 ): EmbeddedTenant[] {
   return tenants.map((tenant) => {
     const keys = options.keys?.[tenant] ?? generateTenantKeyPair();
@@ -124,6 +134,7 @@ export function embeddedTenants(
       bucket: options.bucket?.(tenant) ?? `tenant-${tenant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
       folders: new FolderCache(options.store, join(options.workDir, `tenant-${tenant}`, 'folders')),
       ...(options.onRound ? { onRound: options.onRound } : {}),
+      ...(options.dataset ? { dataset: options.dataset } : {}),
     });
     return { tenant, keys, agent, subscriptions: tenantSubscriptions(agent) };
   });
