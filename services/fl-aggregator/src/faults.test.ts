@@ -24,7 +24,8 @@ import { aggregatorMetrics } from './metrics.ts';
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
 const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const ROUND_MS = 10_000;
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+type Log = (obj: object, msg: string) => void;
+const quiet: { info: Log; warn: Log; error: Log } = { info: () => {}, warn: () => {}, error: () => {} };
 
 let root: string;
 let store: LocalStore;
@@ -72,7 +73,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const keys = Object.fromEntries(['tenant-0', 'tenant-1', 'tenant-2', 'tenant-3'].map((t) => [t, generateTenantKeyPair()]));
     const registry = new Registry();
     const warnings: Array<Record<string, unknown>> = [];
-    const aggregator = aggregatorOn({ 'tenant-3': keys['tenant-3']!.publicKeyPem }, registry, { ...quiet, warn: (o) => void warnings.push(o as Record<string, unknown>) });
+    const aggregator = aggregatorOn({ 'tenant-3': keys['tenant-3']!.publicKeyPem }, registry, { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
     const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work1'), keys });
     await spawn(broker, t0!.subscriptions);

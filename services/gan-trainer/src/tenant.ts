@@ -18,7 +18,7 @@ import {
   decodeWeightSet, encodeWeightSet, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
   type GanStatePolicy, type WeightSet,
 } from '@dermagan/federation';
-import { buildConfig, DEFAULT_AUGMENT, inMemoryData, loadTrainingData, Trainer, type TrainingData, type TrainRunOptions } from '@dermagan/gan';
+import { buildConfig, DEFAULT_AUGMENT, inMemoryData, loadTrainingData, Trainer, type CheckpointSink, type TrainingData, type TrainRunOptions } from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
@@ -276,6 +276,27 @@ function setAdaP(trainer: Trainer, p: number): void {
     trainer.ada.setState({ ...trainer.ada.getState(), p });
   }
   trainer.pipe.p = p;
+}
+
+/**
+ * A global model as an engine checkpoint (for `dermagan generate`, metrics): a trainer built from
+ * the federation's training options with the model's G, D and G_ema loaded, saved through `sink`.
+ * Counters, optimiser moments and ADA state are a fresh trainer's (the checkpoint samples; it is
+ * not meant to resume the federation).
+ */
+export async function saveGlobalAsCheckpoint(trainingOptions: unknown, global: WeightSet, sink: CheckpointSink, labelNames: string[] = ['all']): Promise<void> {
+  const training = FederatedTrainingConfig.parse(trainingOptions);
+  const { tf, info } = await loadTf();
+  const res = training.res;
+  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
+  const config = buildConfig(trainRunOptions(training), labelNames.length);
+  const trainer = new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+  try {
+    loadWeightSet(trainer, global);
+    await trainer.save(sink);
+  } finally {
+    trainer.dispose();
+  }
 }
 
 /**

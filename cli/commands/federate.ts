@@ -1,0 +1,261 @@
+/**
+ * `dermagan federate`: federated StyleGAN2-ADA across the tenants of an ingested dataset
+ * (`dermagan ingest --tenants N`). The aggregator and every tenant agent run in this process with
+ * the services' own handlers, on an in-memory bus and a local store (default) or on Kafka + S3
+ * (`--bus kafka --store s3`, DERMAGAN_KAFKA_BROKERS and DERMAGAN_S3_*). Per-round progress and
+ * every rejected update go to stderr; `--json` prints one line with a `rounds` list.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
+import { DatasetError, readManifest } from '@dermagan/dataset';
+import { decodeWeightSet, STRATEGIES } from '@dermagan/federation';
+import { FolderCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
+import { publishFolder, Registry } from '@dermagan/runtime';
+import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
+import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
+import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
+import { finiteNumber, positiveInt, printJson, UserError } from '../output.ts';
+
+const STRATEGY_FLAGS = ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
+/** CLI names → library names (the CLI says `median`, the library `fedmedian`). */
+const STRATEGY_NAMES: Record<(typeof STRATEGY_FLAGS)[number], keyof typeof STRATEGIES> = {
+  fedavg: 'fedavg', fedprox: 'fedprox', fedadam: 'fedadam', fedyogi: 'fedyogi', median: 'fedmedian', 'trimmed-mean': 'trimmed-mean', krum: 'krum',
+};
+
+interface FederateFlags {
+  data: string;
+  res?: number;
+  rounds: number;
+  k: number;
+  strategy: (typeof STRATEGY_FLAGS)[number];
+  mu?: number;
+  dpClip?: number;
+  dpNoise?: number;
+  dpDelta: number;
+  secagg?: boolean;
+  quorum?: number;
+  roundTimeout: number;
+  maxUpdateNorm?: number;
+  cfg: PresetName;
+  aug: 'bgc' | 'bg' | 'noaug';
+  batch?: number;
+  cbase?: number;
+  cmax?: number;
+  map?: number;
+  seed: number;
+  id?: string;
+  bus: 'memory' | 'kafka';
+  store: 'local' | 's3';
+  out: string;
+  json?: boolean;
+}
+
+/** One round as `--json` reports it. */
+export interface RoundReport {
+  round: number;
+  attempt: number;
+  participants: string[];
+  accepted: string[];
+  dropped: string[];
+  rejected: Array<{ tenant: string; reason: string; detail: string }>;
+  updateNorms: Record<string, number>;
+  samples: Record<string, number>;
+  aggregated: boolean;
+  reasons: string[];
+  globalDeltaNorm: number | null;
+  epsilon: number | null;
+}
+
+function roundReport(r: RoundCompletedData): RoundReport {
+  return {
+    round: r.round, attempt: r.attempt, participants: r.participants, accepted: r.accepted, dropped: r.dropped,
+    rejected: r.rejected.map((x) => ({ tenant: x.tenant, reason: x.reason, detail: x.detail })),
+    updateNorms: r.updateNorms, samples: r.samples, aggregated: r.aggregated, reasons: r.reasons,
+    globalDeltaNorm: r.metrics.globalDeltaNorm ?? null, epsilon: r.privacy?.epsilon ?? null,
+  };
+}
+
+export function registerFederate(program: Command): void {
+  program
+    .command('federate')
+    .description('Federated StyleGAN2-ADA across the tenants of an ingested dataset (aggregator + tenants in this process, or over Kafka + S3)')
+    .requiredOption('--data <dir>', "dataset ingested with tenants ('dermagan ingest --tenants N')")
+    .option('--res <px>', "training resolution (default: the dataset's)", positiveInt('--res'))
+    .requiredOption('--rounds <n>', 'federation rounds', positiveInt('--rounds'))
+    .option('--k <n>', 'local iterations per round (the study: 100)', positiveInt('--k'), 100)
+    .addOption(new Option('--strategy <name>', 'aggregation rule').choices([...STRATEGY_FLAGS]).default('fedavg'))
+    .option('--mu <μ>', 'FedProx proximal weight μ (with --strategy fedprox)', finiteNumber('--mu'))
+    .option('--dp-clip <C>', 'DP-FedAvg: clip each update to ‖Δ‖ ≤ C', finiteNumber('--dp-clip'))
+    .option('--dp-noise <σ>', 'DP-FedAvg: Gaussian noise multiplier σ (std σ·C on the sum)', finiteNumber('--dp-noise'))
+    .option('--dp-delta <δ>', 'δ the reported ε is for', finiteNumber('--dp-delta'), 1e-5)
+    .option('--secagg', 'secure aggregation (pairwise masks): not yet wired into the aggregator service')
+    .option('--quorum <n>', 'accepted updates needed to aggregate a round (default: every tenant)', positiveInt('--quorum'))
+    .option('--round-timeout <s>', 'seconds a round stays open before stragglers are dropped', finiteNumber('--round-timeout'), 3600)
+    .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'))
+    .addOption(new Option('--cfg <preset>', 'network/training preset').choices([...PRESET_NAMES]).default('quick'))
+    .addOption(new Option('--aug <pipe>', 'ADA augment pipe').choices(['bgc', 'bg', 'noaug']).default('bgc'))
+    .option('--batch <n>', 'minibatch size (preset default otherwise)', positiveInt('--batch'))
+    .option('--cbase <n>', 'channel base', positiveInt('--cbase'))
+    .option('--cmax <n>', 'maximum feature maps per layer', positiveInt('--cmax'))
+    .option('--map <n>', 'mapping network layers', positiveInt('--map'))
+    .option('--seed <n>', 'seed of the initial global model and the tenants’ draws', positiveIntOrZero('--seed'), 0)
+    .option('--id <id>', 'federation id (default: fed-<time>)')
+    .addOption(new Option('--bus <kind>', 'event bus').choices(['memory', 'kafka']).default('memory'))
+    .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
+    .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
+    .option('--json', 'print the result as one JSON line on stdout')
+    .action(async (flags: FederateFlags) => {
+      const result = await federate(flags);
+      if (flags.json) printJson(result);
+      else process.stdout.write(`${result.status}: ${result.rounds.length} round(s); global model ${result.global ?? '-'}\n`);
+      if (result.status !== 'completed') process.exitCode = 1;
+    });
+}
+
+function positiveIntOrZero(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be an integer ≥ 0, got "${v}"`);
+    return n;
+  };
+}
+
+function busOf(kind: FederateFlags['bus']): EventBus {
+  if (kind === 'memory') return new MemoryBus();
+  const brokers = (process.env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new UserError('--bus kafka needs DERMAGAN_KAFKA_BROKERS (host:port,…)');
+  return new KafkaBus({ brokers, clientId: 'dermagan-federate' });
+}
+
+function storeOf(kind: FederateFlags['store'], out: string): ObjectStore {
+  if (kind === 'local') return new LocalStore({ root: join(out, 'store') });
+  const store = s3StoreFromEnv();
+  if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT, DERMAGAN_S3_ACCESS_KEY and DERMAGAN_S3_SECRET_KEY');
+  return store;
+}
+
+/** Run one federation; the `--json` object. */
+export async function federate(flags: FederateFlags) {
+  const started = Date.now();
+  if (flags.secagg) throw new UserError('--secagg: secure aggregation is in @dermagan/federation but not yet wired into the aggregator and tenant services; run without it');
+  if ((flags.dpClip === undefined) !== (flags.dpNoise === undefined)) throw new UserError('--dp-clip and --dp-noise go together (DP-FedAvg needs both)');
+  if (flags.dpClip !== undefined && !(flags.dpClip > 0)) throw new UserError(`--dp-clip must be > 0, got ${flags.dpClip}`);
+  if (flags.dpNoise !== undefined && !(flags.dpNoise >= 0)) throw new UserError(`--dp-noise must be ≥ 0, got ${flags.dpNoise}`);
+  if (flags.mu !== undefined && flags.strategy !== 'fedprox') throw new UserError('--mu applies to --strategy fedprox only');
+  if (!(flags.roundTimeout > 0)) throw new UserError(`--round-timeout must be > 0 seconds, got ${flags.roundTimeout}`);
+
+  let manifest;
+  try {
+    manifest = await readManifest(flags.data);
+  } catch (err) {
+    if (err instanceof DatasetError) throw new UserError(err.message, { cause: err });
+    throw err;
+  }
+  const tenants = (manifest.tenants ?? []).map((t) => t.name);
+  if (tenants.length === 0) throw new UserError(`${flags.data} has no tenants; ingest it with 'dermagan ingest --tenants N' (the study: --tenants 2000,12000,20000)`);
+  const quorum = flags.quorum ?? tenants.length;
+  if (quorum > tenants.length) throw new UserError(`--quorum ${quorum} exceeds the dataset's ${tenants.length} tenants`);
+
+  const out = resolve(flags.out);
+  await mkdir(out, { recursive: true });
+  const federation = flags.id ?? `fed-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const bus = busOf(flags.bus);
+  const store = storeOf(flags.store, out);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const training = {
+    res: flags.res ?? manifest.size, cfg: flags.cfg, aug: flags.aug, seed: flags.seed,
+    ...(flags.batch !== undefined ? { batch: flags.batch } : {}),
+    ...(flags.cbase !== undefined ? { cbase: flags.cbase } : {}),
+    ...(flags.cmax !== undefined ? { cmax: flags.cmax } : {}),
+    ...(flags.map !== undefined ? { map: flags.map } : {}),
+  };
+  const rounds: RoundReport[] = [];
+  try {
+    await bus.start();
+    const dataset = await publishFolder(store, flags.data, { bucket: 'datasets', prefix: `${manifest.name}-${manifest.fingerprint.slice(0, 12)}/` }, 'manifest.json');
+
+    // The aggregator, with every rejection on stderr.
+    const aggregator = new FlAggregator({
+      store,
+      bucket: 'fl-aggregator',
+      logger: {
+        info: () => {},
+        warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
+        error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
+      },
+      metrics: aggregatorMetrics(new Registry()),
+      initialModel: (t, policy) => initialGlobalModel(t, policy),
+    });
+    for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
+
+    // The tenants, each with its own key pair and bucket.
+    const agents = embeddedTenants(tenants, {
+      store,
+      workDir: join(out, 'work'),
+      onRound: (r) => log(`federate: round ${r.round} ${r.tenant}: ${r.iterations} iterations in ${r.seconds.toFixed(1)} s (p ${r.adaP.toFixed(3)})`),
+    });
+    for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
+
+    const { done } = await watchFederation(bus, federation, (r) => {
+      rounds.push(roundReport(r));
+      const rejected = r.rejected.map((x) => `${x.tenant}:${x.reason}`).join(',') || '-';
+      log(`federate: round ${r.round}/${flags.rounds} ${r.aggregated ? 'aggregated' : 'not aggregated'}: accepted ${r.accepted.join(',') || '-'}; dropped ${r.dropped.join(',') || '-'}; rejected ${rejected}${r.privacy ? `; ε ${r.privacy.epsilon.toFixed(2)}` : ''}`);
+    });
+    const strategyName = STRATEGY_NAMES[flags.strategy];
+    await bus.publish(
+      federationRequest({
+        federation,
+        tenants: agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem })),
+        rounds: flags.rounds,
+        k: flags.k,
+        strategy: { name: strategyName, options: flags.mu !== undefined ? { proximalMu: flags.mu } : {} },
+        dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noiseMultiplier: flags.dpNoise!, delta: flags.dpDelta } : null,
+        quorum,
+        roundTimeoutMs: flags.roundTimeout * 1000,
+        ...(flags.maxUpdateNorm !== undefined ? { maxUpdateNorm: flags.maxUpdateNorm } : {}),
+        training,
+        output: { bucket: 'fl-aggregator', prefix: `federations/${federation}/out/` },
+      }),
+    );
+    const outcome = await done;
+    await aggregator.close();
+    for (const a of agents) await a.agent.dispose();
+
+    // The final global model: the weight file and an engine checkpoint of it.
+    let globalPath: string | null = null;
+    let checkpoint: string | null = null;
+    if (outcome.status === 'completed') {
+      const ref = outcome.completed.global;
+      const bytes = await store.getBytes(ref.bucket, ref.key);
+      globalPath = join(out, 'global.dgw');
+      await writeFile(globalPath, bytes);
+      checkpoint = join(out, 'checkpoint');
+      await saveGlobalAsCheckpoint(training, await decodeWeightSet(bytes, globalPath), new FolderCheckpointSink(checkpoint));
+    }
+    const result = {
+      federation,
+      status: outcome.status,
+      ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+      tenants,
+      strategy: strategyName,
+      k: flags.k,
+      quorum,
+      dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noise: flags.dpNoise, delta: flags.dpDelta } : null,
+      epsilon: outcome.status === 'completed' ? (outcome.completed.privacy?.epsilon ?? null) : null,
+      rounds,
+      global: globalPath,
+      checkpoint,
+      training,
+      bus: flags.bus,
+      store: store.url,
+      wallSeconds: (Date.now() - started) / 1000,
+    };
+    await writeFile(join(out, 'rounds.jsonl'), rounds.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(out, 'federation.json'), JSON.stringify(result, null, 1));
+    return result;
+  } finally {
+    await bus.close();
+  }
+}
