@@ -1,0 +1,144 @@
+/**
+ * A federation over the real servers: the aggregator and three tenant agents on Apache Kafka, the
+ * weights in MinIO. Each tenant holds STS credentials whose session policy allows its own bucket
+ * and reading the global models only: its updates go to its bucket, it cannot read or list
+ * another tenant's bucket (its updates or its images), and it cannot read the aggregator's state.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KafkaBus, type KafkaBusOptions } from '@dermagan/bus';
+import type { FolderRef } from '@dermagan/contracts';
+import { ingest } from '@dermagan/ingest';
+import { publishFolder, Registry } from '@dermagan/runtime';
+import {
+  aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation,
+} from '@dermagan/service-fl-aggregator';
+import { initialGlobalModel } from '@dermagan/service-gan-trainer';
+import { AccessDeniedError, S3Store } from '@dermagan/store';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
+const env = { ...inject('serverEnv'), ...process.env };
+const brokers = (env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+const endpoint = env.DERMAGAN_S3_ENDPOINT ?? '';
+const admin = { accessKey: env.DERMAGAN_S3_ACCESS_KEY ?? '', secretKey: env.DERMAGAN_S3_SECRET_KEY ?? '' };
+if (brokers.length === 0 || !endpoint) throw new Error('DERMAGAN_KAFKA_BROKERS / DERMAGAN_S3_* are not set: run through the integration project (its global setup starts Kafka and MinIO)');
+
+const RUN = `fl${Date.now().toString(36)}`;
+const AGG_BUCKET = `${RUN}-aggregator`;
+const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
+const bucketOf = (tenant: string) => `${RUN}-${tenant}`;
+
+const fast = (clientId: string): KafkaBusOptions => ({
+  brokers, clientId, heartbeatIntervalMs: 300, sessionTimeoutMs: 10_000, maxWaitTimeMs: 200,
+  // kafkajs' own errors (topic-creation races, coordinator start-up) only with DERMAGAN_TEST_BUS_LOG=1.
+  logger: { warn: () => {}, error: (m, d) => void (process.env.DERMAGAN_TEST_BUS_LOG === '1' && process.stderr.write(`[bus] ${m} ${JSON.stringify(d ?? {})}\n`)) },
+});
+
+/**
+ * STS credentials for one tenant: everything in its own bucket; GetObject on the federation's
+ * global models (`<aggregator bucket>/federations/<id>/global/*`) and nothing else.
+ */
+async function tenantCredentials(tenant: string, federation: string) {
+  const { AssumeRoleProvider } = await import('minio/dist/esm/AssumeRoleProvider.mjs');
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${bucketOf(tenant)}`, `arn:aws:s3:::${bucketOf(tenant)}/*`] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${AGG_BUCKET}/federations/${federation}/global/*`] },
+    ],
+  };
+  const provider = new AssumeRoleProvider({ stsEndpoint: endpoint, ...admin, policy: JSON.stringify(policy), durationSeconds: 3600 });
+  const c = await provider.getCredentials();
+  return { accessKey: c.getAccessKey(), secretKey: c.getSecretKey(), sessionToken: c.getSessionToken() ?? '' };
+}
+
+let root: string;
+const adminStore = new S3Store({ endpoint, ...admin });
+const datasets: Record<string, FolderRef> = {};
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dermagan-fl-kafka-'));
+  await ingest({ data: DEMO, out: join(root, 'demo16'), size: 16, split: null, tenants: 3 });
+  // Each hospital's data sits in its own bucket (the demo folder; each agent reads its tenant's rows).
+  for (const tenant of TENANTS) {
+    await adminStore.ensureBucket(bucketOf(tenant));
+    datasets[tenant] = await publishFolder(adminStore, join(root, 'demo16'), { bucket: bucketOf(tenant), prefix: 'dataset/' }, 'manifest.json');
+  }
+  await adminStore.ensureBucket(AGG_BUCKET);
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('federation over Kafka + S3 (MinIO)', () => {
+  it('runs two rounds with tenants on their own credentials, which cannot read each other', async () => {
+    const federation = `${RUN}-fed`;
+    const aggBus = new KafkaBus(fast(`${RUN}-aggregator`));
+    const tenantBus = new KafkaBus(fast(`${RUN}-tenants`));
+    const buses = [aggBus, tenantBus];
+    try {
+      for (const b of buses) await b.start();
+      const registry = new Registry();
+      const aggregator = new FlAggregator({
+        store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(registry),
+        logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
+        initialModel: (t, p) => initialGlobalModel(t, p),
+      });
+      for (const s of aggregatorSubscriptions(aggregator)) await aggBus.subscribe(s);
+
+      const stores: Record<string, S3Store> = {};
+      for (const tenant of TENANTS) stores[tenant] = new S3Store({ endpoint, ...(await tenantCredentials(tenant, federation)), retry: { attempts: 1 } });
+      const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { store: stores[tenant]!, workDir: join(root, 'work'), bucket: bucketOf }));
+      for (const t of tenants) for (const s of t.subscriptions) await tenantBus.subscribe(s);
+
+      const { done } = await watchFederation(tenantBus, federation);
+      await tenantBus.publish(
+        federationRequest({
+          federation,
+          tenants: tenants.map((t) => ({ tenant: t.tenant, dataset: datasets[t.tenant]!, publicKey: t.keys.publicKeyPem })),
+          rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 3, roundTimeoutMs: 180_000,
+          training: { res: 16, cfg: 'test', aug: 'noaug', seed: 0 },
+          output: { bucket: AGG_BUCKET, prefix: `federations/${federation}/out/` },
+        }),
+      );
+      const outcome = await done;
+      await aggregator.close();
+      for (const t of tenants) await t.agent.dispose();
+
+      if (outcome.status !== 'completed') throw new Error(`federation failed: ${outcome.reason}`);
+      expect(outcome.rounds.map((r) => [r.round, r.accepted, r.rejected.length, r.aggregated])).toEqual([
+        [1, TENANTS, 0, true],
+        [2, TENANTS, 0, true],
+      ]);
+      // The final model and every update are in MinIO; the updates in their tenant's bucket.
+      expect(await adminStore.stat(AGG_BUCKET, outcome.completed.global.key)).toMatchObject({ sha256: outcome.completed.global.sha256 });
+      for (const tenant of TENANTS) {
+        expect(await adminStore.list(bucketOf(tenant), `federations/${federation}/updates/`)).toEqual([
+          `federations/${federation}/updates/${tenant}/round-1-attempt-0.dgw`,
+          `federations/${federation}/updates/${tenant}/round-2-attempt-0.dgw`,
+        ]);
+      }
+
+      // Isolation: tenant-0's credentials read neither tenant-1's update nor its images, nor the aggregator's state.
+      const t0 = stores['tenant-0']!;
+      const denied = [
+        () => t0.get(bucketOf('tenant-1'), `federations/${federation}/updates/tenant-1/round-1-attempt-0.dgw`),
+        () => t0.getBytes(bucketOf('tenant-1'), 'dataset/manifest.json'),
+        () => t0.list(bucketOf('tenant-1')),
+        () => t0.put(bucketOf('tenant-1'), 'forged.dgw', 'x'),
+        () => t0.getBytes(AGG_BUCKET, `federations/${federation}/state.json`),
+      ];
+      for (const call of denied) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AccessDeniedError);
+      }
+      // …while it reads its own objects and the global model.
+      expect((await t0.list(bucketOf('tenant-0'), `federations/${federation}/updates/`)).length).toBe(2);
+      expect((await t0.getBytes(AGG_BUCKET, outcome.completed.global.key)).length).toBe(outcome.completed.global.size);
+    } finally {
+      for (const b of buses) await b.close();
+    }
+  });
+});
