@@ -24,7 +24,7 @@ const STRATEGY_NAMES: Record<(typeof STRATEGY_FLAGS)[number], keyof typeof STRAT
   fedavg: 'fedavg', fedprox: 'fedprox', fedadam: 'fedadam', fedyogi: 'fedyogi', median: 'fedmedian', 'trimmed-mean': 'trimmed-mean', krum: 'krum',
 };
 
-interface FederateFlags {
+export interface FederateFlags {
   data: string;
   res?: number;
   rounds: number;

@@ -1,0 +1,63 @@
+/**
+ * `dermagan federate` end to end on the embedded bus: an ingested dataset with 3 tenants, 2 rounds
+ * of K = 2 at 16² with tiny channels; the `--json` object's `rounds` list, the files in --out, and
+ * the user errors.
+ */
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ingest } from '@dermagan/ingest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../output.ts';
+import { federate } from './federate.ts';
+
+const DEMO = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
+let root: string;
+const base = {
+  rounds: 2, k: 2, strategy: 'fedavg' as const, dpDelta: 1e-5, roundTimeout: 300, cfg: 'test' as const, aug: 'noaug' as const,
+  seed: 0, bus: 'memory' as const, store: 'local' as const,
+};
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dermagan-federate-'));
+  await ingest({ data: DEMO, out: join(root, 'tenants3'), size: 16, split: null, tenants: 3 });
+  await ingest({ data: DEMO, out: join(root, 'central'), size: 16, split: null });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('dermagan federate', () => {
+  it('runs the rounds with every tenant and reports each round, ε under DP, and the model files', async () => {
+    const out = join(root, 'out');
+    const result = await federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5 });
+    expect(result.status).toBe('completed');
+    expect(result.tenants).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
+    expect(result.rounds.map((r) => ({ round: r.round, participants: r.participants, dropped: r.dropped, rejected: r.rejected }))).toEqual([
+      { round: 1, participants: ['tenant-0', 'tenant-1', 'tenant-2'], dropped: [], rejected: [] },
+      { round: 2, participants: ['tenant-0', 'tenant-1', 'tenant-2'], dropped: [], rejected: [] },
+    ]);
+    for (const r of result.rounds) {
+      expect(Object.keys(r.updateNorms).sort()).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
+      expect(Object.values(r.updateNorms).every((n) => n > 0 && Number.isFinite(n))).toBe(true);
+      expect(r.samples).toEqual({ 'tenant-0': 100, 'tenant-1': 100, 'tenant-2': 100 });
+    }
+    // ε grows with the rounds and the final one is the last round's.
+    expect(result.rounds[0]!.epsilon!).toBeGreaterThan(0);
+    expect(result.rounds[1]!.epsilon!).toBeGreaterThan(result.rounds[0]!.epsilon!);
+    expect(result.epsilon).toBe(result.rounds[1]!.epsilon);
+    await access(join(out, 'global.dgw'));
+    await access(join(out, 'checkpoint'));
+    const lines = (await readFile(join(out, 'rounds.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { round: number }).round)).toEqual([1, 2]);
+  });
+
+  it('refuses a dataset without tenants, secure aggregation, and half a DP setting, as user errors', async () => {
+    const out = join(root, 'bad');
+    await expect(federate({ ...base, data: join(root, 'central'), out })).rejects.toThrow(/has no tenants; ingest it with 'dermagan ingest --tenants N'/);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, secagg: true })).rejects.toThrow(UserError);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, dpClip: 1 })).rejects.toThrow(/--dp-clip and --dp-noise go together/);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, quorum: 4 })).rejects.toThrow(/--quorum 4 exceeds the dataset's 3 tenants/);
+  });
+});
