@@ -78,29 +78,34 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work1'), keys });
     await spawn(broker, t0!.subscriptions);
 
-    // tenant-1 straggles in round 2: it ignores the deadline and answers a second after it.
+    // tenant-1 straggles in round 3: it ignores the deadline and answers a second after it.
     await spawn(broker, wrapRounds(t1!, async (e, run) => {
-      if (e.data.round !== 2) return run(e);
+      if (e.data.round !== 3) return run(e);
       await sleep(Date.parse(e.data.deadline) - Date.now() + 1000);
       await run({ ...e, data: { ...e.data, deadline: new Date(Date.now() + 60_000).toISOString() } });
     }));
 
-    // tenant-2 drops out in round 1 (its process stops mid-round); it rejoins after round 1.
+    // tenant-2 drops out in round 2 (its process stops mid-round); it rejoins after round 2.
     let t2Bus: MemoryBus | null = null;
     t2Bus = await spawn(broker, wrapRounds(t2!, async (e, run) => {
-      if (e.data.round === 1) void t2Bus!.close();
+      if (e.data.round === 2) void t2Bus!.close();
       return run(e);
     }));
 
     const watchBus = await spawn(broker, []);
-    const rejoin = async () => {
-      const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work1b'), keys });
-      await spawn(broker, again!.subscriptions);
-      // tenant-3 joins mid-run (its key is registered with the aggregator; its dataset is its own).
-      const [late] = embeddedTenants(['tenant-3'], { store, workDir: join(root, 'work1c'), keys, dataset });
-      await spawn(broker, late!.subscriptions);
+    const onRound = async (round: number) => {
+      if (round === 1) {
+        // tenant-3 joins mid-run (its key is registered with the aggregator; its dataset is its own).
+        const [late] = embeddedTenants(['tenant-3'], { store, workDir: join(root, 'work1c'), keys, dataset });
+        await spawn(broker, late!.subscriptions);
+      }
+      if (round === 2) {
+        // A new tenant-2 process: it continues its own state from the tenant's bucket.
+        const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work1b'), keys });
+        await spawn(broker, again!.subscriptions);
+      }
     };
-    const { done } = await watchFederation(watchBus, federation, (r) => void (r.round === 1 && rejoin()));
+    const { done } = await watchFederation(watchBus, federation, (r) => void onRound(r.round));
     await watchBus.publish(
       federationRequest({
         federation,
@@ -110,7 +115,8 @@ describe('federation with faults (embedded bus, real tenants)', () => {
       }),
     );
     const outcome = await done;
-    await sleep(200);
+    // The straggler's late update arrives after the federation completed.
+    for (let i = 0; i < 100 && !warnings.some((w) => w.tenant === 'tenant-1'); i++) await sleep(200);
     const state = await aggregator.state(federation);
     await aggregator.close();
     await aggBus.close();
@@ -118,14 +124,21 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     expect(outcome.status).toBe('completed');
     const summary = outcome.rounds.map((r) => ({ round: r.round, accepted: r.accepted, dropped: r.dropped, aggregated: r.aggregated }));
     expect(summary).toEqual([
-      { round: 1, accepted: ['tenant-0', 'tenant-1'], dropped: ['tenant-2'], aggregated: true },
-      { round: 2, accepted: ['tenant-0', 'tenant-2'], dropped: ['tenant-1'], aggregated: true },
-      { round: 3, accepted: ['tenant-0', 'tenant-1', 'tenant-2', 'tenant-3'], dropped: [], aggregated: true },
+      { round: 1, accepted: ['tenant-0', 'tenant-1', 'tenant-2'], dropped: [], aggregated: true },
+      { round: 2, accepted: ['tenant-0', 'tenant-1'], dropped: ['tenant-2'], aggregated: true },
+      { round: 3, accepted: ['tenant-0', 'tenant-2', 'tenant-3'], dropped: ['tenant-1'], aggregated: true },
     ]);
+    // The rejoined tenant-2 continued its local state: 2 rounds × K 3 × batch 4 images, not 1 round's.
+    const shown = async (tenant: string) => {
+      const ref = JSON.parse((await store.getBytes(`tenant-${tenant}`, `federations/${federation}/local/latest.json`)).toString()) as FolderRef;
+      return (JSON.parse((await store.getBytes(ref.bucket, ref.manifest.key)).toString()) as { counters: { curNimg: number } }).counters.curNimg;
+    };
+    expect(await shown('tenant-0')).toBe(36);
+    expect(await shown('tenant-2')).toBe(24);
     expect(state?.tenants['tenant-3']).toEqual({ joinedRound: 3, active: true });
     // The straggler's late update is rejected with a reason, logged and counted.
     const late = warnings.filter((w) => w.tenant === 'tenant-1');
-    expect(late.map((w) => `${w.round}:${w.reason}`)).toEqual(['2:stale-round']);
+    expect(late.map((w) => `${w.round}:${w.reason}`)).toEqual(['3:stale-round']);
     const counted = (await registry.getSingleMetric('dermagan_federation_updates_rejected_total')!.get()).values;
     expect(counted.map((v) => [v.labels.reason, v.value])).toEqual([['stale-round', 1]]);
   });

@@ -5,7 +5,8 @@
  *   this tenant's images only → upload the weights (never images) to the tenant's bucket → sign →
  *   `federation.update.submitted`.
  * Local state that the GAN-state policy keeps local (ADA p, pl_mean, Adam moments) lives in the
- * tenant's trainer between rounds. A round whose deadline has passed is not trained (its update
+ * tenant's trainer between rounds and is checkpointed to the tenant's bucket after each round, so a
+ * restarted tenant continues with it. A round whose deadline has passed is not trained (its update
  * would be rejected as a straggler's).
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +25,7 @@ import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
 import { TrainingConfig } from './handlers.ts';
+import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
 import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './tenant-weights.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
@@ -120,22 +122,31 @@ export class TenantAgent {
   private async localRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
     let run = this.runs.get(federation);
     if (!run) {
-      run = this.createRun(request);
+      run = this.createRun(federation, request);
       this.runs.set(federation, run);
       run.catch(() => this.runs.delete(federation));
     }
     return run;
   }
 
-  private async createRun(request: FederationRequestedData): Promise<LocalRun> {
+  /** Where the tenant's own training state (moments, ADA p, pl_mean, RNG) is kept between rounds. */
+  private localSink(federation: string): StoreCheckpointSink {
+    return new StoreCheckpointSink(this.deps.store, { bucket: this.deps.bucket, prefix: `federations/${federation}/local/` });
+  }
+
+  private async createRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
     const { tenant } = this.deps;
     const training = FederatedTrainingConfig.parse(request.training);
     const dataset = request.tenants.find((t) => t.tenant === tenant)?.dataset ?? this.deps.dataset;
     if (!dataset) throw new TenantError(`tenant ${tenant}: the request does not list this tenant's dataset and none is configured (DERMAGAN_TENANT_DATASET)`, false);
     const dir = await this.deps.folders.fetch(dataset);
     const { tf, info } = await loadTf();
+    const backend = info as unknown as Record<string, unknown>;
     // Only this tenant's images: the manifest's `tenant` field selects them.
     const data = await loadTrainingData(tf, dir, { resolution: training.res, tenant });
+    // A restarted tenant continues its own state from its last round.
+    const sink = this.localSink(federation);
+    if (await sink.latest()) return { trainer: await Trainer.resume(tf, data, sink, backend), data, samples: data.count };
     const config = buildConfig(trainRunOptions(training), data.labelNames.length);
     const trainer = new Trainer(
       tf,
@@ -146,7 +157,7 @@ export class TenantAgent {
         augment: { ...DEFAULT_AUGMENT, pipe: training.aug, target: training.p !== undefined ? undefined : (training.target ?? DEFAULT_AUGMENT.target), p: training.p ?? 0 },
         mirror: training.mirror,
       },
-      info as unknown as Record<string, unknown>,
+      backend,
     );
     return { trainer, data, samples: data.count };
   }
@@ -199,6 +210,8 @@ export class TenantAgent {
     const key = `federations/${federation}/updates/${tenant}/round-${round.round}-attempt-${round.attempt}.dgw`;
     const ref = await store.put(bucket, key, encodeWeightSet(update));
     const signature = signUpdate(this.deps.signingKey, { federation, round: round.round, tenant, weightsSha256: ref.sha256, samples: local.samples });
+    // Keep the local state (what the policy does not send) for the next round, across restarts.
+    await trainer.save(this.localSink(federation));
     const seconds = (this.now() - started) / 1000;
     await publish(
       FederationUpdateSubmitted.create(
