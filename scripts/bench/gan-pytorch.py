@@ -10,7 +10,8 @@ checkout outside this repository (never vendored), e.g.
 and prints one JSON line with the keys of gan.ts: the phases Gmain, Dmain, Dboth (Dmain + R1 in one
 pass) and Greg (path length), each with its optimiser step as `training_loop.py` runs it (zero
 grads, accumulate_gradients, nan_to_num, Adam step), ADA off, random reals, fp32 (no fp16 on CPU),
-conv_clamp 256; sampling is G forward at batch 32 under no_grad in eval mode (generate.py's path).
+conv_clamp 256; sampling is G forward at batch 32 under no_grad in eval mode (generate.py's path,
+fused grouped modulated conv), and `sample_img_s_nonfused` the same in train mode.
 Times are medians of --runs after --warmup.
 """
 import argparse
@@ -95,6 +96,9 @@ def main():
         return time.perf_counter() - t0
 
     out["sample_img_s"] = 32 / timed(sample)
+    # For reference: the same forward in train mode (non-fused modulated conv, as the engine does).
+    G.train()
+    out["sample_img_s_nonfused"] = 32 / timed(sample)
     out["config"] = {"cbase": a.cbase, "cmax": a.cmax, "map": a.map, "zdim": a.zdim, "wdim": a.wdim, "warmup": a.warmup, "runs": a.runs}
     print(json.dumps(out))
 
