@@ -7,7 +7,7 @@
  * Settings beyond BaseConfig: DERMAGAN_FL_TENANT_KEYS — a JSON object { tenant: SPKI PEM } of
  * tenants allowed to join mid-run (the request's tenants bring their own keys).
  */
-import { BaseConfig, loadConfig, startService } from '@dermagan/runtime';
+import { BaseConfig, loadConfig, startService, type ServiceContext } from '@dermagan/runtime';
 import { initialGlobalModel } from '@dermagan/service-gan-trainer';
 import { z } from 'zod';
 import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
@@ -23,19 +23,26 @@ const config = loadConfig(AggregatorConfig, {
   bindings: { DERMAGAN_FL_TENANT_KEYS: { key: 'tenantKeys', parse: (raw) => JSON.parse(raw) as unknown } },
 });
 let aggregator: FlAggregator | undefined;
+/** One aggregator per process, built from the service context on first use. */
+const aggregatorOf = ({ store, registry, logger }: ServiceContext): FlAggregator =>
+  (aggregator ??= new FlAggregator({
+    store,
+    bucket: config.bucket,
+    logger,
+    metrics: aggregatorMetrics(registry),
+    tenantKeys: config.tenantKeys,
+    initialModel: (training, policy) => initialGlobalModel(training, policy),
+  }));
 const service = await startService({
   config,
-  subscriptions: ({ store, registry, logger }) => {
-    aggregator = new FlAggregator({
-      store,
-      bucket: config.bucket,
-      logger,
-      metrics: aggregatorMetrics(registry),
-      tenantKeys: config.tenantKeys,
-      initialModel: (training, policy) => initialGlobalModel(training, policy),
-    });
-    return aggregatorSubscriptions(aggregator);
-  },
+  // GET /federations/:id — the persisted round state of a federation this process runs.
+  routes: (app, ctx) =>
+    app.get('/federations/:id', async (req, res) => {
+      const state = await aggregatorOf(ctx).state(req.params.id);
+      if (state) res.json(state);
+      else res.status(404).json({ error: `federation ${req.params.id} is not run by this aggregator` });
+    }),
+  subscriptions: (ctx) => aggregatorSubscriptions(aggregatorOf(ctx)),
 });
-const resumed = await aggregator!.resumeAll((e) => service.ctx.bus.publish(e));
+const resumed = await aggregatorOf(service.ctx).resumeAll((e) => service.ctx.bus.publish(e));
 if (resumed.length > 0) service.ctx.logger.info({ federations: resumed }, 'resumed unfinished federations');
