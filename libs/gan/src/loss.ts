@@ -13,7 +13,7 @@ import type { TrainingConfig } from './config.ts';
 import type { Discriminator } from './discriminator.ts';
 import type { Generator } from './generator.ts';
 import type { Rng } from './rng.ts';
-import type { Scalar, Tensor, Tensor2D, Tensor3D, Tensor4D, Tf, Variable } from './tf-types.ts';
+import type { Scalar, Tensor, Tensor2D, Tensor3D, Tensor4D, Tf } from './tf-types.ts';
 
 export type Phase = 'Gmain' | 'Greg' | 'Dmain' | 'Dreg' | 'Dboth';
 export const PHASES: readonly Phase[] = ['Gmain', 'Greg', 'Dmain', 'Dreg', 'Dboth'];
@@ -119,7 +119,7 @@ export class StyleGAN2Loss {
         const z = inputs.genZ.slice([0, 0], [m, -1]);
         const c = inputs.genC?.slice([0, 0], [m, -1]);
         const mixedWs = this.mixedWs(z, c);
-        const [, h, w, ch] = [m, this.G.cfg.resolution, this.G.cfg.resolution, this.G.cfg.imgChannels];
+        const { resolution: h, resolution: w, imgChannels: ch } = this.G.cfg;
         const plNoise = tf.tensor4d(this.rng.normal(m * h * w * ch, 1 / Math.sqrt(h * w)), [m, h, w, ch]);
         const plGrads = tf.grad((ws) => tf.sum(tf.mul(this.synthesisApply(ws as Tensor3D), plNoise)))(mixedWs) as Tensor3D;
         const plLengths = tf.sqrt(tf.mean(tf.sum(tf.square(plGrads), 2), 1)); // [m]
@@ -217,4 +217,3 @@ export class StyleGAN2Loss {
   }
 }
 
-export type { Variable };
