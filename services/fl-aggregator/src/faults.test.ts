@@ -23,7 +23,7 @@ import { aggregatorMetrics } from './metrics.ts';
 
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
 const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
-const ROUND_MS = 10_000;
+const ROUND_MS = 15_000;
 type Log = (obj: object, msg: string) => void;
 const quiet: { info: Log; warn: Log; error: Log } = { info: () => {}, warn: () => {}, error: () => {} };
 

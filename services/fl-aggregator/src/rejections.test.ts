@@ -101,7 +101,7 @@ describe('fl-aggregator: bad updates', () => {
       federationRequest({
         federation,
         tenants: TENANTS.map((tenant) => ({ tenant, dataset: DUMMY_DATASET, publicKey: KEYS[tenant]!.publicKeyPem })),
-        rounds: 2, k: 1, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 8_000, maxUpdateNorm: 100,
+        rounds: 2, k: 1, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 10_000, maxUpdateNorm: 100,
         training: TRAINING, output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
       }),
     );
