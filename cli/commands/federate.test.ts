@@ -29,9 +29,9 @@ afterAll(async () => {
 });
 
 describe('dermagan federate', () => {
-  it('runs the rounds with every tenant and reports each round, ε under DP, and the model files', async () => {
+  it('runs the rounds with every tenant and reports each round, its FD, ε under DP, and the model files', async () => {
     const out = join(root, 'out');
-    const result = await federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5 });
+    const result = await federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5, fid: 32 });
     expect(result.status).toBe('completed');
     expect(result.tenants).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
     expect(result.rounds.map((r) => ({ round: r.round, participants: r.participants, dropped: r.dropped, rejected: r.rejected }))).toEqual([
@@ -42,6 +42,7 @@ describe('dermagan federate', () => {
       expect(Object.keys(r.updateNorms).sort()).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
       expect(Object.values(r.updateNorms).every((n) => n > 0 && Number.isFinite(n))).toBe(true);
       expect(r.samples).toEqual({ 'tenant-0': 100, 'tenant-1': 100, 'tenant-2': 100 });
+      expect(r.fid).toBeGreaterThan(0);
     }
     // ε grows with the rounds and the final one is the last round's.
     expect(result.rounds[0]!.epsilon!).toBeGreaterThan(0);

@@ -9,9 +9,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
-import { DatasetError, readManifest } from '@dermagan/dataset';
+import { DatasetError, openDataset, readManifest } from '@dermagan/dataset';
 import { decodeWeightSet, STRATEGIES } from '@dermagan/federation';
-import { FolderCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
+import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
+import { createExtractor, evaluateFeatures, extractFeatures } from '@dermagan/metrics';
+import { loadTf } from '@dermagan/tf';
 import { publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
@@ -49,6 +51,7 @@ export interface FederateFlags {
   bus: 'memory' | 'kafka';
   store: 'local' | 's3';
   out: string;
+  fid?: number;
   json?: boolean;
 }
 
@@ -66,6 +69,8 @@ export interface RoundReport {
   reasons: string[];
   globalDeltaNorm: number | null;
   epsilon: number | null;
+  /** Fréchet distance of the round's G_ema samples to the reals in the pixels-rp64 space (with --fid), else null. */
+  fid: number | null;
 }
 
 function roundReport(r: RoundCompletedData): RoundReport {
@@ -73,7 +78,7 @@ function roundReport(r: RoundCompletedData): RoundReport {
     round: r.round, attempt: r.attempt, participants: r.participants, accepted: r.accepted, dropped: r.dropped,
     rejected: r.rejected.map((x) => ({ tenant: x.tenant, reason: x.reason, detail: x.detail })),
     updateNorms: r.updateNorms, samples: r.samples, aggregated: r.aggregated, reasons: r.reasons,
-    globalDeltaNorm: r.metrics.globalDeltaNorm ?? null, epsilon: r.privacy?.epsilon ?? null,
+    globalDeltaNorm: r.metrics.globalDeltaNorm ?? null, epsilon: r.privacy?.epsilon ?? null, fid: null,
   };
 }
 
@@ -105,6 +110,7 @@ export function registerFederate(program: Command): void {
     .addOption(new Option('--bus <kind>', 'event bus').choices(['memory', 'kafka']).default('memory'))
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
     .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
+    .option('--fid <n>', "after each round, the Fréchet distance (pixels-rp64 features) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: FederateFlags) => {
       const result = await federate(flags);
@@ -134,6 +140,37 @@ function storeOf(kind: FederateFlags['store'], out: string): ObjectStore {
   const store = s3StoreFromEnv();
   if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT, DERMAGAN_S3_ACCESS_KEY and DERMAGAN_S3_SECRET_KEY');
   return store;
+}
+
+/**
+ * Scores a round's global model: n G_ema samples against the reals, Fréchet distance in the
+ * pixels-rp64 feature space (the evaluation sees every tenant's reals: an embedded-run aid, not
+ * something a real federation's aggregator could do).
+ */
+async function roundScorer(dataDir: string, training: Record<string, unknown> & { res: number }, n: number) {
+  const { tf } = await loadTf();
+  const extractor = await createExtractor('pixels-rp64');
+  const reals = await openDataset(dataDir, { split: ['train', 'all'] });
+  const real = await extractFeatures(extractor, reals.pixels, reals.entries.length, reals.manifest.size);
+  const provenance = { id: extractor.id, hash: extractor.hash, inputSize: extractor.inputSize, resize: extractor.resize };
+  return async (weights: Uint8Array): Promise<number | null> => {
+    const sink = new MemoryCheckpointSink();
+    await saveGlobalAsCheckpoint(training, await decodeWeightSet(weights), sink);
+    const loaded = await loadGenerator(tf, sink);
+    const per = training.res * training.res * 3;
+    const pixels = new Uint8Array(n * per);
+    let i = 0;
+    try {
+      await generateImages(tf, loaded, { n, seed: 0, truncation: 1 }, (images) => {
+        for (const image of images) pixels.set(image.pixels, per * i++);
+      });
+    } finally {
+      loaded.G.ps.dispose();
+    }
+    const fake = await extractFeatures(extractor, pixels, n, training.res);
+    const report = evaluateFeatures(real, fake, { metrics: ['fid'], extractor: provenance });
+    return report.scores[report.frechetKey] ?? null;
+  };
 }
 
 /** Run one federation; the `--json` object. */
@@ -172,6 +209,8 @@ export async function federate(flags: FederateFlags) {
     ...(flags.map !== undefined ? { map: flags.map } : {}),
   };
   const rounds: RoundReport[] = [];
+  const score = flags.fid ? await roundScorer(flags.data, training, flags.fid) : null;
+  let scoring: Promise<void> = Promise.resolve();
   try {
     await bus.start();
     const dataset = await publishFolder(store, flags.data, { bucket: 'datasets', prefix: `${manifest.name}-${manifest.fingerprint.slice(0, 12)}/` }, 'manifest.json');
@@ -199,7 +238,16 @@ export async function federate(flags: FederateFlags) {
     for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
 
     const { done } = await watchFederation(bus, federation, (r) => {
-      rounds.push(roundReport(r));
+      const report = roundReport(r);
+      rounds.push(report);
+      if (score && r.aggregated) {
+        scoring = scoring
+          .then(async () => {
+            report.fid = await score(await store.getBytes(r.global.bucket, r.global.key));
+            log(`federate: round ${r.round} FD(pixels-rp64) ${report.fid?.toFixed(2)}`);
+          })
+          .catch((err: unknown) => void log(`federate: round ${r.round} could not be scored: ${(err as Error).message}`));
+      }
       const rejected = r.rejected.map((x) => `${x.tenant}:${x.reason}`).join(',') || '-';
       log(`federate: round ${r.round}/${flags.rounds} ${r.aggregated ? 'aggregated' : 'not aggregated'}: accepted ${r.accepted.join(',') || '-'}; dropped ${r.dropped.join(',') || '-'}; rejected ${rejected}${r.privacy ? `; ε ${r.privacy.epsilon.toFixed(2)}` : ''}`);
     });
@@ -220,6 +268,7 @@ export async function federate(flags: FederateFlags) {
       }),
     );
     const outcome = await done;
+    await scoring;
     await aggregator.close();
     for (const a of agents) await a.agent.dispose();
 
