@@ -6,7 +6,8 @@ import { registerTrain } from './train.ts';
 import { registerGenerate } from './generate.ts';
 import { registerBench } from './bench.ts';
 import { registerStudy } from './study.ts';
+import { registerPpl } from './ppl.ts';
 import { registerFederate } from './federate.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl];

@@ -31,3 +31,4 @@ export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './aug
 export { AdaController } from './ada.ts';
 export { runTraining, buildConfig, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
 export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
+export { generatorPath, type GeneratorPath, type PathRng } from './path-generator.ts';
