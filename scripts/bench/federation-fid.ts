@@ -1,0 +1,65 @@
+/**
+ * Benchmark: federated vs central StyleGAN2-ADA at the same total iterations (issue 8's goal: the
+ * federated GAN's FID within 20 % of the central one). Runs the CLI end to end:
+ *   ingest (--tenants T) → federate (R rounds × K iterations × T tenants)
+ *                        → train on the union for R·K·T steps (kimg = R·K·T·batch / 1000)
+ *   → generate N images from each G_ema → metrics (pixels-rp64 Fréchet distance, KID).
+ *
+ *   node --import tsx scripts/bench/federation-fid.ts [--data data/demo/metadata.csv] [--res 32] [--cfg quick]
+ *     [--batch 16] [--tenants 3] [--rounds 10] [--k 20] [--n 300] [--dir DIR]
+ *
+ * Prints one JSON line (both scores, their ratio, wall times, the settings).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../bin/dermagan.js', import.meta.url));
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+};
+
+/** Run a CLI command with --json; its last stdout line, parsed. */
+function dermagan(args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+const data = arg('data', fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url)));
+const res = Number(arg('res', '32'));
+const cfg = arg('cfg', 'quick');
+const batch = Number(arg('batch', '16'));
+const tenants = Number(arg('tenants', '3'));
+const rounds = Number(arg('rounds', '10'));
+const k = Number(arg('k', '20'));
+const n = Number(arg('n', '300'));
+const dir = arg('dir', '') || mkdtempSync(join(tmpdir(), 'dermagan-bench-fl-fid-'));
+
+const dataset = join(dir, 'dataset');
+dermagan(['ingest', '--data', data, '--out', dataset, '--size', String(res), '--split', 'none', '--tenants', String(tenants)]);
+const common = ['--data', dataset, '--res', String(res), '--cfg', cfg, '--batch', String(batch)];
+
+let t = Date.now();
+dermagan(['federate', ...common, '--rounds', String(rounds), '--k', String(k), '--out', join(dir, 'federated')]);
+const federatedSeconds = (Date.now() - t) / 1000;
+const steps = rounds * k * tenants;
+t = Date.now();
+dermagan(['train', ...common, '--kimg', String((steps * batch) / 1000), '--out', join(dir, 'central')]);
+const centralSeconds = (Date.now() - t) / 1000;
+
+const score = (run: string) => {
+  dermagan(['generate', '--ckpt', join(dir, run, 'checkpoint'), '--n', String(n), '--out', join(dir, `${run}-generated`)]);
+  const m = dermagan(['metrics', '--real', dataset, '--fake', join(dir, `${run}-generated`), '--extractor', 'pixels-rp64', '--metrics', 'fid,kid', '--kid-subset-size', String(Math.min(100, n))]);
+  return { fd: m.fd_pixels_rp64 as number, kid: m.kid as number, kidStd: m.kid_std as number };
+};
+const federated = score('federated');
+const central = score('central');
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'federation-fid', featureSpace: 'pixels-rp64', federated, central, fdRatio: federated.fd / central.fd, goal: 'fdRatio ≤ 1.2',
+    federatedSeconds, centralSeconds, steps, settings: { data, res, cfg, batch, tenants, rounds, k, n }, dir,
+  })}\n`,
+);
