@@ -84,7 +84,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     size: 32,
     split: 0.8,
     seed: 0,
-    gan: { res: 32, kimg: 12, batch: 16, cbase: 2048, cmax: 128, map: 2, gamma: 0.05, tickKimg: 2 },
+    gan: { res: 32, kimg: 8, batch: 16, cbase: 2048, cmax: 64, map: 2, gamma: 0.05, tickKimg: 1 },
     models: CENTRAL_MODELS,
     generatePerClass: 150,
     truncation: 1,
