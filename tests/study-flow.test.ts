@@ -14,7 +14,7 @@ import { FolderCache } from '@dermagan/runtime';
 import { handleTrainingRequested } from '@dermagan/service-gan-trainer';
 import { LocalStore } from '@dermagan/store';
 import { formatNumber, PRESETS, runStudy, StudyResults, type StudyOutcome } from '@dermagan/study';
-import { startEmbeddedServices } from '../cli/embedded-services.ts';
+import { startEmbeddedFederation, startEmbeddedServices } from '../cli/embedded-services.ts';
 
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
 
@@ -34,7 +34,9 @@ describe('the study on the embedded bus and store', () => {
   beforeAll(async () => {
     const env = await embedded();
     out = join(env.root, 'out');
+    const federation = await startEmbeddedFederation({ bus: env.bus, store: env.store, workDir: join(env.root, 'work'), tenants: 3 });
     outcome = await runStudy({
+      federation,
       data: DEMO,
       out,
       preset: PRESETS.smoke,
@@ -44,6 +46,7 @@ describe('the study on the embedded bus and store', () => {
       fetchFolder: (ref) => env.folders.fetch(ref),
       environment: { bus: 'memory', store: env.store.url },
     });
+    await federation.close();
     await env.bus.close();
   });
 
@@ -63,21 +66,31 @@ describe('the study on the embedded bus and store', () => {
       expect(u.measures.auc).toBeGreaterThanOrEqual(0);
     }
     expect(results.data.counts.total).toBe(300);
+    // The federated GAN beside the central one: every round aggregated all three tenants.
+    const fed = results.federation as { rounds: Array<{ accepted: string[]; aggregated: boolean }>; tenantImages: Record<string, number>; scores: Record<string, number>; ratioToCentral: number };
+    expect(fed.rounds).toHaveLength(PRESETS.smoke.federation!.rounds);
+    expect(fed.rounds.every((r) => r.aggregated && r.accepted.length === 3)).toBe(true);
+    expect(Object.values(fed.tenantImages).reduce((a, b) => a + b, 0)).toBe(results.data.counts['split:train']);
+    expect(fed.scores.fd_pixels_rp64).toBeGreaterThan(0);
+    expect(fed.ratioToCentral).toBeGreaterThan(0);
     expect(results.provenance).toMatchObject({ dataFingerprint: results.data.fingerprint, dermaganVersion: expect.any(String) });
   });
 
   it('writes a self-contained report with every section, its numbers equal to results.json', async () => {
     const html = await readFile(outcome.reportPath, 'utf8');
-    for (const id of ['table1', 'table2', 'training', 'samples', 'real-vs-synthetic', 'provenance']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['table1', 'table2', 'training', 'samples', 'real-vs-synthetic', 'federation', 'provenance']) expect(html).toContain(`id="${id}"`);
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/); // nothing fetched from a network
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2); // plots rendered by vega
     expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBeGreaterThanOrEqual(5); // grids inline
     const results = outcome.results;
-    const shown = new Map([...html.matchAll(/data-key="([^"]+)">([^<]*)</g)].map((m) => [m[1]!, m[2]!]));
+    const shown = new Map([...html.matchAll(/data-key="([^"]+)">([^<]*)</g)].map((m) => [m[1]!, m[2]!])); // <span> and <b>
     for (const f of results.fidelity) {
       expect(shown.get(`fidelity.${f.model}.fd_pixels_rp64`)).toBe(formatNumber(f.scores.fd_pixels_rp64));
       expect(shown.get(`fidelity.${f.model}.kid`)).toBe(formatNumber((f.scores.kid as number) * 100));
     }
+    const fed = results.federation as { scores: Record<string, number>; ratioToCentral: number };
+    expect(shown.get('federation.fd_pixels_rp64')).toBe(formatNumber(fed.scores.fd_pixels_rp64));
+    expect(shown.get('federation.ratio')).toBe(formatNumber(fed.ratioToCentral, 3));
     for (const u of results.utility) {
       for (const key of ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n']) {
         expect(shown.get(`utility.${u.name}.${key}`), `${u.name} ${key}`).toBe(formatNumber(u.measures[key]));

@@ -13,7 +13,7 @@ import { FolderCache } from '@dermagan/runtime';
 import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { PRESETS, runStudy, StudyStepError } from '@dermagan/study';
 import { loadTf } from '@dermagan/tf';
-import { startEmbeddedServices } from '../embedded-services.ts';
+import { startEmbeddedFederation, startEmbeddedServices } from '../embedded-services.ts';
 import { UserError, printJson, progress, type Progress } from '../output.ts';
 import { DEMO_DATA } from './ingest.ts';
 
@@ -25,7 +25,13 @@ interface StudyFlags {
   store: 'fs' | 's3';
   services: 'embedded' | 'external';
   bucket: string;
+  /** --no-federated skips the federated GAN. */
+  federated: boolean;
   json?: boolean;
+}
+
+function tenantCount(tenants: number | number[]): number {
+  return Array.isArray(tenants) ? tenants.length : tenants;
 }
 
 export function registerStudy(program: Command): void {
@@ -39,6 +45,7 @@ export function registerStudy(program: Command): void {
     .addOption(new Option('--store <kind>', 'artifact store (s3: DERMAGAN_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY)').choices(['fs', 's3']).default('fs'))
     .addOption(new Option('--services <where>', 'run the services in this process, or rely on running ones').choices(['embedded', 'external']).default('embedded'))
     .option('--bucket <name>', 'bucket for every artifact of the study', 'dermagan')
+    .option('--no-federated', 'skip the federated GAN (with --services external it is skipped: the hospitals run their own agents)')
     .option('--json', 'print the results summary as one JSON line on stdout')
     .action(async (flags: StudyFlags) => runStudyCommand(flags));
 }
@@ -55,11 +62,17 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
   const bars = new StepBars();
   try {
     await bus.start();
+    const preset = PRESETS[flags.preset];
     if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work') });
+    const federation =
+      flags.services === 'embedded' && preset.federation && flags.federated !== false
+        ? await startEmbeddedFederation({ bus, store, workDir: join(out, 'work'), tenants: tenantCount(preset.federation.tenants) })
+        : undefined;
     const outcome = await runStudy({
       data: resolve(flags.data),
       out,
-      preset: PRESETS[flags.preset],
+      preset,
+      ...(federation ? { federation } : {}),
       bus,
       store,
       bucket: flags.bucket,
@@ -68,6 +81,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
       onProgress: (step, done, total, status) => bars.update(step, done, total, status),
     });
     bars.stop();
+    await federation?.close();
     const { results } = outcome;
     process.stderr.write(`report: ${outcome.reportPath}\nresults: ${outcome.resultsPath}\n(${results.wallSeconds.toFixed(0)} s)\n`);
     if (flags.json) {
@@ -76,6 +90,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
         results: outcome.resultsPath,
         wallSeconds: results.wallSeconds,
         fidelity: Object.fromEntries(results.fidelity.map((f) => [f.model, f.scores])),
+        federation: results.federation ? { ratioToCentral: results.federation.ratioToCentral, scores: results.federation.scores } : null,
         utility: Object.fromEntries(results.utility.map((u) => [u.name, pick(u.measures, ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n'])])),
         backend,
       });

@@ -6,3 +6,4 @@ export * from './grid.ts';
 export * from './protocol.ts';
 export * from './report/html.ts';
 export * from './report/plots.ts';
+export * from './federated.ts';

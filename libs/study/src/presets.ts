@@ -24,6 +24,16 @@ export interface UtilitySpec {
   synthClasses?: number[];
 }
 
+export interface FederationSpec {
+  /** Tenant count, or sizes as in the study (2000, 12000, 20000). */
+  tenants: number | number[];
+  rounds: number;
+  /** Local iterations per round (the study: 100). */
+  k: number;
+  /** Aggregation rule (libs/federation). */
+  strategy: string;
+}
+
 export interface StudyPreset {
   name: 'smoke' | 'quick' | 'paper';
   /** Ingest: image side and train fraction of the patient-grouped split. */
@@ -43,6 +53,8 @@ export interface StudyPreset {
   /** Classifier options (libs/classifier) and the utility rows. */
   classifier: Record<string, unknown>;
   utility: UtilitySpec[];
+  /** The federated GAN (unconditional, all classes) across tenants; null = central protocol only. */
+  federation: FederationSpec | null;
   /** Upper bound on any one step, so a stuck service fails the study instead of hanging it. */
   stepTimeoutS: number;
 }
@@ -77,6 +89,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     metricOptions: { kidSubsets: 5, kidSubsetSize: 16, k: 3 },
     classifier: { arch: 'small', epochs: 1, size: 16, seed: 0, resamples: 50 },
     utility: UTILITY,
+    federation: { tenants: 3, rounds: 2, k: 3, strategy: 'fedavg' },
     stepTimeoutS: 900,
   },
   quick: {
@@ -93,6 +106,8 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     metricOptions: { kidSubsets: 20, kidSubsetSize: 100, k: 3 },
     classifier: { arch: 'small', epochs: 6, size: 32, seed: 0 },
     utility: UTILITY,
+    // About the central GAN's 500 iterations in total: 3 tenants × 5 rounds × 34.
+    federation: { tenants: 3, rounds: 5, k: 34, strategy: 'fedavg' },
     stepTimeoutS: 1800,
   },
   paper: {
@@ -114,6 +129,8 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
       { name: 'synth-cGAN (no colour)', scenario: 'synth', synthFrom: ['cGAN (ADA, no colour)'] },
       { name: 'aug-cGAN (no colour)', scenario: 'real+synth', synthFrom: ['cGAN (ADA, no colour)'], synthClasses: [1] },
     ],
+    // REFERENCE.md §1.4: 3 hospitals of 2k, 12k and 20k images, FedAvg every 100 iterations.
+    federation: { tenants: [2000, 12000, 20000], rounds: 2500, k: 100, strategy: 'fedavg' },
     stepTimeoutS: 14 * 24 * 3600,
   },
 };

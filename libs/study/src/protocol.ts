@@ -13,13 +13,14 @@ import type { EventBus } from '@dermagan/bus';
 import {
   CheckpointSaved, DatasetGenerated, DatasetIngested, DERMAGAN_VERSION, EvaluationCompleted, EvaluationRequested,
   GenerationRequested, IngestRequested, TrainingCompleted, TrainingProgress, TrainingRequested, UtilityCompleted,
-  UtilityRequested, type FolderRef,
+  UtilityRequested, type ArtifactRef, type FolderRef, type OutputLocation,
 } from '@dermagan/contracts';
 import { loadImages, readManifest, selectImages, type DatasetManifest } from '@dermagan/dataset';
 import type { ObjectStore } from '@dermagan/store';
 import { gridPng } from './grid.ts';
 import type { StudyPreset } from './presets.ts';
 import { renderReport } from './report/html.ts';
+import { runFederation, type RoundSummary } from './federated.ts';
 import { Replies, StudyStepError } from './replies.ts';
 import { STUDY_FORMAT, StudyResults, type FidelityResult, type GanResult, type TickRecord, type UtilityResult } from './results.ts';
 
@@ -41,6 +42,13 @@ export interface StudyOptions {
   onProgress?: (step: string, done: number, total: number, status?: string) => void;
   /** Study run id (default: a new one); names the store prefix and the reply consumer group. */
   runId?: string;
+  /** What the federated part needs from its setting; absent = the federated part is skipped. */
+  federation?: {
+    /** Tenant id (`tenant-0`, …) → the Ed25519 public key (SPKI PEM) its updates are verified with. */
+    publicKeys: Record<string, string>;
+    /** Make a generator checkpoint folder from the final global weights (for the generator service). */
+    toCheckpoint: (global: ArtifactRef, training: Record<string, unknown>, output: OutputLocation) => Promise<FolderRef>;
+  };
 }
 
 export interface StudyOutcome {
@@ -197,6 +205,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
   }
   progress('utility', preset.utility.length, preset.utility.length);
 
+  // The federated GAN: the same images split across hospitals, FedAvg every k iterations.
+  const federation = preset.federation && options.federation ? await federatedGan() : null;
+
   // Sample grids and the report.
   const gans: GanResult[] = [];
   for (const [i, m] of preset.models.entries()) {
@@ -220,6 +231,98 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     if (await writeGrid(realDir, realManifest, label, join(out, file))) realGrids.push({ label: name, grid: file });
   }
   const fidelity: FidelityResult[] = evaluations.map((e) => ({ model: e.data.name, scores: e.data.scores, provenance: e.data.provenance }));
+
+  async function federatedGan(): Promise<Record<string, unknown>> {
+    const spec = preset.federation!;
+    const started = Date.now();
+    progress('federate', 0, spec.rounds, 'ingest by tenant');
+    const partitioned = await replies.request(
+      IngestRequested.create(
+        {
+          source: { kind: 'auto', path: options.data },
+          output: { bucket, prefix: `datasets/${runId}/${datasetName(options.data)}-tenants/` },
+          size: preset.size,
+          split: preset.split,
+          seed: preset.seed,
+          tenants: spec.tenants,
+        },
+        caused,
+      ),
+      DatasetIngested,
+      timeout,
+    );
+    const manifest = await readManifest(await options.fetchFolder(partitioned.data.dataset));
+    const tenants = (manifest.tenants ?? []).map((t) => t.name);
+    const missing = tenants.filter((t) => !options.federation!.publicKeys[t]);
+    if (missing.length > 0) throw new StudyStepError(`federated GAN: no public key for tenant(s) ${missing.join(', ')}; start their agents first`);
+    const { kimg: _kimg, tickKimg: _tick, ...gan } = preset.gan;
+    const training = { ...gan, cond: false, aug: 'bgc', seed: preset.seed };
+    const fed = await runFederation({
+      bus,
+      id: `${runId}-federation`,
+      tenants: tenants.map((tenant) => ({ tenant, dataset: partitioned.data.dataset, publicKey: options.federation!.publicKeys[tenant]! })),
+      rounds: spec.rounds,
+      k: spec.k,
+      strategy: spec.strategy,
+      training,
+      output: { bucket, prefix: `${prefix}federation/` },
+      timeoutMs: timeout,
+      onRound: (r) => progress('federate', r.round, spec.rounds, `accepted ${r.accepted.length}, dropped ${r.dropped.length}, rejected ${r.rejected.length}`),
+    });
+    const checkpoint = await options.federation!.toCheckpoint(fed.global, training, { bucket, prefix: `${prefix}federation/checkpoint/` });
+    const generatedFed = await replies.request(
+      GenerationRequested.create(
+        {
+          checkpoint,
+          perClass: { '0': preset.generatePerClass * realManifest.labels.length },
+          seed: preset.seed,
+          truncation: preset.truncation,
+          output: { bucket, prefix: `synthetic/${runId}/federated/` },
+          name: 'synthetic-federated',
+        },
+        caused,
+      ),
+      DatasetGenerated,
+      timeout,
+    );
+    const evaluation = await replies.request(
+      EvaluationRequested.create(
+        {
+          name: 'federated GAN',
+          real,
+          realSplit: 'train',
+          realClass: null,
+          fake: generatedFed.data.dataset,
+          extractor: preset.extractor,
+          metrics: preset.metrics,
+          options: preset.metricOptions,
+        },
+        caused,
+      ),
+      EvaluationCompleted,
+      timeout,
+    );
+    const dir = await options.fetchFolder(generatedFed.data.dataset);
+    const grid = (await writeGrid(dir, await readManifest(dir), undefined, join(out, 'assets', 'federated.png'))) ? 'assets/federated.png' : null;
+    const central = evaluations.find((e) => e.data.name === 'cGAN (ADA)')?.data.scores ?? null;
+    const key = Object.keys(evaluation.data.scores).find((k) => k === 'fid' || k.startsWith('fd_'));
+    return {
+      model: 'federated GAN (unconditional, FedAvg)',
+      tenants: manifest.tenants,
+      tenantImages: Object.fromEntries(tenants.map((t) => [t, manifest.images.filter((e) => e.tenant === t).length])),
+      rounds: fed.rounds.map(roundRow),
+      k: spec.k,
+      strategy: spec.strategy,
+      training,
+      scores: evaluation.data.scores,
+      provenance: evaluation.data.provenance,
+      central: central ? { model: 'cGAN (ADA)', scores: central } : null,
+      distanceKey: key ?? null,
+      ratioToCentral: key && central?.[key] ? evaluation.data.scores[key]! / central[key]! : null,
+      grid,
+      wallSeconds: (Date.now() - started) / 1000,
+    };
+  }
 
   const finishedAt = new Date();
   const results = StudyResults.parse({
@@ -247,7 +350,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     fidelity,
     utility: utilities,
     realGrids,
-    federation: null,
+    federation,
   });
   stopWatching();
   const resultsPath = join(out, 'results.json');
@@ -255,6 +358,20 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
   await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(reportPath, await renderReport(results, out));
   return { results, resultsPath, reportPath };
+}
+
+/** One round as the report tabulates it. */
+function roundRow(r: RoundSummary): Record<string, unknown> {
+  return {
+    round: r.round,
+    attempt: r.attempt,
+    participants: r.participants,
+    accepted: r.accepted,
+    dropped: r.dropped,
+    rejected: r.rejected.map((x) => `${x.tenant}: ${x.reason}`),
+    aggregated: r.aggregated,
+    updateNorms: r.updateNorms,
+  };
 }
 
 /** `…/derm-sample/metadata.csv` → `derm-sample`; a folder → its name. */

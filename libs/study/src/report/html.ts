@@ -106,6 +106,48 @@ function provenanceBlock(results: StudyResults): string {
   return table(['what', 'value'], entries, 'provenance');
 }
 
+interface FederationResult {
+  model: string;
+  tenantImages: Record<string, number>;
+  rounds: Array<{ round: number; attempt: number; participants: string[]; accepted: string[]; dropped: string[]; rejected: string[]; aggregated: boolean; updateNorms: Record<string, number> }>;
+  k: number;
+  strategy: string;
+  scores: Record<string, number>;
+  central: { model: string; scores: Record<string, number> } | null;
+  distanceKey: string | null;
+  ratioToCentral: number | null;
+  grid: string | null;
+  wallSeconds: number;
+}
+
+/** The federated GAN beside the central one: rounds, scores, samples. */
+async function federationSection(raw: Record<string, unknown>, outDir: string): Promise<string> {
+  const f = raw as unknown as FederationResult;
+  const tenants = Object.entries(f.tenantImages).map(([t, n]) => `${escapeHtml(t)} (${n} images)`).join(', ');
+  const rounds = f.rounds.map((r) => [
+    String(r.round) + (r.attempt > 0 ? ` (retry ${r.attempt})` : ''),
+    escapeHtml(r.accepted.join(', ') || '—'),
+    escapeHtml(r.dropped.join(', ') || '—'),
+    escapeHtml(r.rejected.join('; ') || '—'),
+    r.aggregated ? 'yes' : 'no',
+    escapeHtml(Object.entries(r.updateNorms).map(([t, n]) => `${t} ${formatNumber(n, 3)}`).join(', ') || '—'),
+  ]);
+  const keys = ['kid', 'precision', 'recall', 'density', 'coverage', 'authenticity'];
+  const scoreRow = (name: string, scores: Record<string, number>, prefix: string) => [
+    escapeHtml(name),
+    `<span data-key="${prefix}.${f.distanceKey}">${formatNumber(f.distanceKey ? scores[f.distanceKey] : undefined)}</span>`,
+    ...keys.map((k) => formatNumber(scores[k])),
+  ];
+  const rows = [scoreRow(f.model, f.scores, 'federation'), ...(f.central ? [scoreRow(`${f.central.model} (central)`, f.central.scores, 'federation.central')] : [])];
+  const ratio = f.ratioToCentral === null ? '' : `<p>Federated / central ${escapeHtml(f.distanceKey ?? '')}: <b data-key="federation.ratio">${formatNumber(f.ratioToCentral, 3)}</b> (the goal: within 20 %, i.e. ≤ 1.2).</p>`;
+  return `<h2 id="federation">Federated GAN (beside the central GAN)</h2>
+<p>${escapeHtml(f.strategy)} of G, D and G_ema every ${f.k} local iterations across ${tenants}; images never leave their tenant's bucket, only weights do (${formatNumber(f.wallSeconds, 3)} s).</p>
+${table(['model', f.distanceKey ?? 'distance', 'KID', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
+${ratio}
+${table(['round', 'averaged in', 'dropped', 'rejected (reason)', 'aggregated', '‖update − global‖'], rounds)}
+<div class="grids"><figure>${await imageTag(outDir, f.grid, 'federated samples')}<figcaption>federated GAN — synthetic</figcaption></figure></div>`;
+}
+
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.6rem} h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
@@ -141,9 +183,7 @@ export async function renderReport(results: StudyResults, outDir: string): Promi
     `<code>${escapeHtml(JSON.stringify(g.config))}</code>`,
   ]);
   const preset = results.preset;
-  const federation = results.federation
-    ? `<h2 id="federation">Federated GAN</h2><pre>${escapeHtml(JSON.stringify(results.federation, null, 2))}</pre>`
-    : '';
+  const federation = results.federation ? await federationSection(results.federation, outDir) : '';
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dermagan study — ${escapeHtml(results.data.name)}</title>
