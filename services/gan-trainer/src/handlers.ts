@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from '@dermagan/bus';
 import {
-  CheckpointSaved, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
+  CheckpointSaved, ContractError, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
 import { FolderCheckpointSink, META_FILE, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
@@ -87,7 +87,7 @@ export async function handleTrainingRequested(
 ) {
   const request = event.data;
   const parsed = TrainingConfig.safeParse(request.config);
-  if (!parsed.success) throw new z.ZodError(parsed.error.issues);
+  if (!parsed.success) throw new ContractError(`training ${request.run}: invalid config: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   const started = Date.now();
   const output = { bucket: request.output.bucket, prefix: `${request.output.prefix.replace(/\/+$/, '')}/` };
