@@ -136,13 +136,13 @@ async function federationSection(raw: Record<string, unknown>, outDir: string): 
   const scoreRow = (name: string, scores: Record<string, number>, prefix: string) => [
     escapeHtml(name),
     `<span data-key="${prefix}.${f.distanceKey}">${formatNumber(f.distanceKey ? scores[f.distanceKey] : undefined)}</span>`,
-    ...keys.map((k) => formatNumber(scores[k])),
+    ...keys.map((k) => (k === 'kid' && typeof scores.kid === 'number' ? formatNumber(scores.kid * 100) : formatNumber(scores[k]))),
   ];
   const rows = [scoreRow(f.model, f.scores, 'federation'), ...(f.central ? [scoreRow(`${f.central.model} (central)`, f.central.scores, 'federation.central')] : [])];
   const ratio = f.ratioToCentral === null ? '' : `<p>Federated / central ${escapeHtml(f.distanceKey ?? '')}: <b data-key="federation.ratio">${formatNumber(f.ratioToCentral, 3)}</b> (the goal: within 20 %, i.e. ≤ 1.2).</p>`;
   return `<h2 id="federation">Federated GAN (beside the central GAN)</h2>
 <p>${escapeHtml(f.strategy)} of G, D and G_ema every ${f.k} local iterations across ${tenants}; images never leave their tenant's bucket, only weights do (${formatNumber(f.wallSeconds, 3)} s).</p>
-${table(['model', f.distanceKey ?? 'distance', 'KID', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
+${table(['model', f.distanceKey ?? 'distance', 'KID %', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
 ${ratio}
 ${table(['round', 'averaged in', 'dropped', 'rejected (reason)', 'aggregated', '‖update − global‖'], rounds)}
 <div class="grids"><figure>${await imageTag(outDir, f.grid, 'federated samples')}<figcaption>federated GAN — synthetic</figcaption></figure></div>`;
