@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { readCsv, requireColumns } from './csv.ts';
 import { assertSomeFound, indexImages } from './image-index.ts';
-import { parseBinaryTarget, type Source, type SourceOptions, type SourceRow } from './source.ts';
+import { binaryTargetRow, type Source, type SourceOptions, type SourceRow } from './source.ts';
 
 /**
  * The shipped sample's `metadata.csv` (../shared/data/derm-sample, data/demo): image_id, patient_id
@@ -20,15 +20,7 @@ export async function readDermSample(path: string, options: SourceOptions = {}):
   requireColumns(table, 'derm-sample metadata.csv', DERM_SAMPLE_COLUMNS);
   const dirs = [options.images !== undefined ? resolve(options.images) : dirname(csv)];
   const index = await indexImages(dirs, options.images !== undefined);
-  const rows: SourceRow[] = table.records.map((r) => {
-    const id = r.image_id!;
-    const target = parseBinaryTarget(r.target);
-    const file = index.get(id) ?? null;
-    const row: SourceRow = { id, patient: r.patient_id ?? '', label: target, file };
-    if (target === null) row.problem = `target is "${r.target ?? ''}", expected 0 or 1`;
-    else if (file === null) row.problem = `no ${id}.* in ${dirs.join(', ')}`;
-    return row;
-  });
+  const rows: SourceRow[] = table.records.map((r) => binaryTargetRow(r.image_id!, r.patient_id, r.target, index, dirs));
   assertSomeFound('derm-sample', csv, dirs, rows.length, rows.filter((r) => r.file !== null).length);
   const notes = rows.some((r) => r.patient === '') ? ['rows with an empty patient_id are each their own patient group'] : [];
   return { kind: 'derm-sample', path: csv, labels: DERM_SAMPLE_LABELS, rows, notes };

@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { readCsv, requireColumns } from './csv.ts';
 import { assertSomeFound, indexImages } from './image-index.ts';
-import { parseBinaryTarget, type Source, type SourceOptions, type SourceRow } from './source.ts';
+import { binaryTargetRow, type Source, type SourceOptions, type SourceRow } from './source.ts';
 
 /** ISIC 2020 `train.csv`: image_name, patient_id, …, target (1 = malignant, i.e. melanoma). */
 export const ISIC2020_COLUMNS = ['image_name', 'patient_id', 'target'] as const;
@@ -22,15 +22,7 @@ export async function readIsic2020(path: string, options: SourceOptions = {}): P
   requireColumns(table, 'ISIC 2020 train.csv', ISIC2020_COLUMNS);
   const dirs = options.images !== undefined ? [resolve(options.images)] : isic2020ImageDirs(csv);
   const index = await indexImages(dirs, options.images !== undefined);
-  const rows: SourceRow[] = table.records.map((r) => {
-    const id = r.image_name!;
-    const target = parseBinaryTarget(r.target);
-    const file = index.get(id) ?? null;
-    const row: SourceRow = { id, patient: r.patient_id ?? '', label: target, file };
-    if (target === null) row.problem = `target is "${r.target ?? ''}", expected 0 or 1`;
-    else if (file === null) row.problem = `no ${id}.* in ${dirs.join(', ')}`;
-    return row;
-  });
+  const rows: SourceRow[] = table.records.map((r) => binaryTargetRow(r.image_name!, r.patient_id, r.target, index, dirs));
   assertSomeFound('isic2020', csv, dirs, rows.length, rows.filter((r) => r.file !== null).length);
   return { kind: 'isic2020', path: csv, labels: ISIC2020_LABELS, rows, notes: [] };
 }

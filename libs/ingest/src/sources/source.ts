@@ -47,3 +47,16 @@ export function parseBinaryTarget(value: string | undefined): 0 | 1 | null {
   if (v === '1' || v === '1.0') return 1;
   return null;
 }
+
+/**
+ * A row of a CSV with a 0/1 `target` column (ISIC 2020, derm-sample): its image looked up in
+ * `index`, and the problem (bad target, missing file) that sends it to quarantine.
+ */
+export function binaryTargetRow(id: string, patient: string | undefined, target: string | undefined, index: ReadonlyMap<string, string>, dirs: readonly string[]): SourceRow {
+  const label = parseBinaryTarget(target);
+  const file = index.get(id) ?? null;
+  const row: SourceRow = { id, patient: patient ?? '', label, file };
+  if (label === null) row.problem = `target is "${target ?? ''}", expected 0 or 1`;
+  else if (file === null) row.problem = `no ${id}.* in ${dirs.join(', ')}`;
+  return row;
+}
