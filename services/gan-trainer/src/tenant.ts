@@ -291,6 +291,16 @@ function setAdaP(trainer: Trainer, p: number): void {
   trainer.pipe.p = p;
 }
 
+/** A fresh trainer built from the federation's training options (no data: a one-image stand-in). */
+async function freshTrainer(trainingOptions: unknown, labelNames: string[]): Promise<Trainer> {
+  const training = FederatedTrainingConfig.parse(trainingOptions);
+  const { tf, info } = await loadTf();
+  const res = training.res;
+  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
+  const config = buildConfig(trainRunOptions(training), labelNames.length);
+  return new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+}
+
 /**
  * A global model as an engine checkpoint (for `dermagan generate`, metrics): a trainer built from
  * the federation's training options with the model's G, D and G_ema loaded, saved through `sink`.
@@ -298,12 +308,7 @@ function setAdaP(trainer: Trainer, p: number): void {
  * not meant to resume the federation).
  */
 export async function saveGlobalAsCheckpoint(trainingOptions: unknown, global: WeightSet, sink: CheckpointSink, labelNames: string[] = ['all']): Promise<void> {
-  const training = FederatedTrainingConfig.parse(trainingOptions);
-  const { tf, info } = await loadTf();
-  const res = training.res;
-  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
-  const config = buildConfig(trainRunOptions(training), labelNames.length);
-  const trainer = new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+  const trainer = await freshTrainer(trainingOptions, labelNames);
   try {
     loadWeightSet(trainer, global);
     await trainer.save(sink);
@@ -318,12 +323,7 @@ export async function saveGlobalAsCheckpoint(trainingOptions: unknown, global: W
  * averaged), built from the federation's training options with the federation seed.
  */
 export async function initialGlobalModel(trainingOptions: unknown, policy: GanStatePolicy, labelNames: string[] = ['all']): Promise<WeightSet> {
-  const training = FederatedTrainingConfig.parse(trainingOptions);
-  const { tf, info } = await loadTf();
-  const res = training.res;
-  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
-  const config = buildConfig(trainRunOptions(training), labelNames.length);
-  const trainer = new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+  const trainer = await freshTrainer(trainingOptions, labelNames);
   try {
     const all = trainerToWeightSet(trainer, {});
     return { tensors: tensorsToExchange(policy, all.tensors), scalars: {} };
