@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingest } from '@dermagan/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../output.ts';
 import { federate } from './federate.ts';
 
 const DEMO = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
@@ -54,10 +53,22 @@ describe('dermagan federate', () => {
     expect(lines.map((l) => (JSON.parse(l) as { round: number }).round)).toEqual([1, 2]);
   });
 
-  it('refuses a dataset without tenants, secure aggregation, and half a DP setting, as user errors', async () => {
+  it('--secagg with --strategy fedavgm: masked updates, no per-tenant norms, the sample counts from the manifest', async () => {
+    const out = join(root, 'secagg');
+    const result = await federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-secagg', secagg: true, strategy: 'fedavgm', serverLr: 1.5, serverMomentum: 0.5 });
+    expect(result).toMatchObject({ status: 'completed', secagg: true, strategy: 'fedavgm', strategyOptions: { serverLr: 1.5, serverMomentum: 0.5 } });
+    expect(result.rounds.map((r) => [r.round, r.accepted, r.aggregated, r.updateNorms, r.samples])).toEqual([1, 2].map((round) => [
+      round, ['tenant-0', 'tenant-1', 'tenant-2'], true, {}, { 'tenant-0': 100, 'tenant-1': 100, 'tenant-2': 100 },
+    ]));
+    expect(result.rounds.every((r) => r.globalDeltaNorm! > 0)).toBe(true);
+  });
+
+  it('refuses a dataset without tenants, what secure aggregation cannot do, and half a DP setting, as user errors', async () => {
     const out = join(root, 'bad');
     await expect(federate({ ...base, data: join(root, 'central'), out })).rejects.toThrow(/has no tenants; ingest it with 'dermagan ingest --tenants N'/);
-    await expect(federate({ ...base, data: join(root, 'tenants3'), out, secagg: true })).rejects.toThrow(UserError);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, secagg: true, strategy: 'median' })).rejects.toThrow(/--secagg: strategy 'fedmedian' needs each tenant's update/);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, secagg: true, dpClip: 1, dpNoise: 1 })).rejects.toThrow(/--secagg: DP-FedAvg clips each update/);
+    await expect(federate({ ...base, data: join(root, 'tenants3'), out, serverLr: 2 })).rejects.toThrow(/--server-lr and --server-momentum apply to --strategy fedavgm only/);
     await expect(federate({ ...base, data: join(root, 'tenants3'), out, dpClip: 1 })).rejects.toThrow(/--dp-clip and --dp-noise go together/);
     await expect(federate({ ...base, data: join(root, 'tenants3'), out, quorum: 4 })).rejects.toThrow(/--quorum 4 exceeds the dataset's 3 tenants/);
   });

@@ -9,8 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
-import { DatasetError, openDataset, readManifest } from '@dermagan/dataset';
-import { decodeWeightSet, STRATEGIES } from '@dermagan/federation';
+import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
+import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
 import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
 import { createExtractor, evaluateFeatures, extractFeatures } from '@dermagan/metrics';
 import { loadTf } from '@dermagan/tf';
@@ -20,10 +20,10 @@ import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federation
 import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { finiteNumber, positiveInt, printJson, UserError } from '../output.ts';
 
-const STRATEGY_FLAGS = ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
+const STRATEGY_FLAGS = ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
 /** CLI names → library names (the CLI says `median`, the library `fedmedian`). */
 const STRATEGY_NAMES: Record<(typeof STRATEGY_FLAGS)[number], keyof typeof STRATEGIES> = {
-  fedavg: 'fedavg', fedprox: 'fedprox', fedadam: 'fedadam', fedyogi: 'fedyogi', median: 'fedmedian', 'trimmed-mean': 'trimmed-mean', krum: 'krum',
+  fedavg: 'fedavg', fedavgm: 'fedavgm', fedprox: 'fedprox', fedadam: 'fedadam', fedyogi: 'fedyogi', median: 'fedmedian', 'trimmed-mean': 'trimmed-mean', krum: 'krum',
 };
 
 export interface FederateFlags {
@@ -33,6 +33,8 @@ export interface FederateFlags {
   k: number;
   strategy: (typeof STRATEGY_FLAGS)[number];
   mu?: number;
+  serverLr?: number;
+  serverMomentum?: number;
   dpClip?: number;
   dpNoise?: number;
   dpDelta: number;
@@ -92,10 +94,12 @@ export function registerFederate(program: Command): void {
     .option('--k <n>', 'local iterations per round (the study: 100)', positiveInt('--k'), 100)
     .addOption(new Option('--strategy <name>', 'aggregation rule').choices([...STRATEGY_FLAGS]).default('fedavg'))
     .option('--mu <μ>', 'FedProx proximal weight μ (with --strategy fedprox)', finiteNumber('--mu'))
+    .option('--server-lr <η>', 'server learning rate η: w ← w + η·v (with --strategy fedavgm; default 1)', finiteNumber('--server-lr'))
+    .option('--server-momentum <β>', 'server momentum β: v ← β·v + Δ (with --strategy fedavgm; default 0.9)', finiteNumber('--server-momentum'))
     .option('--dp-clip <C>', 'DP-FedAvg: clip each update to ‖Δ‖ ≤ C', finiteNumber('--dp-clip'))
     .option('--dp-noise <σ>', 'DP-FedAvg: Gaussian noise multiplier σ (std σ·C on the sum)', finiteNumber('--dp-noise'))
     .option('--dp-delta <δ>', 'δ the reported ε is for', finiteNumber('--dp-delta'), 1e-5)
-    .option('--secagg', 'secure aggregation (pairwise masks): not yet wired into the aggregator service')
+    .option('--secagg', 'secure aggregation: tenants upload pairwise-masked updates, the aggregator sees only their sum (fedavg, fedavgm, fedprox, fedadam, fedyogi; not with DP)')
     .option('--quorum <n>', 'accepted updates needed to aggregate a round (default: every tenant)', positiveInt('--quorum'))
     .option('--round-timeout <s>', 'seconds a round stays open before stragglers are dropped', finiteNumber('--round-timeout'), 3600)
     .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'))
@@ -173,14 +177,29 @@ async function roundScorer(dataDir: string, training: Record<string, unknown> & 
   };
 }
 
+/** The strategy's options from its flags. */
+function strategyOptions(flags: FederateFlags): Record<string, unknown> {
+  return {
+    ...(flags.mu !== undefined ? { proximalMu: flags.mu } : {}),
+    ...(flags.serverLr !== undefined ? { serverLr: flags.serverLr } : {}),
+    ...(flags.serverMomentum !== undefined ? { serverMomentum: flags.serverMomentum } : {}),
+  };
+}
+
 /** Run one federation; the `--json` object. */
 export async function federate(flags: FederateFlags) {
   const started = Date.now();
-  if (flags.secagg) throw new UserError('--secagg: secure aggregation is in @dermagan/federation but not yet wired into the aggregator and tenant services; run without it');
   if ((flags.dpClip === undefined) !== (flags.dpNoise === undefined)) throw new UserError('--dp-clip and --dp-noise go together (DP-FedAvg needs both)');
   if (flags.dpClip !== undefined && !(flags.dpClip > 0)) throw new UserError(`--dp-clip must be > 0, got ${flags.dpClip}`);
   if (flags.dpNoise !== undefined && !(flags.dpNoise >= 0)) throw new UserError(`--dp-noise must be ≥ 0, got ${flags.dpNoise}`);
   if (flags.mu !== undefined && flags.strategy !== 'fedprox') throw new UserError('--mu applies to --strategy fedprox only');
+  if ((flags.serverLr !== undefined || flags.serverMomentum !== undefined) && flags.strategy !== 'fedavgm') {
+    throw new UserError('--server-lr and --server-momentum apply to --strategy fedavgm only');
+  }
+  if (flags.serverLr !== undefined && !(flags.serverLr > 0)) throw new UserError(`--server-lr must be > 0, got ${flags.serverLr}`);
+  if (flags.serverMomentum !== undefined && !(flags.serverMomentum >= 0 && flags.serverMomentum < 1)) {
+    throw new UserError(`--server-momentum must be in [0, 1), got ${flags.serverMomentum}`);
+  }
   if (!(flags.roundTimeout > 0)) throw new UserError(`--round-timeout must be > 0 seconds, got ${flags.roundTimeout}`);
 
   let manifest;
@@ -194,6 +213,13 @@ export async function federate(flags: FederateFlags) {
   if (tenants.length === 0) throw new UserError(`${flags.data} has no tenants; ingest it with 'dermagan ingest --tenants N' (the study: --tenants 2000,12000,20000)`);
   const quorum = flags.quorum ?? tenants.length;
   if (quorum > tenants.length) throw new UserError(`--quorum ${quorum} exceeds the dataset's ${tenants.length} tenants`);
+  if (flags.secagg) {
+    const problem = secureAggregationProblem(createStrategy(STRATEGY_NAMES[flags.strategy], strategyOptions(flags)), resolveGanStatePolicy({}, false), flags.dpClip !== undefined);
+    if (problem) throw new UserError(`--secagg: ${problem}`);
+    if (flags.maxUpdateNorm !== undefined) throw new UserError('--secagg: --max-update-norm cannot be checked on masked updates; drop one of them');
+  }
+  // Each tenant's training images (what it weighs in FedAvg; announced before training under --secagg).
+  const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
 
   const out = resolve(flags.out);
   await mkdir(out, { recursive: true });
@@ -255,10 +281,11 @@ export async function federate(flags: FederateFlags) {
     await bus.publish(
       federationRequest({
         federation,
-        tenants: agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem })),
+        tenants: agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem, samples: samples[a.tenant]! })),
+        secagg: flags.secagg ?? false,
         rounds: flags.rounds,
         k: flags.k,
-        strategy: { name: strategyName, options: flags.mu !== undefined ? { proximalMu: flags.mu } : {} },
+        strategy: { name: strategyName, options: strategyOptions(flags) },
         dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noiseMultiplier: flags.dpNoise!, delta: flags.dpDelta } : null,
         quorum,
         roundTimeoutMs: flags.roundTimeout * 1000,
@@ -289,9 +316,11 @@ export async function federate(flags: FederateFlags) {
       ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
       tenants,
       strategy: strategyName,
+      strategyOptions: strategyOptions(flags),
       k: flags.k,
       quorum,
       dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noise: flags.dpNoise, delta: flags.dpDelta } : null,
+      secagg: flags.secagg ?? false,
       epsilon: outcome.status === 'completed' ? (outcome.completed.privacy?.epsilon ?? null) : null,
       rounds,
       global: globalPath,

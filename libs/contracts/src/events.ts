@@ -183,7 +183,17 @@ export const FederationRequested = defineEvent(
   'org.dermagan.federation.requested.v1',
   z.object({
     /** The tenants: id, dataset in the tenant's own bucket, and the Ed25519 public key (SPKI PEM) its updates are verified with. */
-    tenants: z.array(z.object({ tenant: z.string().min(1), dataset: FolderRef, publicKey: z.string().min(1) })).min(1),
+    tenants: z
+      .array(
+        z.object({
+          tenant: z.string().min(1),
+          dataset: FolderRef,
+          publicKey: z.string().min(1),
+          /** Images the tenant trains on: its FedAvg weight, announced before training under secure aggregation (required there). */
+          samples: z.number().int().positive().optional(),
+        }),
+      )
+      .min(1),
     rounds: z.number().int().positive(),
     /** Local iterations per round (the study: 100). */
     k: z.number().int().positive().default(100),
@@ -193,6 +203,7 @@ export const FederationRequested = defineEvent(
     ganStatePolicy: GanStatePolicy.partial().default({}),
     /** DP-FedAvg: clip C, noise multiplier σ, and the δ ε is reported for; null = off. */
     dp: z.object({ clip: z.number().positive(), noiseMultiplier: z.number().nonnegative(), delta: z.number().gt(0).lt(1).default(1e-5) }).nullable().default(null),
+    /** Secure aggregation: tenants upload pairwise-masked updates; the aggregator sees only their sum. */
     secagg: z.boolean().default(false),
     /** Minimum accepted updates per round. */
     quorum: z.number().int().positive(),
@@ -212,8 +223,8 @@ export const FederationTenantJoined = defineEvent(
   'org.dermagan.federation.tenant.joined.v1',
   z.object({
     tenant: z.string().min(1),
-    /** X25519 public key for secure aggregation this run (SPKI PEM); absent without secagg. */
-    secaggPublicKey: z.string().optional(),
+    /** Images the tenant trains on (its FedAvg weight under secure aggregation). */
+    samples: z.number().int().positive().optional(),
   }),
 );
 
@@ -234,7 +245,11 @@ export const FederationRoundStarted = defineEvent(
     ganStatePolicy: GanStatePolicy,
     /** FedProx μ (tenants add μ/2‖w − w_global‖²); absent = 0. */
     proximalMu: z.number().nonnegative().optional(),
-    /** Secure aggregation: peers' X25519 public keys, normalised weights to pre-scale by, fixed-point scale. */
+    /**
+     * Secure aggregation: the participants' Ed25519 public keys (SPKI PEM; their X25519 mask keys
+     * derive from them), the normalised FedAvg weights each tenant pre-scales its delta by, and
+     * the fixed-point scale.
+     */
     secagg: z
       .object({ publicKeys: z.record(z.string(), z.string()), weights: z.record(z.string(), z.number()), scale: z.number().positive() })
       .optional(),

@@ -40,6 +40,7 @@ export abstract class BaseStrategy implements Strategy {
   abstract readonly name: string;
   /** True for rules whose output is a (weighted) mean, so DP noise calibration applies. */
   protected readonly supportsDp: boolean = false;
+  readonly supportsSecureAggregation: boolean = false;
   readonly fractionFit: number;
   readonly minFit: number;
   readonly acceptFailures: boolean;

@@ -10,6 +10,7 @@ import { BaseStrategy, type StrategyOptions } from './base-strategy.ts';
 export class FedAvg extends BaseStrategy {
   readonly name: string = 'fedavg';
   protected override readonly supportsDp: boolean = true;
+  override readonly supportsSecureAggregation: boolean = true;
 
   constructor(options: StrategyOptions = {}) {
     super(options);

@@ -63,6 +63,7 @@ export function krumScores(distances: readonly (readonly number[])[], byzantine:
 export class Krum extends FedAvg {
   override readonly name: string = 'krum';
   protected override readonly supportsDp: boolean = false;
+  override readonly supportsSecureAggregation: boolean = false;
   readonly byzantine: number;
   readonly keep: number;
 

@@ -254,3 +254,58 @@ describe('round reducer', () => {
     expect(d.state.participants).toEqual(['a', 'c']);
   });
 });
+
+describe('round reducer under secure aggregation (every participant or none)', () => {
+  const secagg = { secagg: true, quorum: 2, maxRoundRetries: 2 };
+  const submitMasked = (d: Driver, tenant: string, attempt = d.state.attempt) =>
+    d.send({ type: 'update.submitted', tenant, round: d.state.round, attempt, ref: ref(`${tenant}-r${d.state.round}-a${attempt}`), samples: 1000, signature: 'sig', at: T0 + 1 });
+  const acceptMasked = (d: Driver, tenant: string) => d.send({ type: 'update.validated', tenant, round: d.state.round, deltaNorm: null, at: T0 + 2 });
+
+  it('aggregates only with every participant, with no norms (masked updates have none)', () => {
+    const d = new Driver(['a', 'b', 'c'], secagg);
+    for (const t of ['a', 'b']) {
+      submitMasked(d, t);
+      expect(acceptMasked(d, t)).toEqual([]);
+    }
+    submitMasked(d, 'c');
+    const last = acceptMasked(d, 'c');
+    expect(only(last, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'b', 'c']);
+    expect(d.aggregated(ref('g1'))).toContainEqual(expect.objectContaining({ type: 'publish-round-completed', summary: expect.objectContaining({ updateNorms: {}, aggregated: true }) }));
+  });
+
+  it('a rejected participant ends the attempt at once; the retry goes without it, and it is asked again next round', () => {
+    const d = new Driver(['a', 'b', 'c'], secagg);
+    submitMasked(d, 'a');
+    acceptMasked(d, 'a');
+    submitMasked(d, 'b');
+    const out = d.send({ type: 'update.rejected', rejection: { tenant: 'b', round: 1, reason: 'signature-invalid', detail: 'x' }, at: T0 + 2 });
+    const summary = only(out, 'publish-round-completed')[0]!.summary;
+    expect(summary).toMatchObject({ round: 1, attempt: 0, aggregated: false, accepted: ['a'] });
+    expect(summary.reasons[0]).toMatch(/every participant's masked update; none usable from b/);
+    expect(only(out, 'publish-round-started')[0]).toMatchObject({ round: 1, attempt: 1, participants: ['a', 'c'] });
+    // c was still training attempt 0: its update answers the wrong attempt.
+    const stale = submitMasked(d, 'c', 0);
+    expect(only(stale, 'reject-update')[0]!.rejection).toMatchObject({ tenant: 'c', reason: 'stale-round', detail: expect.stringMatching(/attempt 0 of round 1; attempt 1 is open/) });
+    for (const t of ['a', 'c']) {
+      submitMasked(d, t);
+      acceptMasked(d, t);
+    }
+    expect(d.state.phase).toBe('aggregating');
+    const next = d.aggregated(ref('g1'));
+    expect(only(next, 'publish-round-started')[0]).toMatchObject({ round: 2, attempt: 0, participants: ['a', 'b', 'c'] });
+  });
+
+  it('a straggler past the deadline is dropped and the round retried without it; too few left fails the federation', () => {
+    const d = new Driver(['a', 'b', 'c'], { ...secagg, maxRoundRetries: 1 });
+    submitMasked(d, 'a');
+    acceptMasked(d, 'a');
+    submitMasked(d, 'b');
+    acceptMasked(d, 'b');
+    const out = d.send({ type: 'deadline.passed', round: 1, attempt: 0, at: T0 + 60_000 });
+    expect(only(out, 'publish-round-completed')[0]!.summary).toMatchObject({ dropped: ['c'], aggregated: false });
+    expect(only(out, 'publish-round-started')[0]).toMatchObject({ attempt: 1, participants: ['a', 'b'] });
+    d.send({ type: 'tenant.dropped', tenant: 'b', at: T0 + 61_000 });
+    expect(d.state.phase).toBe('failed');
+    expect(d.state.failure).toMatch(/round 1: secure aggregation needs every participant's masked update; none usable from b.* after 2 attempt\(s\)/);
+  });
+});

@@ -18,6 +18,11 @@
  * - If the quorum is missed, the round is retried (a new attempt, re-planned with the tenants
  *   active then) up to `maxRoundRetries` times; then the federation fails.
  * - A tenant that joins (or rejoins) mid-round takes part from the next round (or attempt).
+ * - Under secure aggregation (`rules.secagg`) the masks cancel only in the sum of every
+ *   participant's update, so a round aggregates only when all of them were accepted. As soon as
+ *   one participant fails (rejected, dropped, past the deadline) the attempt ends and the round is
+ *   retried without the tenants that failed it (they are asked again next round); updates that
+ *   answer another attempt are rejected ('stale-round'), their masks belonging to another set.
  */
 import { ArtifactRef } from '@dermagan/contracts';
 import { z } from 'zod';
@@ -37,6 +42,8 @@ export const RoundRulesSchema = z.object({
   maxSamples: z.number().int().positive().optional(),
   /** Reject accepted updates whose norm's robust z-score exceeds this (validation.normOutliers); absent = off. */
   outlierZ: z.number().positive().optional(),
+  /** Secure aggregation: every participant's update is needed (see the module comment). */
+  secagg: z.boolean().default(false),
 });
 export type RoundRules = z.output<typeof RoundRulesSchema>;
 
@@ -88,8 +95,10 @@ export const FederationStateSchema = z.object({
   /** The strategy's state (StrategyState plus the server-state ref), opaque here. */
   strategyState: z.unknown(),
   /** Registered tenants: the round they joined (or rejoined) at and whether they are active. */
-  tenants: z.record(z.string(), z.object({ joinedRound: z.number().int().positive(), active: z.boolean() })),
+  tenants: z.record(z.string(), z.object({ joinedRound: z.number().int().positive(), active: z.boolean(), samples: z.number().int().positive().optional() })),
   participants: z.array(z.string()),
+  /** Tenants left out of this round's retries (secure aggregation: they failed an earlier attempt). */
+  excluded: z.array(z.string()).default([]),
   received: z.record(z.string(), ReceivedSchema),
   /** Tenants that submitted this round (accepted, validating or rejected), for duplicates. */
   submitted: z.array(z.string()),
@@ -107,10 +116,11 @@ export type FederationState = z.output<typeof FederationStateSchema>;
 
 /** Everything that can happen to the aggregator. `at` is the time, epoch milliseconds. */
 export type FederationInput =
-  | { type: 'tenant.joined'; tenant: string; at: number }
+  | { type: 'tenant.joined'; tenant: string; samples?: number; at: number }
   | { type: 'tenant.dropped'; tenant: string; at: number; reason?: string }
-  | { type: 'update.submitted'; tenant: string; round: number; ref: ArtifactRef; samples: number; signature: string | null; at: number }
-  | { type: 'update.validated'; tenant: string; round: number; deltaNorm: number; at: number }
+  | { type: 'update.submitted'; tenant: string; round: number; attempt?: number; ref: ArtifactRef; samples: number; signature: string | null; at: number }
+  /** `deltaNorm` null: not measurable (a masked update under secure aggregation). */
+  | { type: 'update.validated'; tenant: string; round: number; deltaNorm: number | null; at: number }
   | { type: 'update.rejected'; rejection: Rejection; at: number }
   | { type: 'deadline.passed'; round: number; attempt: number; at: number }
   | { type: 'aggregation.completed'; round: number; attempt: number; globalRef: ArtifactRef; strategyState: unknown; at: number }
@@ -161,6 +171,8 @@ export interface StartFederation {
   globalRef: ArtifactRef;
   /** Tenants registered at the start. */
   tenants: readonly string[];
+  /** Their sample counts where known (secure aggregation announces FedAvg weights from them). */
+  samples?: Readonly<Record<string, number>>;
   strategyState: unknown;
   at: number;
 }
@@ -177,8 +189,11 @@ export function startFederation(args: StartFederation, planner: RoundPlanner = a
     attempt: 0,
     globalRef: args.globalRef,
     strategyState: args.strategyState,
-    tenants: Object.fromEntries([...new Set(args.tenants)].map((t) => [t, { joinedRound: 1, active: true }])),
+    tenants: Object.fromEntries(
+      [...new Set(args.tenants)].map((t) => [t, { joinedRound: 1, active: true, ...(args.samples?.[t] ? { samples: args.samples[t] } : {}) }]),
+    ),
     participants: [],
+    excluded: [],
     received: {},
     submitted: [],
     rejected: [],
@@ -210,7 +225,7 @@ function roundStartedAction(s: FederationState): FederationAction {
 
 /** Reset the per-round fields and announce the round (same number, current attempt). */
 function openRound(s: FederationState, at: number, planner: RoundPlanner, actions: FederationAction[]): FederationState {
-  const participants = planner(s.round, activeTenants(s));
+  const participants = planner(s.round, activeTenants(s).filter((t) => !s.excluded.includes(t)));
   const next: FederationState = {
     ...s,
     phase: 'collecting',
@@ -254,11 +269,18 @@ function progress(s: FederationState, at: number, planner: RoundPlanner, actions
   if (Object.values(s.received).some((r) => r.status === 'validating')) return s;
   const done = resolved(s);
   const waiting = s.participants.filter((p) => !done.has(p));
+  if (s.rules.secagg) {
+    const failed = s.participants.filter((p) => done.has(p) && !(p in s.received));
+    if (failed.length > 0) return missedRound({ ...s, excluded: [...s.excluded, ...failed] }, [secaggReason(failed)], at, planner, actions);
+  }
   if (waiting.length > 0 && !s.deadlinePassed) return s;
   let next: FederationState = { ...s, dropped: [...s.dropped, ...waiting] };
+  if (s.rules.secagg && waiting.length > 0) {
+    return missedRound({ ...next, excluded: [...next.excluded, ...waiting] }, [secaggReason(waiting)], at, planner, actions);
+  }
 
-  // Robust outlier test over the accepted norms.
-  if (next.rules.outlierZ !== undefined) {
+  // Robust outlier test over the accepted norms (none under secure aggregation: no norms).
+  if (next.rules.outlierZ !== undefined && !next.rules.secagg) {
     const norms = Object.entries(next.received).map(([tenant, r]) => ({ tenant, norm: r.deltaNorm ?? 0 }));
     const outliers = normOutliers(next.round, norms, { maxZ: next.rules.outlierZ });
     if (outliers.length > 0) {
@@ -289,15 +311,22 @@ function progress(s: FederationState, at: number, planner: RoundPlanner, actions
     return next;
   }
 
-  // Quorum missed: report the attempt, then retry or fail.
-  const reason = `quorum not met: ${accepted.length} accepted update(s), quorum ${next.rules.quorum}`;
-  const summary = summaryOf(next, false, next.globalRef, [reason]);
+  return missedRound(next, [`quorum not met: ${accepted.length} accepted update(s), quorum ${next.rules.quorum}`], at, planner, actions);
+}
+
+function secaggReason(failed: readonly string[]): string {
+  return `secure aggregation needs every participant's masked update; none usable from ${[...failed].sort().join(', ')}, so the masks do not cancel`;
+}
+
+/** The attempt cannot aggregate: report it, then retry the round or fail the federation. */
+function missedRound(s: FederationState, reasons: string[], at: number, planner: RoundPlanner, actions: FederationAction[]): FederationState {
+  const summary = summaryOf(s, false, s.globalRef, reasons);
   actions.push({ type: 'publish-round-completed', summary });
-  next = { ...next, history: [...next.history, summary] };
+  const next: FederationState = { ...s, history: [...s.history, summary] };
   if (next.attempt < next.rules.maxRoundRetries) {
     return openRound({ ...next, attempt: next.attempt + 1 }, at, planner, actions);
   }
-  const failure = `round ${next.round}: ${reason} after ${next.attempt + 1} attempt(s)`;
+  const failure = `round ${next.round}: ${reasons.join('; ')} after ${next.attempt + 1} attempt(s)`;
   actions.push({ type: 'publish-federation-failed', reason: failure });
   return { ...next, phase: 'failed', failure };
 }
@@ -310,7 +339,7 @@ function closeRound(s: FederationState, summary: RoundSummary, at: number, plann
     actions.push({ type: 'publish-federation-completed', globalRef: next.globalRef, rounds: next.round });
     return { ...next, phase: 'completed' };
   }
-  return openRound({ ...next, round: next.round + 1, attempt: 0 }, at, planner, actions);
+  return openRound({ ...next, round: next.round + 1, attempt: 0, excluded: [] }, at, planner, actions);
 }
 
 /** The reducer. Inputs that do not apply (stale timers, repeated feedback) change nothing. */
@@ -323,7 +352,8 @@ export function reduceFederation(state: FederationState, input: FederationInput,
       if (finished) return { state: s, actions };
       const known = s.tenants[input.tenant];
       if (known?.active) return { state: s, actions };
-      const tenants = { ...s.tenants, [input.tenant]: { joinedRound: s.round + 1, active: true } };
+      const samples = input.samples ?? known?.samples;
+      const tenants = { ...s.tenants, [input.tenant]: { joinedRound: s.round + 1, active: true, ...(samples ? { samples } : {}) } };
       return { state: { ...s, tenants }, actions };
     }
     case 'tenant.dropped': {
@@ -337,6 +367,14 @@ export function reduceFederation(state: FederationState, input: FederationInput,
       return { state: next, actions };
     }
     case 'update.submitted': {
+      if (s.rules.secagg && !finished && input.round === s.round && input.attempt !== undefined && input.attempt !== s.attempt) {
+        const rejection: Rejection = {
+          tenant: input.tenant, round: input.round, reason: 'stale-round',
+          detail: `answers attempt ${input.attempt} of round ${input.round}; attempt ${s.attempt} is open and secure-aggregation masks belong to one attempt`,
+        };
+        actions.push({ type: 'reject-update', rejection });
+        return { state: s, actions };
+      }
       const ctx = finished
         ? { round: s.round + 1, participants: [], dropped: [], submitted: [] }
         : { round: s.round, participants: s.participants, dropped: s.dropped, submitted: s.submitted, maxSamples: s.rules.maxSamples };
@@ -358,7 +396,7 @@ export function reduceFederation(state: FederationState, input: FederationInput,
       const r = s.received[input.tenant];
       if (s.phase !== 'collecting' || input.round !== s.round || r?.status !== 'validating') return { state: s, actions };
       const received = { ...s.received, [input.tenant]: { ...r, status: 'accepted' as const, deltaNorm: input.deltaNorm } };
-      const norms = { ...s.norms, [input.tenant]: input.deltaNorm };
+      const norms = input.deltaNorm === null ? s.norms : { ...s.norms, [input.tenant]: input.deltaNorm };
       return { state: progress({ ...s, received, norms }, input.at, planner, actions), actions };
     }
     case 'update.rejected': {

@@ -4,8 +4,13 @@
  * patterns, never read as numbers); the aggregator sums the masked files modulo 2^32, decodes the
  * sum (Σ p_i·Δ_i, the FedAvg delta when p_i = n_i/Σn) and adds it to the global model. The
  * aggregator reads no tenant's weights. See secagg.ts for the scheme and its limits.
+ *
+ * The GAN scalars (ADA p, pl_mean: two numbers per tenant, statistics rather than weights) travel
+ * in the clear in the masked file's header, so the aggregator can apply the GAN-state policy.
  */
 import { AggregationError } from './aggregate.ts';
+import { aggregateScalars, type GanStatePolicy } from './gan-state-policy.ts';
+import type { Strategy } from './strategy.ts';
 import { decodeSum, DEFAULT_SECAGG_SCALE, sumMasked, type UpdateMasker } from './secagg.ts';
 import type { TensorSink, WeightSource, WeightStream, WrittenWeights } from './weight-file.ts';
 import { schemaDifferences, sizeOf, type GanScalars, type WeightHeader } from './weights.ts';
@@ -27,6 +32,8 @@ export async function maskUpdateFile(args: {
   weight: number;
   global: WeightSource;
   update: WeightSource;
+  /** The update's GAN scalars, sent in the clear (default none). */
+  scalars?: GanScalars;
   createOutput(header: WeightHeader): TensorSink;
 }): Promise<WrittenWeights> {
   const g = await args.global.open();
@@ -34,7 +41,7 @@ export async function maskUpdateFile(args: {
   try {
     const diff = schemaDifferences(g.header.tensors, u.header.tensors);
     if (diff.length > 0) throw new AggregationError(`maskUpdateFile: the update does not match the global schema (${diff.slice(0, 3).join('; ')})`);
-    const out = args.createOutput({ tensors: g.header.tensors, scalars: {} });
+    const out = args.createOutput({ tensors: g.header.tensors, scalars: { ...args.scalars } });
     for (const spec of g.header.tensors) {
       const size = sizeOf(spec.shape);
       for (let offset = 0; offset < size || (size === 0 && offset === 0); offset += SLICE) {
@@ -62,8 +69,8 @@ export async function aggregateMaskedFiles(args: {
   masked: readonly WeightSource[];
   /** Fixed-point scale the tenants used; default DEFAULT_SECAGG_SCALE. */
   scale?: number;
-  /** Scalars of the new global model; default none. */
-  scalars?: GanScalars;
+  /** With the tenants' weights (same order as `masked`): the new model's scalars from the masked files' clear scalars under this policy. Default: none. */
+  scalars?: { policy: GanStatePolicy; weights: readonly number[] };
   createOutput(header: WeightHeader): TensorSink;
 }): Promise<WrittenWeights> {
   if (args.masked.length === 0) throw new AggregationError('aggregateMaskedFiles: no masked updates');
@@ -79,7 +86,8 @@ export async function aggregateMaskedFiles(args: {
       const diff = schemaDifferences(g.header.tensors, s.header.tensors);
       if (diff.length > 0) throw new AggregationError(`aggregateMaskedFiles: ${m.describe} does not match the global schema (${diff.slice(0, 3).join('; ')})`);
     }
-    const out = args.createOutput({ tensors: g.header.tensors, scalars: args.scalars ?? {} });
+    const scalars = args.scalars ? aggregateScalars(args.scalars.policy, ms.map((s) => s.header.scalars), args.scalars.weights, g.header.scalars) : {};
+    const out = args.createOutput({ tensors: g.header.tensors, scalars });
     for (const spec of g.header.tensors) {
       const size = sizeOf(spec.shape);
       for (let offset = 0; offset < size || (size === 0 && offset === 0); offset += SLICE) {
@@ -100,4 +108,16 @@ export async function aggregateMaskedFiles(args: {
   } finally {
     for (const s of opened) await s.close().catch(() => undefined);
   }
+}
+
+/**
+ * Why a federation cannot run under secure aggregation, or null when it can: the rule must need
+ * only the weighted mean; central DP clips each update, which the aggregator cannot see; averaged
+ * Adam moments (second moments ~1e-8) would vanish in the fixed-point encoding.
+ */
+export function secureAggregationProblem(strategy: Strategy, policy: GanStatePolicy, dp: unknown): string | null {
+  if (!strategy.supportsSecureAggregation) return `strategy '${strategy.name}' needs each tenant's update; under secure aggregation use fedavg, fedavgm, fedprox, fedadam, fedyogi or fedadagrad`;
+  if (dp) return 'DP-FedAvg clips each update, which secure aggregation hides from the aggregator; run DP or secure aggregation, not both';
+  if (policy.moments === 'average') return "GAN-state policy moments 'average': Adam's second moments do not survive the fixed-point masking; use 'keep-local' or 'reset'";
+  return null;
 }

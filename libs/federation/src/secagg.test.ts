@@ -3,7 +3,7 @@ import { seededRng } from './rng.ts';
 import { assertComplete, decodeSum, DEFAULT_SECAGG_SCALE, generateSecAggKeyPair, pairwiseSeed, sumMasked, UpdateMasker } from './secagg.ts';
 
 const TENANTS = ['hospital-a', 'hospital-b', 'hospital-c'];
-const CTX = { federation: 'fed-1', round: 4 };
+const CTX = { federation: 'fed-1', round: 4, attempt: 0 };
 
 /** Every tenant's masker, built only from its own private key and the others' public keys. */
 function maskers(scale?: number): Map<string, UpdateMasker> {
@@ -35,13 +35,14 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('secure aggregation (pairwise masks)', () => {
-  it('both ends of a pair derive the same seed; other pairs, rounds and federations differ', () => {
+  it('both ends of a pair derive the same seed; other pairs, rounds, attempts and federations differ', () => {
     const [a, b, c] = [generateSecAggKeyPair(), generateSecAggKeyPair(), generateSecAggKeyPair()];
     const ab = pairwiseSeed(a.privateKey, b.publicKeyPem, 'a', 'b', CTX);
     expect(pairwiseSeed(b.privateKey, a.publicKeyPem, 'b', 'a', CTX).equals(ab)).toBe(true);
     expect(pairwiseSeed(a.privateKey, c.publicKeyPem, 'a', 'c', CTX).equals(ab)).toBe(false);
     expect(pairwiseSeed(a.privateKey, b.publicKeyPem, 'a', 'b', { ...CTX, round: 5 }).equals(ab)).toBe(false);
     expect(pairwiseSeed(a.privateKey, b.publicKeyPem, 'a', 'b', { ...CTX, federation: 'fed-2' }).equals(ab)).toBe(false);
+    expect(pairwiseSeed(a.privateKey, b.publicKeyPem, 'a', 'b', { ...CTX, attempt: 1 }).equals(ab)).toBe(false);
   });
 
   it('the masked sum equals the plain weighted sum within 3·0.5/scale (+ float32 rounding), over two tensors streamed in order', () => {

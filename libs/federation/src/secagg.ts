@@ -4,9 +4,10 @@
  * Privacy-Preserving Machine Learning", CCS 2017 (arXiv:1611.04482): the aggregator learns the
  * sum of the tenants' (weighted) updates and nothing about any one of them.
  *
- * - Each participant has an X25519 key pair for the round and publishes the public key (through
- *   the aggregator, which only relays it). Tenants i and j derive the same 32-byte seed s_ij from
- *   their X25519 shared secret with HKDF-SHA256, bound to the federation, the round and the pair.
+ * - Each participant has an X25519 key pair (derived from its Ed25519 signing key, secagg-keys.ts,
+ *   so peers know each other's public keys from the federation's key registry). Tenants i and j
+ *   derive the same 32-byte seed s_ij from their X25519 shared secret with HKDF-SHA256, bound to
+ *   the federation, the round, the attempt and the pair.
  * - Values are fixed-point integers modulo 2^32: q = round(weight · x · scale). Integer arithmetic
  *   makes the cancellation exact (float masks would destroy the low bits of the update).
  * - Tenant i (participants sorted by id, i its index) sends q_i + Σ_{j>i} PRG(s_ij) − Σ_{j<i} PRG(s_ji)
@@ -52,10 +53,12 @@ export function generateSecAggKeyPair(): SecAggKeyPair {
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-/** What binds a pairwise seed: the federation, the round and the (unordered) pair. */
+/** What binds a pairwise seed: the federation, the round, its attempt and the (unordered) pair. */
 export interface SeedContext {
   federation: string;
   round: number;
+  /** A retried round masks afresh: reused masks over two different updates would reveal their difference. */
+  attempt: number;
 }
 
 /** The 32-byte seed tenants `self` and `peer` share (both derive the same bytes). */
@@ -64,7 +67,7 @@ export function pairwiseSeed(selfPrivate: KeyObject | string, peerPublicPem: str
   const privateKey = typeof selfPrivate === 'string' ? createPrivateKey(selfPrivate) : selfPrivate;
   const secret = diffieHellman({ privateKey, publicKey: createPublicKey(peerPublicPem) });
   const [a, b] = [self, peer].sort();
-  const info = `dermagan-secagg/v1\n${ctx.round}\n${a}\n${b}`;
+  const info = `dermagan-secagg/v1\n${ctx.round}\n${ctx.attempt}\n${a}\n${b}`;
   return Buffer.from(hkdfSync('sha256', secret, Buffer.from(ctx.federation, 'utf8'), Buffer.from(info, 'utf8'), 32));
 }
 

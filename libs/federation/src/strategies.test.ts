@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FedAdagrad } from './fedadagrad.ts';
 import { FedAdam } from './fedadam.ts';
 import { FedAvg } from './fedavg.ts';
+import { FedAvgM } from './fedavgm.ts';
 import { FedMedian } from './fedmedian.ts';
 import { FedProx, proximalGradient, proximalTerm } from './fedprox.ts';
 import { FedYogi } from './fedyogi.ts';
@@ -136,6 +137,34 @@ describe('FedOpt (Reddi et al.)', () => {
   });
 });
 
+describe('FedAvgM (server learning rate and momentum)', () => {
+  // Updates A (1 sample) and B (3 samples): mean G/w = [3.5, 2], so Δ = [2.5, 0] against global [1, 2].
+  it('η = 1, β = 0 is FedAvg and keeps no server state', async () => {
+    const s = new FedAvgM({ serverLr: 1, serverMomentum: 0 });
+    const r = await run(s, 1, [update('a', 1, A), update('b', 3, B)]);
+    expect(values(r.global!, 'G/w')).toEqual([3.5, 2]);
+    expect(r.state).toBeNull();
+  });
+
+  it('η = 2, β = 0.5: v ← βv + Δ, w ← w + ηv over two rounds, the velocity streamed out and back in', async () => {
+    const s = new FedAvgM({ serverLr: 2, serverMomentum: 0.5 });
+    const r1 = await run(s, 1, [update('a', 1, A), update('b', 3, B)]);
+    expect(values(r1.global!, 'G/w')).toEqual([6, 2]);
+    expect(values(r1.state!.velocity!, 'G/w')).toEqual([2.5, 0]);
+    // Round 2 from [6, 2]: Δ = [−2.5, 0], v = 0.5·2.5 − 2.5 = −1.25, w = 6 + 2·(−1.25) = 3.5.
+    const restored = new FedAvgM({ serverLr: 2, serverMomentum: 0.5 });
+    restored.restore(s.state());
+    const r2 = await run(restored, 2, [update('a', 1, A), update('b', 3, B)], r1.global!, r1.state!);
+    expect(values(r2.global!, 'G/w')).toEqual([3.5, 2]);
+    expect(values(r2.state!.velocity!, 'G/w')).toEqual([-1.25, 0]);
+  });
+
+  it('refuses a non-positive learning rate and a momentum outside [0, 1)', () => {
+    expect(() => new FedAvgM({ serverLr: 0 })).toThrow(/serverLr must be > 0/);
+    expect(() => new FedAvgM({ serverMomentum: 1 })).toThrow(/serverMomentum must be in \[0, 1\)/);
+  });
+});
+
 describe('robust rules', () => {
   it('FedMedian takes the coordinate median, ignoring sample counts', async () => {
     const { global } = await run(new FedMedian(), 1, [update('a', 1, A), update('b', 1000, B), update('c', 1, C)]);
@@ -193,7 +222,7 @@ describe('Krum', () => {
 describe('createStrategy', () => {
   it('builds by name and lists the names for an unknown one', () => {
     expect(createStrategy('fedyogi', { eta: 0.5 }).name).toBe('fedyogi');
-    expect(() => createStrategy('bulyan')).toThrow(/choose one of fedavg, fedprox, fedadam/);
+    expect(() => createStrategy('bulyan')).toThrow(/choose one of fedavg, fedavgm, fedprox, fedadam/);
   });
 });
 
@@ -205,6 +234,7 @@ describe('slicing changes nothing (every rule is coordinate-wise)', () => {
   it.each([
     ['fedavg', () => new FedAvg()],
     ['fedavg, gEma recompute', () => new FedAvg({ policy: { gEma: 'recompute' } })],
+    ['fedavgm', () => new FedAvgM({ serverLr: 1.5, serverMomentum: 0.5 })],
     ['fedadam', () => new FedAdam({ eta: 0.1 })],
     ['fedyogi', () => new FedYogi({ eta: 0.1 })],
     ['fedmedian', () => new FedMedian()],

@@ -5,6 +5,7 @@ import { AggregationError } from './aggregate.ts';
 import { FedAdagrad } from './fedadagrad.ts';
 import { FedAdam } from './fedadam.ts';
 import { FedAvg } from './fedavg.ts';
+import { FedAvgM } from './fedavgm.ts';
 import { FedMedian } from './fedmedian.ts';
 import { FedProx } from './fedprox.ts';
 import { FedYogi } from './fedyogi.ts';
@@ -15,6 +16,7 @@ import { TrimmedMean } from './trimmed-mean.ts';
 /** Constructors keyed by strategy name; options are each class's options object. */
 export const STRATEGIES = {
   fedavg: (o: ConstructorParameters<typeof FedAvg>[0]) => new FedAvg(o),
+  fedavgm: (o: ConstructorParameters<typeof FedAvgM>[0]) => new FedAvgM(o),
   fedprox: (o: ConstructorParameters<typeof FedProx>[0]) => new FedProx(o),
   fedadam: (o: ConstructorParameters<typeof FedAdam>[0]) => new FedAdam(o),
   fedyogi: (o: ConstructorParameters<typeof FedYogi>[0]) => new FedYogi(o),

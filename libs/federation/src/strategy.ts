@@ -106,8 +106,15 @@ export interface StrategyState {
 
 /** One aggregation rule. */
 export interface Strategy {
-  /** Short name: 'fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'fedmedian', 'trimmed-mean', 'krum'. */
+  /** Short name: 'fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'fedmedian', 'trimmed-mean', 'krum'. */
   readonly name: string;
+  /**
+   * True when the rule needs only the weighted mean of the updates (FedAvg and the FedOpt family),
+   * so it can run on a securely aggregated sum; robust rules need each update and cannot.
+   */
+  readonly supportsSecureAggregation: boolean;
+  /** What happens to ADA p, pl_mean, the moments and G_ema each round. */
+  readonly policy: GanStatePolicy;
   /** Pick this round's participants among the available tenants and say what they are told. */
   configureRound(round: number, available: readonly TenantInfo[]): RoundPlan;
   /**

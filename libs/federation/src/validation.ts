@@ -117,9 +117,10 @@ const INSPECT_SLICE_VALUES = 1 << 18;
 /**
  * Read the update and the global model side by side, slice by slice (memory: two slices),
  * and report what `checkInspection` judges. Never throws for a bad update (it reports it); throws
- * only when the global model itself cannot be read.
+ * only when the global model itself cannot be read. A `masked` update (secure aggregation) holds
+ * masked words, not numbers: only its bytes and schema are checked (nonFinite 0, norms NaN).
  */
-export async function inspectUpdate(global: WeightSource, update: WeightSource): Promise<UpdateInspection> {
+export async function inspectUpdate(global: WeightSource, update: WeightSource, options: { masked?: boolean } = {}): Promise<UpdateInspection> {
   const result: UpdateInspection = { corrupt: null, schemaErrors: [], nonFinite: 0, firstNonFinite: null, deltaNorm: NaN, groupNorms: {}, scalars: {} };
   const g = await global.open();
   let u;
@@ -145,6 +146,7 @@ export async function inspectUpdate(global: WeightSource, update: WeightSource):
         throw err;
       }
       if (!gt || !ut) break;
+      if (options.masked) continue;
       const data = ut.data;
       let bad = 0;
       for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) bad++;

@@ -27,12 +27,14 @@ export type FederationOutcome =
 export interface FederationSpec {
   /** The federation id (the events' runid). */
   federation: string;
-  /** Tenants with their dataset and public key. */
-  tenants: Array<{ tenant: string; dataset: FolderRef; publicKey: string }>;
+  /** Tenants with their dataset, public key and (required under secure aggregation) image count. */
+  tenants: Array<{ tenant: string; dataset: FolderRef; publicKey: string; samples?: number }>;
   rounds: number;
   k: number;
   strategy: { name: string; options?: Record<string, unknown> };
   dp?: { clip: number; noiseMultiplier: number; delta?: number } | null;
+  /** Secure aggregation (pairwise masks); default off. */
+  secagg?: boolean;
   quorum: number;
   roundTimeoutMs: number;
   maxRoundRetries?: number;
@@ -52,7 +54,7 @@ export function federationRequest(spec: FederationSpec): DermaganEvent<unknown> 
       strategy: { name: spec.strategy.name, options: spec.strategy.options ?? {} },
       ganStatePolicy: {},
       dp: spec.dp ? { clip: spec.dp.clip, noiseMultiplier: spec.dp.noiseMultiplier, delta: spec.dp.delta ?? 1e-5 } : null,
-      secagg: false,
+      secagg: spec.secagg ?? false,
       quorum: spec.quorum,
       roundTimeoutMs: spec.roundTimeoutMs,
       maxRoundRetries: spec.maxRoundRetries ?? 2,

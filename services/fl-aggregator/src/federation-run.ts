@@ -10,9 +10,10 @@ import {
   FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, FederationRoundStarted,
 } from '@dermagan/contracts';
 import {
-  checkInspection, checkSignature, createStrategy, inspectUpdate, privacySpent, reduceFederation, restoreFederationState,
-  startFederation, type FederationAction, type FederationInput, type FederationState, type Rejection, type RoundPlanner,
-  type Strategy, type StrategyState,
+  aggregateMaskedFiles, checkInspection, checkSignature, createStrategy, DEFAULT_SECAGG_SCALE, inspectUpdate, normalizeWeights,
+  privacySpent, reduceFederation, restoreFederationState, secureAggregationProblem, startFederation, type AggregateOutcome,
+  type FederationAction, type FederationInput, type FederationState, type Rejection, type RoundPlanner, type Strategy,
+  type StrategyState,
 } from '@dermagan/federation';
 import type { ObjectStore } from '@dermagan/store';
 import { z } from 'zod';
@@ -59,6 +60,15 @@ export class AggregatorError extends Error {
   readonly retriable = false;
 }
 
+/** The request's aggregation rule with its options, GAN-state policy and DP. */
+function strategyOf(request: FederationRequestedData): Strategy {
+  return createStrategy(request.strategy.name, {
+    ...request.strategy.options,
+    policy: request.ganStatePolicy,
+    dp: request.dp ? { clip: request.dp.clip, noiseMultiplier: request.dp.noiseMultiplier } : null,
+  });
+}
+
 export class FederationRun {
   private state: FederationState;
   private readonly strategy: Strategy;
@@ -79,11 +89,7 @@ export class FederationRun {
   ) {
     this.state = state;
     this.now = deps.now ?? Date.now;
-    this.strategy = createStrategy(request.strategy.name, {
-      ...request.strategy.options,
-      policy: request.ganStatePolicy,
-      dp: request.dp ? { clip: request.dp.clip, noiseMultiplier: request.dp.noiseMultiplier } : null,
-    });
+    this.strategy = strategyOf(request);
     this.keys = { ...deps.tenantKeys, ...Object.fromEntries(request.tenants.map((t) => [t.tenant, t.publicKey])) };
   }
 
@@ -97,19 +103,36 @@ export class FederationRun {
   }
 
   /** Start a new federation from its request and initial global model; persists, then opens round 1. */
-  static async start(federation: string, request: FederationRequestedData, location: FederationLocation, initialGlobal: ArtifactRef, deps: RunDeps): Promise<FederationRun> {
-    if (request.secagg) {
-      throw new AggregatorError('federation.requested: secure aggregation is not wired into the aggregator service yet (libs/federation has the masks); run without secagg');
+  /** Why a request cannot run (unknown strategy, bad options, secure aggregation with what it cannot do), or null. */
+  static refusal(request: FederationRequestedData): string | null {
+    let strategy: Strategy;
+    try {
+      strategy = strategyOf(request);
+    } catch (err) {
+      return (err as Error).message;
     }
+    if (!request.secagg) return null;
+    const missing = request.tenants.filter((t) => !t.samples).map((t) => t.tenant);
+    const problem =
+      secureAggregationProblem(strategy, strategy.policy, request.dp) ??
+      (request.maxUpdateNorm !== undefined ? 'maxUpdateNorm: a masked update has no measurable norm; drop the bound under secure aggregation' : null) ??
+      (missing.length > 0 ? `every tenant needs its sample count (tenants[].samples) to be weighted before it masks; missing for ${missing.join(', ')}` : null);
+    return problem ? `secure aggregation refused: ${problem}` : null;
+  }
+
+  static async start(federation: string, request: FederationRequestedData, location: FederationLocation, initialGlobal: ArtifactRef, deps: RunDeps): Promise<FederationRun> {
+    const refusal = FederationRun.refusal(request);
+    if (refusal) throw new AggregatorError(`federation ${federation}: ${refusal}`);
     const placeholder = {} as FederationState;
     const run = new FederationRun(federation, request, location, placeholder, deps);
     const strategyState: PersistedStrategy = { strategy: run.strategy.state(), serverState: null };
     const t = startFederation(
       {
         federation,
-        rules: { rounds: request.rounds, quorum: request.quorum, roundTimeoutMs: request.roundTimeoutMs, maxRoundRetries: request.maxRoundRetries },
+        rules: { rounds: request.rounds, quorum: request.quorum, roundTimeoutMs: request.roundTimeoutMs, maxRoundRetries: request.maxRoundRetries, secagg: request.secagg },
         globalRef: initialGlobal,
         tenants: request.tenants.map((x) => x.tenant),
+        samples: Object.fromEntries(request.tenants.filter((x) => x.samples).map((x) => [x.tenant, x.samples!])),
         strategyState,
         at: run.now(),
       },
@@ -215,6 +238,7 @@ export class FederationRun {
               k: this.request.k,
               ganStatePolicy: plan.config.ganStatePolicy,
               ...(plan.config.proximalMu ? { proximalMu: plan.config.proximalMu } : {}),
+              ...(this.request.secagg ? { secagg: this.secaggAnnouncement(a.participants) } : {}),
             },
             this.event(`${a.round}:${a.attempt}:started`),
           ),
@@ -295,14 +319,36 @@ export class FederationRun {
     this.deps.logger.warn({ federation: this.federation, tenant: r.tenant, round: r.round, reason: r.reason, detail: r.detail }, 'update rejected');
   }
 
+  /** Sample counts of the tenants (request, or their join), for the weights announced under secure aggregation. */
+  private samplesOf(tenant: string): number {
+    const n = this.state.tenants[tenant]?.samples;
+    if (!n) throw new AggregatorError(`federation ${this.federation}: no sample count for tenant ${tenant}; under secure aggregation it must be in the request or its join`);
+    return n;
+  }
+
+  /** What tenants need to mask: peers' public keys, their FedAvg weights, the fixed-point scale. */
+  private secaggAnnouncement(participants: readonly string[]) {
+    const weights = normalizeWeights(participants.map((t) => this.samplesOf(t)));
+    return {
+      publicKeys: Object.fromEntries(participants.map((t) => [t, this.keys[t]!])),
+      weights: Object.fromEntries(participants.map((t, j) => [t, weights[j]!])),
+      scale: DEFAULT_SECAGG_SCALE,
+    };
+  }
+
   private async validate(a: Extract<FederationAction, { type: 'validate-update' }>): Promise<FederationInput> {
     const fields = { federation: this.federation, round: a.round, tenant: a.tenant, weightsSha256: a.ref.sha256, samples: a.samples };
     const bad = checkSignature(this.keys, fields, a.signature);
     if (bad) return { type: 'update.rejected', rejection: bad, at: this.now() };
-    const inspection = await inspectUpdate(storeSource(this.deps.store, this.state.globalRef), storeSource(this.deps.store, a.ref));
+    const masked = this.request.secagg;
+    if (masked && a.samples !== this.state.tenants[a.tenant]?.samples) {
+      const detail = `the update claims ${a.samples} samples, the federation weighted the tenant by ${this.state.tenants[a.tenant]?.samples} (secure aggregation fixes the weights before masking)`;
+      return { type: 'update.rejected', rejection: { tenant: a.tenant, round: a.round, reason: 'bad-sample-count', detail }, at: this.now() };
+    }
+    const inspection = await inspectUpdate(storeSource(this.deps.store, this.state.globalRef), storeSource(this.deps.store, a.ref), { masked });
     const rejection = checkInspection(a.tenant, a.round, inspection, { maxDeltaNorm: this.request.maxUpdateNorm });
     if (rejection) return { type: 'update.rejected', rejection, at: this.now() };
-    return { type: 'update.validated', tenant: a.tenant, round: a.round, deltaNorm: inspection.deltaNorm, at: this.now() };
+    return { type: 'update.validated', tenant: a.tenant, round: a.round, deltaNorm: masked ? null : inspection.deltaNorm, at: this.now() };
   }
 
   private async aggregate(a: Extract<FederationAction, { type: 'aggregate' }>): Promise<FederationInput> {
@@ -313,9 +359,12 @@ export class FederationRun {
     const base = `${prefix}global/round-${a.round}-attempt-${a.attempt}`;
     let output: ReturnType<typeof storeSink> | null = null;
     const slots: Record<string, ReturnType<typeof storeSink>> = {};
-    const outcome = await this.strategy.aggregate(
+    const updates = this.request.secagg
+      ? [await this.unmaskedMean(a, `${base}.secagg-mean.dgw`)]
+      : a.updates.map((u) => ({ tenant: u.tenant, samples: u.samples, source: storeSource(store, u.ref), deltaNorm: u.deltaNorm }));
+    const outcome: AggregateOutcome = await this.strategy.aggregate(
       a.round,
-      a.updates.map((u) => ({ tenant: u.tenant, samples: u.samples, source: storeSource(store, u.ref), deltaNorm: u.deltaNorm })),
+      updates,
       a.failures,
       {
         global: storeSource(store, a.globalRef),
@@ -338,6 +387,27 @@ export class FederationRun {
     this.deps.metrics?.globalDeltaNorm.set({ federation: this.federation }, m.globalDeltaNorm);
     const strategyState: PersistedStrategy = { strategy: this.strategy.state(), serverState: serverState ?? persisted.serverState };
     return { type: 'aggregation.completed', round: a.round, attempt: a.attempt, globalRef, strategyState, at: this.now() };
+  }
+
+  /**
+   * Secure aggregation: Σ masked updates = Σ p_i·(w_i − w_global), so global + that sum is the
+   * FedAvg mean; written once, it is the single "update" the strategy's rule (FedAvg, FedAvgM,
+   * FedOpt) then steps with. No tenant's own weights are ever read.
+   */
+  private async unmaskedMean(a: Extract<FederationAction, { type: 'aggregate' }>, key: string) {
+    const { store } = this.deps;
+    const announced = this.secaggAnnouncement(a.updates.map((u) => u.tenant));
+    let sink: ReturnType<typeof storeSink> | null = null;
+    await aggregateMaskedFiles({
+      global: storeSource(store, a.globalRef),
+      masked: a.updates.map((u) => storeSource(store, u.ref)),
+      scale: announced.scale,
+      scalars: { policy: this.strategy.policy, weights: a.updates.map((u) => announced.weights[u.tenant]!) },
+      createOutput: (h) => (sink = storeSink(store, this.location.bucket, key, h)),
+    });
+    const ref = await (sink as unknown as ReturnType<typeof storeSink>).ref();
+    const samples = a.updates.reduce((n, u) => n + this.samplesOf(u.tenant), 0);
+    return { tenant: `secagg(${a.updates.map((u) => u.tenant).join('+')})`, samples, source: storeSource(store, ref) };
   }
 
   /** (ε, δ) spent so far under DP, or null (DP off, or σ = 0 which gives no guarantee). */

@@ -6,12 +6,12 @@
  */
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationRequested, FederationTenantJoined, FederationUpdateSubmitted, type ArtifactRef, type DermaganEvent,
+  FederationFailed, FederationRequested, FederationTenantJoined, FederationUpdateSubmitted, type ArtifactRef, type DermaganEvent,
 } from '@dermagan/contracts';
 import { encodeWeightSet, resolveGanStatePolicy, type GanStatePolicy, type WeightSet } from '@dermagan/federation';
 import type { ObjectStore } from '@dermagan/store';
 import { z } from 'zod';
-import { AggregatorError, FederationRun, type AggregatorLogger, type FederationLocation, type FederationRequestedData, type RunDeps } from './federation-run.ts';
+import { AGGREGATOR_SOURCE, AggregatorError, FederationRun, type AggregatorLogger, type FederationLocation, type FederationRequestedData, type RunDeps } from './federation-run.ts';
 import type { AggregatorMetrics } from './metrics.ts';
 
 export type UpdateSubmittedData = z.output<typeof FederationUpdateSubmitted.schema>;
@@ -69,6 +69,13 @@ export class FlAggregator {
     // A redelivered request (or a restart) continues the federation it started.
     if (await this.run(federation, publish)) return;
     const request = event.data;
+    // A request that cannot run fails at once, with the reason, rather than going to the dead letters.
+    const refusal = FederationRun.refusal(request);
+    if (refusal) {
+      this.deps.logger.error({ federation, reason: refusal }, 'federation refused');
+      await publish(FederationFailed.create({ round: 0, reason: refusal }, { source: AGGREGATOR_SOURCE, id: `${federation}:failed`, runid: federation }));
+      return;
+    }
     const policy = resolveGanStatePolicy(request.ganStatePolicy, request.dp !== null);
     const location = this.location(federation);
     await this.deps.store.ensureBucket(location.bucket);
@@ -89,7 +96,7 @@ export class FlAggregator {
     const run = await this.run(federation, publish);
     if (!run) throw new AggregatorError(`update from ${event.data.tenant} for unknown federation ${federation}`);
     const u = event.data;
-    await run.feed({ type: 'update.submitted', tenant: u.tenant, round: u.round, ref: u.weights, samples: u.samples, signature: u.signature ?? null, at: (this.deps.now ?? Date.now)() });
+    await run.feed({ type: 'update.submitted', tenant: u.tenant, round: u.round, attempt: u.attempt, ref: u.weights, samples: u.samples, signature: u.signature ?? null, at: (this.deps.now ?? Date.now)() });
   }
 
   async onJoined(event: DermaganEvent<TenantJoinedData>, publish: RunDeps['publish']): Promise<void> {
@@ -101,7 +108,7 @@ export class FlAggregator {
       return;
     }
     this.deps.logger.info({ federation, tenant: event.data.tenant }, 'tenant joined; it takes part from the next round');
-    await run.feed({ type: 'tenant.joined', tenant: event.data.tenant, at: (this.deps.now ?? Date.now)() });
+    await run.feed({ type: 'tenant.joined', tenant: event.data.tenant, ...(event.data.samples ? { samples: event.data.samples } : {}), at: (this.deps.now ?? Date.now)() });
   }
 
   /** Resume every unfinished federation persisted in the bucket (call at start-up). */

@@ -7,7 +7,8 @@
  * Local state that the GAN-state policy keeps local (ADA p, pl_mean, Adam moments) lives in the
  * tenant's trainer between rounds and is checkpointed to the tenant's bucket after each round, so a
  * restarted tenant continues with it. A round whose deadline has passed is not trained (its update
- * would be rejected as a straggler's).
+ * would be rejected as a straggler's). Under secure aggregation the upload is the masked, weighted
+ * delta (tenant-secagg.ts), never the weights themselves.
  */
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
@@ -26,6 +27,8 @@ import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
 import { TrainingConfig } from './handlers.ts';
 import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
+import { TenantError } from './tenant-error.ts';
+import { maskUpdate } from './tenant-secagg.ts';
 import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './tenant-weights.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
@@ -70,13 +73,7 @@ export interface TenantDeps {
   now?: () => number;
 }
 
-/** Raised when a round cannot be trained yet or at all. */
-export class TenantError extends Error {
-  override readonly name = 'TenantError';
-  constructor(message: string, readonly retriable: boolean) {
-    super(message);
-  }
-}
+export { TenantError };
 
 interface LocalRun {
   trainer: Trainer;
@@ -106,7 +103,9 @@ export class TenantAgent {
     await store.put(bucket, this.requestKey(federation), JSON.stringify(event.data), { contentType: 'application/json' });
     const listed = event.data.tenants.some((t) => t.tenant === tenant);
     if (!listed && this.deps.join !== false) {
-      await publish(FederationTenantJoined.create({ tenant }, { source: TENANT_SOURCE, id: `${federation}:joined:${tenant}`, runid: federation, tenant }));
+      // Under secure aggregation the aggregator weights a tenant before it trains: say how many images.
+      const samples = event.data.secagg ? (await this.localRun(federation, event.data)).samples : undefined;
+      await publish(FederationTenantJoined.create({ tenant, ...(samples ? { samples } : {}) }, { source: TENANT_SOURCE, id: `${federation}:joined:${tenant}`, runid: federation, tenant }));
     }
   }
 
@@ -206,9 +205,12 @@ export class TenantAgent {
     const scalars = { adaP: trainer.pipe.p, plMean: trainer.loss.plMean };
     const all = trainerToWeightSet(trainer, scalars);
     const update: WeightSet = { tensors: tensorsToExchange(policy, all.tensors), scalars };
+    const upload = round.secagg
+      ? await maskUpdate({ tenant, federation, signingKey: this.deps.signingKey, request, round, global, update })
+      : update;
     await store.ensureBucket(bucket);
     const key = `federations/${federation}/updates/${tenant}/round-${round.round}-attempt-${round.attempt}.dgw`;
-    const ref = await store.put(bucket, key, encodeWeightSet(update));
+    const ref = await store.put(bucket, key, encodeWeightSet(upload));
     const signature = signUpdate(this.deps.signingKey, { federation, round: round.round, tenant, weightsSha256: ref.sha256, samples: local.samples });
     // Keep the local state (what the policy does not send) for the next round, across restarts.
     await trainer.save(this.localSink(federation));
