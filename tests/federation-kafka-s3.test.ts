@@ -72,73 +72,88 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** One federation of the three tenants, each on its own scoped credentials; the outcome and the tenants' stores. */
+async function federate(federation: string, options: { secagg: boolean }) {
+  const aggBus = new KafkaBus(fast(`${federation}-aggregator`));
+  const tenantBus = new KafkaBus(fast(`${federation}-tenants`));
+  const buses = [aggBus, tenantBus];
+  try {
+    for (const b of buses) await b.start();
+    const aggregator = new FlAggregator({
+      store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(new Registry()),
+      logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
+      initialModel: (t, p) => initialGlobalModel(t, p),
+    });
+    for (const s of aggregatorSubscriptions(aggregator)) await aggBus.subscribe(s);
+
+    const stores: Record<string, S3Store> = {};
+    for (const tenant of TENANTS) stores[tenant] = new S3Store({ endpoint, ...(await tenantCredentials(tenant, federation)), retry: { attempts: 1 } });
+    const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { store: stores[tenant]!, workDir: join(root, federation), bucket: bucketOf }));
+    for (const t of tenants) for (const s of t.subscriptions) await tenantBus.subscribe(s);
+
+    const { done } = await watchFederation(tenantBus, federation);
+    await tenantBus.publish(
+      federationRequest({
+        federation,
+        tenants: tenants.map((t) => ({ tenant: t.tenant, dataset: datasets[t.tenant]!, publicKey: t.keys.publicKeyPem, samples: 100 })),
+        rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 3, roundTimeoutMs: 180_000, secagg: options.secagg,
+        training: { res: 16, cfg: 'test', aug: 'noaug', seed: 0 },
+        output: { bucket: AGG_BUCKET, prefix: `federations/${federation}/out/` },
+      }),
+    );
+    const outcome = await done;
+    await aggregator.close();
+    for (const t of tenants) await t.agent.dispose();
+    if (outcome.status !== 'completed') throw new Error(`federation failed: ${outcome.reason}`);
+    return { outcome, stores };
+  } finally {
+    for (const b of buses) await b.close();
+  }
+}
+
 describe('federation over Kafka + S3 (MinIO)', () => {
   it('runs two rounds with tenants on their own credentials, which cannot read each other', async () => {
     const federation = `${RUN}-fed`;
-    const aggBus = new KafkaBus(fast(`${RUN}-aggregator`));
-    const tenantBus = new KafkaBus(fast(`${RUN}-tenants`));
-    const buses = [aggBus, tenantBus];
-    try {
-      for (const b of buses) await b.start();
-      const registry = new Registry();
-      const aggregator = new FlAggregator({
-        store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(registry),
-        logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
-        initialModel: (t, p) => initialGlobalModel(t, p),
-      });
-      for (const s of aggregatorSubscriptions(aggregator)) await aggBus.subscribe(s);
-
-      const stores: Record<string, S3Store> = {};
-      for (const tenant of TENANTS) stores[tenant] = new S3Store({ endpoint, ...(await tenantCredentials(tenant, federation)), retry: { attempts: 1 } });
-      const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { store: stores[tenant]!, workDir: join(root, 'work'), bucket: bucketOf }));
-      for (const t of tenants) for (const s of t.subscriptions) await tenantBus.subscribe(s);
-
-      const { done } = await watchFederation(tenantBus, federation);
-      await tenantBus.publish(
-        federationRequest({
-          federation,
-          tenants: tenants.map((t) => ({ tenant: t.tenant, dataset: datasets[t.tenant]!, publicKey: t.keys.publicKeyPem })),
-          rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 3, roundTimeoutMs: 180_000,
-          training: { res: 16, cfg: 'test', aug: 'noaug', seed: 0 },
-          output: { bucket: AGG_BUCKET, prefix: `federations/${federation}/out/` },
-        }),
-      );
-      const outcome = await done;
-      await aggregator.close();
-      for (const t of tenants) await t.agent.dispose();
-
-      if (outcome.status !== 'completed') throw new Error(`federation failed: ${outcome.reason}`);
-      expect(outcome.rounds.map((r) => [r.round, r.accepted, r.rejected.length, r.aggregated])).toEqual([
-        [1, TENANTS, 0, true],
-        [2, TENANTS, 0, true],
+    const { outcome, stores } = await federate(federation, { secagg: false });
+    expect(outcome.rounds.map((r) => [r.round, r.accepted, r.rejected.length, r.aggregated])).toEqual([
+      [1, TENANTS, 0, true],
+      [2, TENANTS, 0, true],
+    ]);
+    // The final model and every update are in MinIO; the updates in their tenant's bucket.
+    expect(await adminStore.stat(AGG_BUCKET, outcome.completed.global.key)).toMatchObject({ sha256: outcome.completed.global.sha256 });
+    for (const tenant of TENANTS) {
+      expect(await adminStore.list(bucketOf(tenant), `federations/${federation}/updates/`)).toEqual([
+        `federations/${federation}/updates/${tenant}/round-1-attempt-0.dgw`,
+        `federations/${federation}/updates/${tenant}/round-2-attempt-0.dgw`,
       ]);
-      // The final model and every update are in MinIO; the updates in their tenant's bucket.
-      expect(await adminStore.stat(AGG_BUCKET, outcome.completed.global.key)).toMatchObject({ sha256: outcome.completed.global.sha256 });
-      for (const tenant of TENANTS) {
-        expect(await adminStore.list(bucketOf(tenant), `federations/${federation}/updates/`)).toEqual([
-          `federations/${federation}/updates/${tenant}/round-1-attempt-0.dgw`,
-          `federations/${federation}/updates/${tenant}/round-2-attempt-0.dgw`,
-        ]);
-      }
-
-      // Isolation: tenant-0's credentials read neither tenant-1's update nor its images, nor the aggregator's state.
-      const t0 = stores['tenant-0']!;
-      const denied = [
-        () => t0.get(bucketOf('tenant-1'), `federations/${federation}/updates/tenant-1/round-1-attempt-0.dgw`),
-        () => t0.getBytes(bucketOf('tenant-1'), 'dataset/manifest.json'),
-        () => t0.list(bucketOf('tenant-1')),
-        () => t0.put(bucketOf('tenant-1'), 'forged.dgw', 'x'),
-        () => t0.getBytes(AGG_BUCKET, `federations/${federation}/state.json`),
-      ];
-      for (const call of denied) {
-        const err = await call().catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(AccessDeniedError);
-      }
-      // …while it reads its own objects and the global model.
-      expect((await t0.list(bucketOf('tenant-0'), `federations/${federation}/updates/`)).length).toBe(2);
-      expect((await t0.getBytes(AGG_BUCKET, outcome.completed.global.key)).length).toBe(outcome.completed.global.size);
-    } finally {
-      for (const b of buses) await b.close();
     }
+
+    // Isolation: tenant-0's credentials read neither tenant-1's update nor its images, nor the aggregator's state.
+    const t0 = stores['tenant-0']!;
+    const denied = [
+      () => t0.get(bucketOf('tenant-1'), `federations/${federation}/updates/tenant-1/round-1-attempt-0.dgw`),
+      () => t0.getBytes(bucketOf('tenant-1'), 'dataset/manifest.json'),
+      () => t0.list(bucketOf('tenant-1')),
+      () => t0.put(bucketOf('tenant-1'), 'forged.dgw', 'x'),
+      () => t0.getBytes(AGG_BUCKET, `federations/${federation}/state.json`),
+    ];
+    for (const call of denied) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AccessDeniedError);
+    }
+    // …while it reads its own objects and the global model.
+    expect((await t0.list(bucketOf('tenant-0'), `federations/${federation}/updates/`)).length).toBe(2);
+    expect((await t0.getBytes(AGG_BUCKET, outcome.completed.global.key)).length).toBe(outcome.completed.global.size);
+  });
+
+  it('runs with secure aggregation: masked uploads, the aggregator sums them into the FedAvg mean', async () => {
+    const federation = `${RUN}-secagg`;
+    const { outcome } = await federate(federation, { secagg: true });
+    expect(outcome.rounds.map((r) => [r.round, r.accepted, r.rejected.length, r.aggregated, r.updateNorms])).toEqual([
+      [1, TENANTS, 0, true, {}],
+      [2, TENANTS, 0, true, {}],
+    ]);
+    const means = (await adminStore.list(AGG_BUCKET, `federations/${federation}/global/`)).filter((k) => k.endsWith('.secagg-mean.dgw'));
+    expect(means).toEqual([1, 2].map((r) => `federations/${federation}/global/round-${r}-attempt-0.secagg-mean.dgw`));
   });
 });
