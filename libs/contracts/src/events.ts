@@ -228,6 +228,12 @@ export const FederationTenantJoined = defineEvent(
   }),
 );
 
+/** A tenant leaving (graceful shutdown, or it cannot train): the aggregator stops waiting for it; it rejoins with `tenant.joined`. */
+export const FederationTenantLeft = defineEvent(
+  'org.dermagan.federation.tenant.left.v1',
+  z.object({ tenant: z.string().min(1), reason: z.string() }),
+);
+
 export const FederationRoundStarted = defineEvent(
   'org.dermagan.federation.round.started.v1',
   z.object({

@@ -32,6 +32,10 @@ export interface ServiceDefinition<C extends BaseConfig> {
   config: C;
   /** Subscriptions built from the context (handlers close over it). */
   subscriptions: (ctx: ServiceContext & { config: C }) => AnySubscription[] | Promise<AnySubscription[]>;
+  /** Runs once the subscriptions are in place (e.g. announce the service to the others). */
+  started?: (ctx: ServiceContext & { config: C }) => Promise<void>;
+  /** Runs first on shutdown, while the bus is still open (e.g. tell the others this service leaves). */
+  stopping?: (ctx: ServiceContext & { config: C }) => Promise<void>;
   /** Extra HTTP routes (the service's own API). */
   routes?: (app: Express, ctx: ServiceContext & { config: C }) => void;
   /** Give an existing bus/store (the embedded setting shares one of each across services). */
@@ -77,7 +81,10 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
     logger.info({ group: subscription.group, types: subscription.types }, 'subscribed');
   }
 
+  await def.started?.(ctx);
+
   const steps = [
+    ...(def.stopping ? [{ name: 'stopping', run: () => def.stopping!(ctx) }] : []),
     ...(ownsBus ? [{ name: 'bus', run: () => bus.close() }] : []),
     { name: 'http', run: () => new Promise<void>((resolve) => server.close(() => resolve())) },
   ];

@@ -143,6 +143,53 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     expect(counted.map((v) => [v.labels.reason, v.value])).toEqual([['stale-round', 1]]);
   });
 
+  it('a tenant that leaves (graceful shutdown) is dropped at once, and its next process rejoins for the next round', async () => {
+    const broker = new MemoryBroker();
+    const federation = 'fl-leave';
+    const keys = Object.fromEntries(['tenant-0', 'tenant-1', 'tenant-2'].map((t) => [t, generateTenantKeyPair()]));
+    const warnings: Array<Record<string, unknown>> = [];
+    const aggregator = aggregatorOn({}, new Registry(), { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
+    const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work3'), keys });
+    await spawn(broker, t0!.subscriptions);
+    await spawn(broker, t1!.subscriptions);
+    // tenant-2 is shut down when round 2 starts: it leaves, and a new process of it comes up and rejoins.
+    let t2Bus: MemoryBus | null = null;
+    let rejoined: string[] = [];
+    t2Bus = await spawn(broker, wrapRounds(t2!, async (e, run) => {
+      if (e.data.round !== 2) return run(e);
+      const bus = t2Bus!;
+      await t2!.agent.leave('shutting down', (x) => bus.publish(x));
+      void bus.close();
+      const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work3b'), keys });
+      const next = await spawn(broker, again!.subscriptions);
+      rejoined = await again!.agent.rejoin((x) => next.publish(x));
+    }));
+    const watchBus = await spawn(broker, []);
+    const { done } = await watchFederation(watchBus, federation);
+    await watchBus.publish(
+      federationRequest({
+        federation,
+        tenants: [t0!, t1!, t2!].map((t) => ({ tenant: t.tenant, dataset, publicKey: t.keys.publicKeyPem })),
+        // A deadline far beyond the test's timeout: only the leave can end round 2 in time.
+        rounds: 3, k: 2, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 600_000, training: TRAINING,
+        output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
+      }),
+    );
+    const outcome = await done;
+    await aggregator.close();
+    await aggBus.close();
+
+    expect(rejoined).toEqual([federation]);
+    expect(outcome.status).toBe('completed');
+    expect(outcome.rounds.map((r) => ({ round: r.round, accepted: r.accepted, dropped: r.dropped }))).toEqual([
+      { round: 1, accepted: ['tenant-0', 'tenant-1', 'tenant-2'], dropped: [] },
+      { round: 2, accepted: ['tenant-0', 'tenant-1'], dropped: ['tenant-2'] },
+      { round: 3, accepted: ['tenant-0', 'tenant-1', 'tenant-2'], dropped: [] },
+    ]);
+    expect(warnings).toContainEqual(expect.objectContaining({ tenant: 'tenant-2', reason: 'shutting down' }));
+  });
+
   it('an aggregator killed mid-round is replaced by a new instance that continues from the persisted state', async () => {
     const broker = new MemoryBroker();
     const federation = 'fl-restart';

@@ -6,7 +6,7 @@
  */
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationFailed, FederationRequested, FederationTenantJoined, FederationUpdateSubmitted, type ArtifactRef, type DermaganEvent,
+  FederationFailed, FederationRequested, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, type ArtifactRef, type DermaganEvent,
 } from '@dermagan/contracts';
 import { encodeWeightSet, resolveGanStatePolicy, type GanStatePolicy, type WeightSet } from '@dermagan/federation';
 import type { ObjectStore } from '@dermagan/store';
@@ -16,6 +16,7 @@ import type { AggregatorMetrics } from './metrics.ts';
 
 export type UpdateSubmittedData = z.output<typeof FederationUpdateSubmitted.schema>;
 export type TenantJoinedData = z.output<typeof FederationTenantJoined.schema>;
+export type TenantLeftData = z.output<typeof FederationTenantLeft.schema>;
 
 export interface AggregatorDeps {
   store: ObjectStore;
@@ -111,6 +112,15 @@ export class FlAggregator {
     await run.feed({ type: 'tenant.joined', tenant: event.data.tenant, ...(event.data.samples ? { samples: event.data.samples } : {}), at: (this.deps.now ?? Date.now)() });
   }
 
+  /** A tenant left: its round stops waiting for it (the round completes on quorum); it is asked again once it rejoins. */
+  async onLeft(event: DermaganEvent<TenantLeftData>, publish: RunDeps['publish']): Promise<void> {
+    const federation = runidOf(event);
+    const run = await this.run(federation, publish);
+    if (!run) return;
+    this.deps.logger.warn({ federation, tenant: event.data.tenant, reason: event.data.reason }, 'tenant left; dropped until it rejoins');
+    await run.feed({ type: 'tenant.dropped', tenant: event.data.tenant, reason: event.data.reason, at: (this.deps.now ?? Date.now)() });
+  }
+
   /** Resume every unfinished federation persisted in the bucket (call at start-up). */
   async resumeAll(publish: RunDeps['publish']): Promise<string[]> {
     await this.deps.store.ensureBucket(this.deps.bucket);
@@ -157,7 +167,13 @@ export function aggregatorSubscriptions(aggregator: FlAggregator): Subscription<
     parse: (raw) => FederationTenantJoined.parse(raw),
     handler: (event, ctx) => aggregator.onJoined(event, ctx.publish),
   };
-  return [requested, updates, joined] as Subscription<unknown>[];
+  const left: Subscription<TenantLeftData> = {
+    group,
+    types: [FederationTenantLeft.type],
+    parse: (raw) => FederationTenantLeft.parse(raw),
+    handler: (event, ctx) => aggregator.onLeft(event, ctx.publish),
+  };
+  return [requested, updates, joined, left] as Subscription<unknown>[];
 }
 
 function runidOf(event: { runid?: string | undefined; type: string; id: string }): string {

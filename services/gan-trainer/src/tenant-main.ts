@@ -1,6 +1,8 @@
 /**
  * The gan-trainer in tenant mode (a hospital's site): `federation.round.started` → K local
- * iterations on this tenant's images → a signed `federation.update.submitted`.
+ * iterations on this tenant's images → a signed `federation.update.submitted`. On SIGTERM it
+ * leaves its federations (`federation.tenant.left`: rounds stop waiting for it); at start it
+ * rejoins those whose request it kept in its bucket.
  *
  * Settings beyond BaseConfig (the store credentials are the tenant's own):
  *   DERMAGAN_TENANT                 tenant id, as in the federation request
@@ -40,10 +42,11 @@ const config = loadConfig(TenantConfig, {
     DERMAGAN_TENANT_DATASET: { key: 'dataset', parse: (raw) => JSON.parse(raw) as unknown },
   },
 });
+let agent: TenantAgent | null = null;
 await startService({
   config,
   subscriptions: ({ store, logger }) => {
-    const agent = new TenantAgent({
+    agent = new TenantAgent({
       tenant: config.tenant,
       signingKey: config.signingKey,
       store,
@@ -53,5 +56,13 @@ await startService({
       onRound: (r) => logger.info(r, 'round trained and submitted'),
     });
     return tenantSubscriptions(agent);
+  },
+  started: async ({ bus, logger }) => {
+    const federations = await agent!.rejoin((e) => bus.publish(e));
+    if (federations.length > 0) logger.info({ federations }, 'rejoined');
+  },
+  stopping: async ({ bus, logger }) => {
+    const federations = await agent!.leave('shutting down', (e) => bus.publish(e));
+    if (federations.length > 0) logger.info({ federations }, 'left');
   },
 });

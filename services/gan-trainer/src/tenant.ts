@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationUpdateSubmitted, FolderRef,
+  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
   type DermaganEvent,
 } from '@dermagan/contracts';
 import {
@@ -232,6 +232,38 @@ export class TenantAgent {
     const report = { federation, tenant, round: round.round, attempt: round.attempt, iterations: round.k, seconds, adaP: scalars.adaP, plMean: scalars.plMean };
     this.deps.onRound?.(report);
     return report;
+  }
+
+  /**
+   * Leave every federation this agent takes part in (graceful shutdown): the aggregator drops it at
+   * once instead of waiting for the round's deadline. Its local state stays in its bucket.
+   */
+  async leave(reason: string, publish: (e: DermaganEvent<unknown>) => Promise<void>): Promise<string[]> {
+    const { tenant } = this.deps;
+    const federations = [...this.runs.keys()];
+    for (const federation of federations) {
+      await publish(FederationTenantLeft.create({ tenant, reason }, { source: TENANT_SOURCE, id: `${federation}:left:${tenant}:${this.now()}`, runid: federation, tenant }));
+    }
+    return federations;
+  }
+
+  /**
+   * At start-up: announce this tenant again to every federation whose request it kept (after a
+   * leave or a crash). The aggregator ignores it for a tenant still active or a finished federation.
+   */
+  async rejoin(publish: (e: DermaganEvent<unknown>) => Promise<void>): Promise<string[]> {
+    const { store, bucket, tenant } = this.deps;
+    await store.ensureBucket(bucket);
+    const keys = (await store.list(bucket, 'federations/')).filter((k) => /^federations\/[^/]+\/request\.json$/.test(k));
+    const federations: string[] = [];
+    for (const key of keys) {
+      const federation = key.split('/')[1]!;
+      const request = await this.request(federation);
+      const samples = request.secagg ? (await this.localRun(federation, request)).samples : undefined;
+      await publish(FederationTenantJoined.create({ tenant, ...(samples ? { samples } : {}) }, { source: TENANT_SOURCE, id: `${federation}:rejoined:${tenant}:${this.now()}`, runid: federation, tenant }));
+      federations.push(federation);
+    }
+    return federations;
   }
 
   /** Free every trainer. */
