@@ -150,7 +150,8 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const warnings: Array<Record<string, unknown>> = [];
     const aggregator = aggregatorOn({}, new Registry(), { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
-    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work3'), keys });
+    const bucket = (t: string) => `leave-${t}`;
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work3'), keys, bucket });
     await spawn(broker, t0!.subscriptions);
     await spawn(broker, t1!.subscriptions);
     // tenant-2 is shut down when round 2 starts: it leaves, and a new process of it comes up and rejoins.
@@ -161,7 +162,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
       const bus = t2Bus!;
       await t2!.agent.leave('shutting down', (x) => bus.publish(x));
       void bus.close();
-      const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work3b'), keys });
+      const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work3b'), keys, bucket });
       const next = await spawn(broker, again!.subscriptions);
       rejoined = await again!.agent.rejoin((x) => next.publish(x));
     }));

@@ -103,7 +103,11 @@ export class FlAggregator {
   async onJoined(event: DermaganEvent<TenantJoinedData>, publish: RunDeps['publish']): Promise<void> {
     const federation = runidOf(event);
     const run = await this.run(federation, publish);
-    if (!run) throw new AggregatorError(`tenant ${event.data.tenant} joined unknown federation ${federation}`);
+    if (!run) {
+      // E.g. a tenant rejoining, at its start-up, a federation whose state is gone: nothing to join.
+      this.deps.logger.warn({ federation, tenant: event.data.tenant }, 'join ignored: no such federation here');
+      return;
+    }
     if (!run.knows(event.data.tenant)) {
       this.deps.logger.warn({ federation, tenant: event.data.tenant }, 'join ignored: no public key registered for this tenant (DERMAGAN_FL_TENANT_KEYS)');
       return;

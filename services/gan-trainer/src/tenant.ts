@@ -102,11 +102,18 @@ export class TenantAgent {
     await store.ensureBucket(bucket);
     await store.put(bucket, this.requestKey(federation), JSON.stringify(event.data), { contentType: 'application/json' });
     const listed = event.data.tenants.some((t) => t.tenant === tenant);
-    if (!listed && this.deps.join !== false) {
-      // Under secure aggregation the aggregator weights a tenant before it trains: say how many images.
-      const samples = event.data.secagg ? (await this.localRun(federation, event.data)).samples : undefined;
-      await publish(FederationTenantJoined.create({ tenant, ...(samples ? { samples } : {}) }, { source: TENANT_SOURCE, id: `${federation}:joined:${tenant}`, runid: federation, tenant }));
-    }
+    if (!listed && this.deps.join !== false) await publish(await this.joinedEvent(federation, event.data, `${federation}:joined:${tenant}`));
+  }
+
+  /**
+   * `federation.tenant.joined` for this tenant. A tenant the request does not list says how many
+   * images it has when the federation aggregates securely (the aggregator weights it before it trains).
+   */
+  private async joinedEvent(federation: string, request: FederationRequestedData, id: string): Promise<DermaganEvent<unknown>> {
+    const { tenant } = this.deps;
+    const listed = request.tenants.some((t) => t.tenant === tenant);
+    const samples = request.secagg && !listed ? (await this.localRun(federation, request)).samples : undefined;
+    return FederationTenantJoined.create({ tenant, ...(samples ? { samples } : {}) }, { source: TENANT_SOURCE, id, runid: federation, tenant });
   }
 
   private async request(federation: string): Promise<FederationRequestedData> {
@@ -258,9 +265,7 @@ export class TenantAgent {
     const federations: string[] = [];
     for (const key of keys) {
       const federation = key.split('/')[1]!;
-      const request = await this.request(federation);
-      const samples = request.secagg ? (await this.localRun(federation, request)).samples : undefined;
-      await publish(FederationTenantJoined.create({ tenant, ...(samples ? { samples } : {}) }, { source: TENANT_SOURCE, id: `${federation}:rejoined:${tenant}:${this.now()}`, runid: federation, tenant }));
+      await publish(await this.joinedEvent(federation, await this.request(federation), `${federation}:rejoined:${tenant}:${this.now()}`));
       federations.push(federation);
     }
     return federations;
