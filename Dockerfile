@@ -21,4 +21,5 @@ ENV NODE_ENV=production DERMAGAN_TF_BACKEND=$TF DERMAGAN_HTTP_PORT=8080
 EXPOSE 8080
 USER node
 # SERVICE = ingest | gan-trainer | generator | metrics | classifier | fl-aggregator
-CMD ["sh", "-c", "exec node --import tsx services/${SERVICE:?set SERVICE}/src/main.ts"]
+# DERMAGAN_ENTRY picks another entry point of the service (gan-trainer's tenant mode: tenant-main).
+CMD ["sh", "-c", "exec node --import tsx services/${SERVICE:?set SERVICE}/src/${DERMAGAN_ENTRY:-main}.ts"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh machine: the runtime (setup.sh), then the real
 # servers the integration tests start themselves — an Apache Kafka broker (jars from Maven Central)
-# and an S3 server (built with Go). All cached in ~/.cache/dermagan, so a second run is quick.
+# and an S3 server (built with Go) — and Helm (built with Go) for the chart test. All cached in
+# ~/.cache/dermagan, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,4 +10,6 @@ echo "[setup:test] Kafka broker…" >&2
 bash scripts/provision-kafka.sh
 echo "[setup:test] S3 server…" >&2
 bash scripts/provision-s3.sh
+echo "[setup:test] Helm…" >&2
+bash scripts/provision-helm.sh
 echo "[setup:test] done: run 'npm test'" >&2

@@ -1,0 +1,110 @@
+/**
+ * The Helm chart as Kubernetes would receive it: `helm lint` and `helm template` (Helm built from
+ * source by scripts/provision-helm.sh), the rendered manifests parsed and checked — every service a
+ * Deployment with probes and scrape annotations, GPU services on the GPU pool, the fl-aggregator
+ * with its tenant keys, a hospital's tenant agent on its own credentials and signing key — and every
+ * entry point the image would run exists in the repository.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CHART = join(REPO, 'charts', 'dermagan');
+const HELM = join(process.env.DERMAGAN_CACHE ?? join(homedir(), '.cache', 'dermagan'), 'bin', 'helm');
+if (!existsSync(HELM)) throw new Error(`${HELM} is missing: run 'npm run setup:test' (scripts/provision-helm.sh builds Helm)`);
+
+interface Container {
+  name: string;
+  image: string;
+  env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>;
+  livenessProbe?: { httpGet: { path: string } };
+  readinessProbe?: { httpGet: { path: string } };
+  resources: { limits: Record<string, unknown> };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+}
+interface Manifest {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: {
+    template: {
+      metadata: { annotations?: Record<string, string> };
+      spec: { containers: Container[]; nodeSelector?: Record<string, string>; volumes?: Array<{ name: string; secret?: { secretName: string } }> };
+    };
+  };
+  data?: Record<string, string>;
+}
+
+async function template(...set: string[]): Promise<Manifest[]> {
+  const { stdout } = await run(HELM, ['template', 'dermagan', CHART, ...set.flatMap((s) => ['--set', s])], { maxBuffer: 16 << 20 });
+  return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+}
+
+const env = (c: Container, name: string) => c.env.find((e) => e.name === name);
+const deployments = (ms: Manifest[]) => ms.filter((m) => m.kind === 'Deployment');
+
+/** The file the image's CMD runs for a container: services/$SERVICE/src/${DERMAGAN_ENTRY:-main}.ts. */
+const entryPoint = (c: Container) => join(REPO, 'services', env(c, 'SERVICE')!.value!, 'src', `${env(c, 'DERMAGAN_ENTRY')?.value ?? 'main'}.ts`);
+
+describe('Helm chart charts/dermagan', () => {
+  it('lints clean', async () => {
+    const { stdout } = await run(HELM, ['lint', CHART]);
+    expect(stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('renders every central service as a Deployment with probes, scraping, the platform credentials, and GPUs where asked', async () => {
+    const ms = await template('kafka.brokers=kafka:9092', 's3.endpoint=http://minio:9000');
+    const byName = new Map(deployments(ms).map((m) => [m.metadata.name, m]));
+    expect([...byName.keys()].sort()).toEqual(['classifier', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'metrics'].map((n) => `dermagan-${n}`));
+    for (const [name, m] of byName) {
+      const pod = m.spec.template;
+      const c = pod.spec.containers[0]!;
+      expect(c.livenessProbe?.httpGet.path, name).toBe('/healthz');
+      expect(c.readinessProbe?.httpGet.path, name).toBe('/readyz');
+      expect(pod.metadata.annotations?.['prometheus.io/scrape'], name).toBe('true');
+      expect(env(c, 'DERMAGAN_KAFKA_BROKERS')?.value).toBe('kafka:9092');
+      expect(env(c, 'DERMAGAN_S3_SECRET_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'dermagan-s3', key: 'secretKey' });
+      expect(existsSync(entryPoint(c)), `${name} runs ${entryPoint(c)}`).toBe(true);
+      const gpu = ['gan-trainer', 'generator', 'classifier'].some((s) => name === `dermagan-${s}`);
+      expect(c.resources.limits['nvidia.com/gpu'], name).toBe(gpu ? 1 : undefined);
+      expect(pod.spec.nodeSelector, name).toEqual(gpu ? { 'dermagan.org/pool': 'gpu' } : undefined);
+      expect(c.image, name).toBe(gpu ? 'dermagan:0.1.0-gpu' : 'dermagan:0.1.0');
+    }
+    expect(env(byName.get('dermagan-fl-aggregator')!.spec.template.spec.containers[0]!, 'DERMAGAN_FL_TENANT_KEYS')?.value).toBe('{}');
+    // The Grafana dashboard ships as valid JSON with federation panels.
+    const dashboard = ms.find((m) => m.kind === 'ConfigMap' && m.data && Object.keys(m.data).some((k) => k.endsWith('.json')))!;
+    const json = JSON.parse(Object.values(dashboard.data!)[0]!) as { panels: Array<{ title: string }> };
+    expect(json.panels.some((p) => /federat/i.test(p.title))).toBe(true);
+  });
+
+  it("renders a hospital's site: only its tenant agent, on the hospital's credentials, bucket and signing key", async () => {
+    const off = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier', 'fl-aggregator'].map((s) => `services.${s}.enabled=false`);
+    const ms = await template(...off, 'tenant.enabled=true', 'tenant.id=Hospital-A', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing');
+    const ds = deployments(ms);
+    expect(ds.map((d) => d.metadata.name)).toEqual(['dermagan-tenant-hospital-a']);
+    const pod = ds[0]!.spec.template.spec;
+    const c = pod.containers[0]!;
+    expect(entryPoint(c)).toBe(join(REPO, 'services', 'gan-trainer', 'src', 'tenant-main.ts'));
+    expect(existsSync(entryPoint(c))).toBe(true);
+    expect(env(c, 'DERMAGAN_TENANT')?.value).toBe('Hospital-A');
+    expect(env(c, 'DERMAGAN_BUCKET')?.value).toBe('hospital-a');
+    expect(env(c, 'DERMAGAN_S3_ACCESS_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'hospital-a-s3', key: 'accessKey' });
+    expect(env(c, 'DERMAGAN_TENANT_SIGNING_KEY_FILE')?.value).toBe('/secrets/signing/ed25519.pem');
+    expect(c.volumeMounts).toEqual([{ name: 'signing-key', mountPath: '/secrets/signing', readOnly: true }]);
+    expect(pod.volumes?.[0]?.secret?.secretName).toBe('hospital-a-signing');
+    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
+  });
+
+  it('refuses a tenant site without its id, bucket or secrets, naming the value', async () => {
+    const err = (await template('tenant.enabled=true').catch((e: unknown) => e)) as { stderr?: string };
+    expect(err.stderr).toMatch(/tenant\.id is required/);
+    const noSecret = (await template('tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h').catch((e: unknown) => e)) as { stderr?: string };
+    expect(noSecret.stderr).toMatch(/tenant\.credentialsSecret is required/);
+  });
+});
