@@ -91,6 +91,8 @@ describe('the study on the embedded bus and store', () => {
     const fed = results.federation as { scores: Record<string, number>; ratioToCentral: number };
     expect(shown.get('federation.fd_pixels_rp64')).toBe(formatNumber(fed.scores.fd_pixels_rp64));
     expect(shown.get('federation.ratio')).toBe(formatNumber(fed.ratioToCentral, 3));
+    // The smoke preset: central 0.064 kimg at batch 8 = 8 steps; federation 3 tenants × 2 rounds × K 3.
+    expect(['central', 'federatedTotal', 'perTenant'].map((k) => shown.get(`federation.iterations.${k}`))).toEqual(['8', '18', '6']);
     for (const u of results.utility) {
       for (const key of ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n']) {
         expect(shown.get(`utility.${u.name}.${key}`), `${u.name} ${key}`).toBe(formatNumber(u.measures[key]));

@@ -314,6 +314,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
       k: spec.k,
       strategy: spec.strategy,
       training,
+      // What "the same total iterations" compares: the central GAN's steps vs the tenants' summed ones.
+      iterations: {
+        central: Math.round((preset.gan.kimg * 1000) / Number(preset.gan.batch ?? 16)),
+        federatedTotal: spec.rounds * spec.k * tenants.length,
+        perTenant: spec.rounds * spec.k,
+      },
       scores: evaluation.data.scores,
       provenance: evaluation.data.provenance,
       central: central ? { model: 'cGAN (ADA)', scores: central } : null,

@@ -112,6 +112,7 @@ interface FederationResult {
   rounds: Array<{ round: number; attempt: number; participants: string[]; accepted: string[]; dropped: string[]; rejected: string[]; aggregated: boolean; updateNorms: Record<string, number> }>;
   k: number;
   strategy: string;
+  iterations?: { central: number; federatedTotal: number; perTenant: number };
   scores: Record<string, number>;
   central: { model: string; scores: Record<string, number> } | null;
   distanceKey: string | null;
@@ -139,7 +140,11 @@ async function federationSection(raw: Record<string, unknown>, outDir: string): 
     ...keys.map((k) => (k === 'kid' && typeof scores.kid === 'number' ? formatNumber(scores.kid * 100) : formatNumber(scores[k]))),
   ];
   const rows = [scoreRow(f.model, f.scores, 'federation'), ...(f.central ? [scoreRow(`${f.central.model} (central)`, f.central.scores, 'federation.central')] : [])];
-  const ratio = f.ratioToCentral === null ? '' : `<p>Federated / central ${escapeHtml(f.distanceKey ?? '')}: <b data-key="federation.ratio">${formatNumber(f.ratioToCentral, 3)}</b> (the goal: within 20 %, i.e. ≤ 1.2).</p>`;
+  const it = f.iterations;
+  const steps = it
+    ? ` Iterations: the central GAN <span data-key="federation.iterations.central">${it.central}</span>; the federation <span data-key="federation.iterations.federatedTotal">${it.federatedTotal}</span> in total, <span data-key="federation.iterations.perTenant">${it.perTenant}</span> per tenant (the tenants train in parallel, and FedAvg averages their steps rather than adding them).`
+    : '';
+  const ratio = f.ratioToCentral === null ? '' : `<p>Federated / central ${escapeHtml(f.distanceKey ?? '')}: <b data-key="federation.ratio">${formatNumber(f.ratioToCentral, 3)}</b> (the goal: within 20 %, i.e. ≤ 1.2).${steps}</p>`;
   return `<h2 id="federation">Federated GAN (beside the central GAN)</h2>
 <p>${escapeHtml(f.strategy)} of G, D and G_ema every ${f.k} local iterations across ${tenants}; images never leave their tenant's bucket, only weights do (${formatNumber(f.wallSeconds, 3)} s).</p>
 ${table(['model', f.distanceKey ?? 'distance', 'KID %', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
