@@ -4,12 +4,22 @@
  * the user errors.
  */
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingest } from '@dermagan/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federate } from './federate.ts';
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const DEMO = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
 let root: string;
@@ -28,9 +38,22 @@ afterAll(async () => {
 });
 
 describe('dermagan federate', () => {
-  it('runs the rounds with every tenant and reports each round, its FD, ε under DP, and the model files', async () => {
+  it('runs the rounds with every tenant and reports each round, its FD, ε under DP, and the model files; Prometheus scrapes it meanwhile', async () => {
     const out = join(root, 'out');
-    const result = await federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5, fid: 32 });
+    const port = await freePort();
+    const running = federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5, fid: 32, metricsPort: port });
+    // Scrape /metrics while the federation runs, until the first round's FD is in it.
+    let scraped = '';
+    let finished = false;
+    void running.finally(() => (finished = true));
+    while (!finished && !/dermagan_federation_round_fd\{federation="cli-test"\} \d/.test(scraped)) {
+      scraped = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => scraped);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const result = await running;
+    expect(scraped).toMatch(/dermagan_federation_round_fd\{federation="cli-test"\} \d/);
+    expect(scraped).toMatch(/dermagan_federation_participants\{federation="cli-test"\} 3/);
+    expect(scraped).toMatch(/dermagan_federation_epsilon\{federation="cli-test"\} \d/);
     expect(result.status).toBe('completed');
     expect(result.tenants).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
     expect(result.rounds.map((r) => ({ round: r.round, participants: r.participants, dropped: r.dropped, rejected: r.rejected }))).toEqual([

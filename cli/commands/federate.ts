@@ -14,7 +14,7 @@ import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregati
 import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
 import { createExtractor, evaluateFeatures, extractFeatures } from '@dermagan/metrics';
 import { loadTf } from '@dermagan/tf';
-import { publishFolder, Registry } from '@dermagan/runtime';
+import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
 import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
@@ -54,6 +54,7 @@ export interface FederateFlags {
   store: 'local' | 's3';
   out: string;
   fid?: number;
+  metricsPort?: number;
   json?: boolean;
 }
 
@@ -115,6 +116,7 @@ export function registerFederate(program: Command): void {
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
     .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
     .option('--fid <n>', "after each round, the Fréchet distance (pixels-rp64 features) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
+    .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://0.0.0.0:<port>/metrics while it runs (0 = any free port)', positiveIntOrZero('--metrics-port'))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: FederateFlags) => {
       const result = await federate(flags);
@@ -237,6 +239,11 @@ export async function federate(flags: FederateFlags) {
   const rounds: RoundReport[] = [];
   const score = flags.fid ? await roundScorer(flags.data, training, flags.fid) : null;
   let scoring: Promise<void> = Promise.resolve();
+  // The aggregator's series (rounds, participants, rejections by reason, norms, ε) and the per-round FD.
+  const registry = new Registry();
+  const roundFd = new Gauge({ name: 'dermagan_federation_round_fd', help: 'Fréchet distance (pixels-rp64) of the last scored round’s G_ema samples to the reals (federate --fid)', labelNames: ['federation'], registers: [registry] });
+  const http = flags.metricsPort !== undefined ? await listen(createHttpApp(registry, []), flags.metricsPort) : null;
+  if (http) log(`federate: Prometheus series at http://0.0.0.0:${http.port}/metrics`);
   try {
     await bus.start();
     const dataset = await publishFolder(store, flags.data, { bucket: 'datasets', prefix: `${manifest.name}-${manifest.fingerprint.slice(0, 12)}/` }, 'manifest.json');
@@ -250,7 +257,7 @@ export async function federate(flags: FederateFlags) {
         warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
         error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
       },
-      metrics: aggregatorMetrics(new Registry()),
+      metrics: aggregatorMetrics(registry),
       initialModel: (t, policy) => initialGlobalModel(t, policy),
     });
     for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
@@ -270,6 +277,7 @@ export async function federate(flags: FederateFlags) {
         scoring = scoring
           .then(async () => {
             report.fid = await score(await store.getBytes(r.global.bucket, r.global.key));
+            if (report.fid !== null) roundFd.set({ federation }, report.fid);
             log(`federate: round ${r.round} FD(pixels-rp64) ${report.fid?.toFixed(2)}`);
           })
           .catch((err: unknown) => void log(`federate: round ${r.round} could not be scored: ${(err as Error).message}`));
@@ -335,5 +343,6 @@ export async function federate(flags: FederateFlags) {
     return result;
   } finally {
     await bus.close();
+    if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
   }
 }
