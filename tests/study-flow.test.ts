@@ -93,6 +93,9 @@ describe('the study on the embedded bus and store', () => {
     expect(shown.get('federation.ratio')).toBe(formatNumber(fed.ratioToCentral, 3));
     // The smoke preset: central 0.064 kimg at batch 8 = 8 steps; federation 3 tenants × 2 rounds × K 3.
     expect(['central', 'federatedTotal', 'perTenant'].map((k) => shown.get(`federation.iterations.${k}`))).toEqual(['8', '18', '6']);
+    // The presets federate with secure aggregation: no per-tenant norms exist, the report says so.
+    expect((results.federation as { secagg: boolean }).secagg).toBe(true);
+    expect(html).toContain('the aggregator sees nothing but their sum (secure aggregation)');
     for (const u of results.utility) {
       for (const key of ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n']) {
         expect(shown.get(`utility.${u.name}.${key}`), `${u.name} ${key}`).toBe(formatNumber(u.measures[key]));

@@ -18,11 +18,12 @@ export interface FederatedRunOptions {
   bus: EventBus;
   /** The federation id (the events' runid). */
   id: string;
-  /** Tenant id → its dataset and the public key its updates are verified with. */
-  tenants: Array<{ tenant: string; dataset: FolderRef; publicKey: string }>;
+  /** Tenant id → its dataset, the public key its updates are verified with, and its training images. */
+  tenants: Array<{ tenant: string; dataset: FolderRef; publicKey: string; samples: number }>;
   rounds: number;
   k: number;
   strategy: string;
+  secagg: boolean;
   training: Record<string, unknown>;
   output: { bucket: string; prefix: string };
   timeoutMs: number;
@@ -68,7 +69,7 @@ export async function runFederation(o: FederatedRunOptions): Promise<{ global: A
         strategy: { name: o.strategy, options: {} },
         ganStatePolicy: {},
         dp: null,
-        secagg: false,
+        secagg: o.secagg,
         quorum: o.tenants.length,
         roundTimeoutMs: o.timeoutMs,
         maxRoundRetries: 2,

@@ -32,6 +32,8 @@ export interface FederationSpec {
   k: number;
   /** Aggregation rule (libs/federation). */
   strategy: string;
+  /** Secure aggregation: the aggregator sees only the sum of the tenants' masked updates (same model as plain FedAvg to ~1e-6). */
+  secagg: boolean;
 }
 
 export interface StudyPreset {
@@ -89,7 +91,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     metricOptions: { kidSubsets: 5, kidSubsetSize: 16, k: 3 },
     classifier: { arch: 'small', epochs: 1, size: 16, seed: 0, resamples: 50 },
     utility: UTILITY,
-    federation: { tenants: 3, rounds: 2, k: 3, strategy: 'fedavg' },
+    federation: { tenants: 3, rounds: 2, k: 3, strategy: 'fedavg', secagg: true },
     stepTimeoutS: 900,
   },
   quick: {
@@ -107,7 +109,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     classifier: { arch: 'small', epochs: 6, size: 32, seed: 0 },
     utility: UTILITY,
     // About the central GAN's 500 iterations in total: 3 tenants × 5 rounds × 34.
-    federation: { tenants: 3, rounds: 5, k: 34, strategy: 'fedavg' },
+    federation: { tenants: 3, rounds: 5, k: 34, strategy: 'fedavg', secagg: true },
     stepTimeoutS: 1800,
   },
   paper: {
@@ -130,7 +132,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
       { name: 'aug-cGAN (no colour)', scenario: 'real+synth', synthFrom: ['cGAN (ADA, no colour)'], synthClasses: [1] },
     ],
     // REFERENCE.md §1.4: 3 hospitals of 2k, 12k and 20k images, FedAvg every 100 iterations.
-    federation: { tenants: [2000, 12000, 20000], rounds: 2500, k: 100, strategy: 'fedavg' },
+    federation: { tenants: [2000, 12000, 20000], rounds: 2500, k: 100, strategy: 'fedavg', secagg: true },
     stepTimeoutS: 14 * 24 * 3600,
   },
 };

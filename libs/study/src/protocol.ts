@@ -255,15 +255,18 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     const tenants = (manifest.tenants ?? []).map((t) => t.name);
     const missing = tenants.filter((t) => !options.federation!.publicKeys[t]);
     if (missing.length > 0) throw new StudyStepError(`federated GAN: no public key for tenant(s) ${missing.join(', ')}; start their agents first`);
+    // What each tenant trains on (its FedAvg weight; under secure aggregation announced before training).
+    const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
     const { kimg: _kimg, tickKimg: _tick, ...gan } = preset.gan;
     const training = { ...gan, cond: false, aug: 'bgc', seed: preset.seed };
     const fed = await runFederation({
       bus,
       id: `${runId}-federation`,
-      tenants: tenants.map((tenant) => ({ tenant, dataset: partitioned.data.dataset, publicKey: options.federation!.publicKeys[tenant]! })),
+      tenants: tenants.map((tenant) => ({ tenant, dataset: partitioned.data.dataset, publicKey: options.federation!.publicKeys[tenant]!, samples: samples[tenant]! })),
       rounds: spec.rounds,
       k: spec.k,
       strategy: spec.strategy,
+      secagg: spec.secagg,
       training,
       output: { bucket, prefix: `${prefix}federation/` },
       timeoutMs: timeout,
@@ -309,7 +312,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     return {
       model: 'federated GAN (unconditional, FedAvg)',
       tenants: manifest.tenants,
-      tenantImages: Object.fromEntries(tenants.map((t) => [t, manifest.images.filter((e) => e.tenant === t).length])),
+      tenantImages: samples,
+      secagg: spec.secagg,
       rounds: fed.rounds.map(roundRow),
       k: spec.k,
       strategy: spec.strategy,

@@ -112,6 +112,7 @@ interface FederationResult {
   rounds: Array<{ round: number; attempt: number; participants: string[]; accepted: string[]; dropped: string[]; rejected: string[]; aggregated: boolean; updateNorms: Record<string, number> }>;
   k: number;
   strategy: string;
+  secagg?: boolean;
   iterations?: { central: number; federatedTotal: number; perTenant: number };
   scores: Record<string, number>;
   central: { model: string; scores: Record<string, number> } | null;
@@ -124,7 +125,10 @@ interface FederationResult {
 /** The federated GAN beside the central one: rounds, scores, samples. */
 async function federationSection(raw: Record<string, unknown>, outDir: string): Promise<string> {
   const f = raw as unknown as FederationResult;
-  const tenants = Object.entries(f.tenantImages).map(([t, n]) => `${escapeHtml(t)} (${n} images)`).join(', ');
+  const tenants = Object.entries(f.tenantImages).map(([t, n]) => `${escapeHtml(t)} (${n} training images)`).join(', ');
+  const exchanged = f.secagg
+    ? "only pairwise-masked updates do, and the aggregator sees nothing but their sum (secure aggregation)"
+    : 'only weights do';
   const rounds = f.rounds.map((r) => [
     String(r.round) + (r.attempt > 0 ? ` (retry ${r.attempt})` : ''),
     escapeHtml(r.accepted.join(', ') || '—'),
@@ -146,7 +150,7 @@ async function federationSection(raw: Record<string, unknown>, outDir: string): 
     : '';
   const ratio = f.ratioToCentral === null ? '' : `<p>Federated / central ${escapeHtml(f.distanceKey ?? '')}: <b data-key="federation.ratio">${formatNumber(f.ratioToCentral, 3)}</b> (the goal: within 20 %, i.e. ≤ 1.2).${steps}</p>`;
   return `<h2 id="federation">Federated GAN (beside the central GAN)</h2>
-<p>${escapeHtml(f.strategy)} of G, D and G_ema every ${f.k} local iterations across ${tenants}; images never leave their tenant's bucket, only weights do (${formatNumber(f.wallSeconds, 3)} s).</p>
+<p>${escapeHtml(f.strategy)} of G, D and G_ema every ${f.k} local iterations across ${tenants}; images never leave their tenant's bucket, ${exchanged} (${formatNumber(f.wallSeconds, 3)} s).</p>
 ${table(['model', f.distanceKey ?? 'distance', 'KID %', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
 ${ratio}
 ${table(['round', 'averaged in', 'dropped', 'rejected (reason)', 'aggregated', '‖update − global‖'], rounds)}
