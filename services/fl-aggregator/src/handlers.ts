@@ -112,6 +112,10 @@ export class FlAggregator {
       this.deps.logger.warn({ federation, tenant: event.data.tenant }, 'join ignored: no public key registered for this tenant (DERMAGAN_FL_TENANT_KEYS)');
       return;
     }
+    if (run.request.secagg && !event.data.samples && !run.current.tenants[event.data.tenant]?.samples) {
+      this.deps.logger.warn({ federation, tenant: event.data.tenant }, 'join ignored: under secure aggregation a joining tenant must say how many images it trains on (samples)');
+      return;
+    }
     this.deps.logger.info({ federation, tenant: event.data.tenant }, 'tenant joined; it takes part from the next round');
     await run.feed({ type: 'tenant.joined', tenant: event.data.tenant, ...(event.data.samples ? { samples: event.data.samples } : {}), at: (this.deps.now ?? Date.now)() });
   }
