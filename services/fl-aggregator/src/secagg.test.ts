@@ -153,6 +153,39 @@ describe('secure aggregation in the services', () => {
     expect(warnings.some((w) => w.tenant === 'tenant-2' && w.reason === 'signature-invalid')).toBe(true);
   });
 
+  it('a tenant joining mid-run announces its image count, is weighted by it and masks with the others from the next round', async () => {
+    const federation = 'fl-secagg-join';
+    const broker = new MemoryBroker();
+    const aggregator = new FlAggregator({
+      store, bucket: 'aggregator', logger: quiet, tenantKeys: { 'tenant-2': keys['tenant-2']!.publicKeyPem },
+      initialModel: async (t, p) => (await import('@dermagan/service-gan-trainer')).initialGlobalModel(t, p),
+    });
+    const buses = [await spawn(broker, aggregatorSubscriptions(aggregator))];
+    // tenant-2 is not in the request: it finds its images through its own dataset setting.
+    const tenants = embeddedTenants(TENANTS, { store, workDir: join(root, federation), keys, bucket: bucketOf(federation), dataset });
+    for (const t of tenants) buses.push(await spawn(broker, t.subscriptions));
+    const { done } = await watchFederation(buses[0]!, federation);
+    await buses[0]!.publish(
+      federationRequest({
+        federation, secagg: true,
+        tenants: tenants.slice(0, 2).map((t) => ({ tenant: t.tenant, dataset, publicKey: t.keys.publicKeyPem, samples: 100 })),
+        rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 60_000, training: TRAINING,
+        output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
+      }),
+    );
+    const outcome = await done;
+    const state = await aggregator.state(federation);
+    await aggregator.close();
+    for (const t of tenants) await t.agent.dispose();
+    for (const b of buses) await b.close();
+    expect(outcome.status).toBe('completed');
+    expect(outcome.rounds.map((r) => [r.round, r.accepted, r.aggregated])).toEqual([
+      [1, ['tenant-0', 'tenant-1'], true],
+      [2, TENANTS, true],
+    ]);
+    expect(state!.tenants['tenant-2']).toEqual({ joinedRound: 2, active: true, samples: 100 });
+  });
+
   it('refuses, with the reason, what secure aggregation cannot do: a robust rule, DP, tenants without sample counts', async () => {
     const median = await federate('fl-secagg-median', { secagg: true, strategy: { name: 'fedmedian' } });
     expect(median.outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/strategy 'fedmedian' needs each tenant's update/) });
