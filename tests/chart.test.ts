@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,17 @@ async function template(...set: string[]): Promise<Manifest[]> {
   return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
 }
 
+/** The product's TypeScript sources (libs, services, cli), tests excluded. */
+async function sourceFiles(repo: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const top of ['libs', 'services', 'cli']) {
+    for (const entry of await readdir(join(repo, top), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.parentPath.includes('node_modules')) out.push(join(entry.parentPath, entry.name));
+    }
+  }
+  return out;
+}
+
 const env = (c: Container, name: string) => c.env.find((e) => e.name === name);
 const deployments = (ms: Manifest[]) => ms.filter((m) => m.kind === 'Deployment');
 
@@ -81,6 +93,19 @@ describe('Helm chart charts/dermagan', () => {
     const dashboard = ms.find((m) => m.kind === 'ConfigMap' && m.data && Object.keys(m.data).some((k) => k.endsWith('.json')))!;
     const json = JSON.parse(Object.values(dashboard.data!)[0]!) as { panels: Array<{ title: string }> };
     expect(json.panels.some((p) => /federat/i.test(p.title))).toBe(true);
+  });
+
+  it('plots only series the code exports (no panel left empty by a renamed metric)', async () => {
+    const dashboard = JSON.parse(await readFile(join(CHART, 'dashboards', 'dermagan.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const code = (await Promise.all((await sourceFiles(REPO)).map((f) => readFile(f, 'utf8')))).join('\n');
+    const plotted = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/dermagan_[a-z0-9_]+/g) ?? [])));
+    expect(plotted.size).toBeGreaterThan(15);
+    for (const series of plotted) {
+      const name = series.replace(/_bucket$/, '');
+      // prom-client's default metrics carry the registry's prefix (libs/runtime metrics.ts).
+      const exported = code.includes(`'${name}'`) || /^dermagan_(process|nodejs)_/.test(name);
+      expect(exported, `${series} is plotted but no code exports it`).toBe(true);
+    }
   });
 
   it("renders a hospital's site: only its tenant agent, on the hospital's credentials, bucket and signing key", async () => {
