@@ -14,52 +14,14 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createStrategy,
-  fileSink,
-  fileSource,
-  parameterCount,
-  seededRng,
-  type TensorSpec,
-  type WeightHeader,
-} from '../../libs/federation/src/index.ts';
+import { createStrategy, fileSink, fileSource, parameterCount, seededRng } from '../../libs/federation/src/index.ts';
+import { arg, syntheticSchema, writeSyntheticWeights } from './federation-common.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-/** A StyleGAN2-like schema of about `params` values split evenly over G, D and G_ema. */
-function schema(params: number): TensorSpec[] {
-  const conv = 512 * 512 * 3 * 3;
-  const perGroup = Math.floor(params / 3);
-  const suffixes: TensorSpec[] = [];
-  let used = 0;
-  for (let i = 0; used + conv <= perGroup; i++) {
-    suffixes.push({ name: `b${i}/conv/weight`, shape: [512, 512, 3, 3] }, { name: `b${i}/conv/bias`, shape: [512] });
-    used += conv + 512;
-  }
-  suffixes.push({ name: 'rest/weight', shape: [Math.max(1, perGroup - used)] });
-  const out: TensorSpec[] = [];
-  for (const g of ['G', 'D', 'G_ema']) for (const s of suffixes) out.push({ name: `${g}/${s.name}`, shape: s.shape });
-  return out;
-}
-
 /** Child: write one weight file of random values (uniform ±0.01 around `offset`). */
-async function generate(path: string, params: number, seed: number, offset: number): Promise<void> {
-  const header: WeightHeader = { tensors: schema(params), scalars: { adaP: 0.1, plMean: 1 } };
-  const sink = fileSink(path, header);
-  const rng = seededRng(seed);
-  for (const t of header.tensors) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    const words = rng.words(n);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = offset + (words[i]! / 4294967296 - 0.5) * 0.02;
-    await sink.write({ ...t, data });
-  }
-  await sink.close();
+function generate(path: string, params: number, seed: number, offset: number): Promise<void> {
+  return writeSyntheticWeights(path, params, seed, offset, { adaP: 0.1, plMean: 1 });
 }
 
 /** Child: aggregate and report memory and time. */
@@ -103,7 +65,7 @@ async function main(): Promise<void> {
       bench: 'federation-aggregate',
       strategy,
       updates,
-      parameters: parameterCount(schema(params)),
+      parameters: parameterCount(syntheticSchema(params)),
       modelBytes,
       peakRssBytes: measured.peakRss,
       baselineRssBytes: measured.baselineRss,

@@ -20,12 +20,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg } from './federation-common.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/dermagan.js', import.meta.url));
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
 
 /** Run a CLI command with --json; its last stdout line, parsed. */
 function dermagan(args: string[]): Record<string, unknown> {

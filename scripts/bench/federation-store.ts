@@ -15,44 +15,17 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStrategy, fileSink, inspectUpdate, parameterCount, seededRng, type TensorSpec } from '../../libs/federation/src/index.ts';
+import { createStrategy, inspectUpdate, parameterCount } from '../../libs/federation/src/index.ts';
 import { LocalStore } from '../../libs/store/src/index.ts';
 import { storeSink, storeSource } from '../../services/fl-aggregator/src/store-weights.ts';
+import { arg, syntheticSchema, writeSyntheticWeights } from './federation-common.ts';
 
 const SELF = fileURLToPath(import.meta.url);
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
-
-/** G, D and G_ema of about `params` values: 512×512×3×3 convolutions plus biases and a remainder. */
-function schema(params: number): TensorSpec[] {
-  const conv = 512 * 512 * 9;
-  const perGroup = Math.floor(params / 3);
-  const suffixes: TensorSpec[] = [];
-  let used = 0;
-  for (let i = 0; used + conv <= perGroup; i++) {
-    suffixes.push({ name: `b${i}/conv/weight`, shape: [512, 512, 3, 3] }, { name: `b${i}/conv/bias`, shape: [512] });
-    used += conv + 512;
-  }
-  suffixes.push({ name: 'rest/weight', shape: [Math.max(1, perGroup - used)] });
-  return ['G', 'D', 'G_ema'].flatMap((g) => suffixes.map((s) => ({ name: `${g}/${s.name}`, shape: s.shape })));
-}
 
 /** Child: put one weight object (uniform ±0.01 around `offset`) into the store. */
 async function generate(dir: string, key: string, params: number, seed: number, offset: number): Promise<void> {
   const tmp = join(dir, `${key}.tmp`);
-  const header = { tensors: schema(params), scalars: { plMean: 1 } };
-  const sink = fileSink(tmp, header);
-  const rng = seededRng(seed);
-  for (const t of header.tensors) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    const words = rng.words(n);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = offset + (words[i]! / 4294967296 - 0.5) * 0.02;
-    await sink.write({ ...t, data });
-  }
-  await sink.close();
+  await writeSyntheticWeights(tmp, params, seed, offset, { plMean: 1 });
   const store = new LocalStore({ root: join(dir, 'store') });
   await store.ensureBucket('bench');
   const ref = await store.put('bench', key, createReadStream(tmp));
@@ -94,7 +67,7 @@ async function main(): Promise<void> {
     const refs = [child(['--role', 'generate', '--dir', dir, '--key', 'global.dgw', '--params', String(params), '--seed', '0', '--offset', '0'])];
     for (let j = 0; j < updates; j++) refs.push(child(['--role', 'generate', '--dir', dir, '--key', `update-${j}.dgw`, '--params', String(params), '--seed', String(j + 1), '--offset', String(0.001 * (j + 1))]));
     const r = JSON.parse(child(['--role', 'aggregate', '--dir', dir, '--refs', `[${refs.join(',')}]`])) as { baselineRss: number; peakRss: number; seconds: number; validateSeconds: number };
-    const actual = parameterCount(schema(params));
+    const actual = parameterCount(syntheticSchema(params));
     const modelBytes = actual * 4;
     process.stdout.write(
       `${JSON.stringify({ bench: 'federation-store', store: 'local', params: actual, updates, modelBytes, peakRss: r.peakRss, baselineRss: r.baselineRss, peakOverModel: r.peakRss / modelBytes, peakAboveBaselineOverModel: (r.peakRss - r.baselineRss) / modelBytes, seconds: r.seconds, validateSeconds: r.validateSeconds, goal: 'peakRss < 2 × modelBytes' })}\n`,
