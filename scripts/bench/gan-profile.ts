@@ -7,17 +7,12 @@
 import { parseArgs } from 'node:util';
 import { Discriminator, Generator, Rng, StyleGAN2Loss, preset, registerEngineGradients, type Phase } from '@dermagan/gan';
 import { loadTf } from '@dermagan/tf';
+import { GAN_FLAGS } from './gan-flags.ts';
 
 const { values } = parseArgs({
   options: {
     phase: { type: 'string', default: 'Dboth' },
-    res: { type: 'string', default: '32' },
-    batch: { type: 'string', default: '16' },
-    cbase: { type: 'string', default: '16384' },
-    cmax: { type: 'string', default: '512' },
-    map: { type: 'string', default: '2' },
-    zdim: { type: 'string', default: '512' },
-    wdim: { type: 'string', default: '512' },
+    ...GAN_FLAGS,
   },
 });
 const n = (k: keyof typeof values) => Number(values[k]);

@@ -6,16 +6,11 @@
 import { parseArgs } from 'node:util';
 import { benchGan } from '@dermagan/gan';
 import { loadTf } from '@dermagan/tf';
+import { GAN_FLAGS } from './gan-flags.ts';
 
 const { values } = parseArgs({
   options: {
-    res: { type: 'string', default: '32' },
-    batch: { type: 'string', default: '16' },
-    cbase: { type: 'string', default: '16384' },
-    cmax: { type: 'string', default: '512' },
-    map: { type: 'string', default: '2' },
-    zdim: { type: 'string', default: '512' },
-    wdim: { type: 'string', default: '512' },
+    ...GAN_FLAGS,
     runs: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
   },
