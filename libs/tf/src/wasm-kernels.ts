@@ -76,6 +76,14 @@ function padInput(tf: Tf, x: Tensor4D, w: ConvWindow): Tensor4D {
   return tf.pad(x, [[0, 0], [w.top, w.bottom], [w.left, w.right], [0, 0]]);
 }
 
+/** A filter gradient assembled tap by tap: `tap(i, j)` is its [in, out] slice at kernel position (i, j). */
+function stackTaps(tf: Tf, filterShape: [number, number, number, number], tap: (i: number, j: number) => Tensor): Tensor4D {
+  const [kh, kw] = filterShape;
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(tap(i, j));
+  return tf.reshape(tf.stack(taps), filterShape) as Tensor4D;
+}
+
 /** dW[kh, kw, ci, co] = Σ_{n, oh, ow} x_pad[n, oh·s + kh·d, ow·s + kw·d, ci] · dy[n, oh, ow, co]. */
 export function conv2dBackpropFilter(
   tf: Tf,
@@ -88,18 +96,14 @@ export function conv2dBackpropFilter(
   dilations: [number, number] = [1, 1],
 ): Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw, ci, co] = filterShape;
+    const [, , ci, co] = filterShape;
     const win = convWindow(tf, x.shape, filterShape, strides, dilations, pad, rounding, false);
     const xp = padInput(tf, x, win);
     const dyFlat = tf.reshape(dy, [-1, co]) as Tensor2D;
-    const taps: Tensor2D[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const cols = tf.reshape(tapWindow(tf, xp, i, j, win, strides, dilations), [-1, ci]) as Tensor2D;
-        taps.push(tf.matMul(cols, dyFlat, true, false));
-      }
-    }
-    return tf.reshape(tf.stack(taps), [kh, kw, ci, co]) as Tensor4D;
+    return stackTaps(tf, filterShape, (i, j) => {
+      const cols = tf.reshape(tapWindow(tf, xp, i, j, win, strides, dilations), [-1, ci]) as Tensor2D;
+      return tf.matMul(cols, dyFlat, true, false);
+    });
   });
 }
 
@@ -115,19 +119,15 @@ export function depthwiseConv2dBackpropFilter(
   dilations: [number, number] = [1, 1],
 ): Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw, c, m] = filterShape;
+    const [, , c, m] = filterShape;
     const win = convWindow(tf, x.shape, filterShape, strides, dilations, pad, rounding, true);
     const xp = padInput(tf, x, win);
     const [n] = x.shape;
     const dy5 = tf.reshape(dy, [n, win.outHeight, win.outWidth, c, m]);
-    const taps: Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const cols = tf.expandDims(tapWindow(tf, xp, i, j, win, strides, dilations), 4);
-        taps.push(tf.sum(tf.mul(cols, dy5), [0, 1, 2]));
-      }
-    }
-    return tf.reshape(tf.stack(taps), [kh, kw, c, m]) as Tensor4D;
+    return stackTaps(tf, filterShape, (i, j) => {
+      const cols = tf.expandDims(tapWindow(tf, xp, i, j, win, strides, dilations), 4);
+      return tf.sum(tf.mul(cols, dy5), [0, 1, 2]);
+    });
   });
 }
 
