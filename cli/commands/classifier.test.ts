@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { writeBlobDataset } from '@dermagan/classifier/testing';
 import { readNpy } from '@dermagan/npy';
+import { dermagan, lastJson } from '../testing.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const bin = new URL('../../bin/dermagan.js', import.meta.url).pathname;
-
-/** Run the CLI; resolves with exit code, stdout and stderr (never rejects). */
-async function dermagan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [bin, ...args], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let root: string;
 const at = (name: string) => join(root, name);
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'classifier-cli-'));

@@ -18,7 +18,7 @@ import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
 import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
-import { finiteNumber, positiveInt, printJson, UserError } from '../output.ts';
+import { finiteNumber, networkOptions, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
 
 const STRATEGY_FLAGS = ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
 /** CLI names → library names (the CLI says `median`, the library `fedmedian`). */
@@ -86,7 +86,7 @@ function roundReport(r: RoundCompletedData): RoundReport {
 }
 
 export function registerFederate(program: Command): void {
-  program
+  const command = program
     .command('federate')
     .description('Federated StyleGAN2-ADA across the tenants of an ingested dataset (aggregator + tenants in this process, or over Kafka + S3)')
     .requiredOption('--data <dir>', "dataset ingested with tenants ('dermagan ingest --tenants N')")
@@ -104,19 +104,15 @@ export function registerFederate(program: Command): void {
     .option('--quorum <n>', 'accepted updates needed to aggregate a round (default: every tenant)', positiveInt('--quorum'))
     .option('--round-timeout <s>', 'seconds a round stays open before stragglers are dropped', finiteNumber('--round-timeout'), 3600)
     .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'))
-    .addOption(new Option('--cfg <preset>', 'network/training preset').choices([...PRESET_NAMES]).default('quick'))
-    .addOption(new Option('--aug <pipe>', 'ADA augment pipe').choices(['bgc', 'bg', 'noaug']).default('bgc'))
-    .option('--batch <n>', 'minibatch size (preset default otherwise)', positiveInt('--batch'))
-    .option('--cbase <n>', 'channel base', positiveInt('--cbase'))
-    .option('--cmax <n>', 'maximum feature maps per layer', positiveInt('--cmax'))
-    .option('--map <n>', 'mapping network layers', positiveInt('--map'))
-    .option('--seed <n>', 'seed of the initial global model and the tenants’ draws', positiveIntOrZero('--seed'), 0)
+    .addOption(new Option('--cfg <preset>', 'network/training preset').choices([...PRESET_NAMES]).default('quick'));
+  networkOptions(command)
+    .option('--seed <n>', 'seed of the initial global model and the tenants’ draws', nonNegativeInt('--seed'), 0)
     .option('--id <id>', 'federation id (default: fed-<time>)')
     .addOption(new Option('--bus <kind>', 'event bus').choices(['memory', 'kafka']).default('memory'))
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
     .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
     .option('--fid <n>', "after each round, the Fréchet distance (pixels-rp64 features) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
-    .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://0.0.0.0:<port>/metrics while it runs (0 = any free port)', positiveIntOrZero('--metrics-port'))
+    .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://0.0.0.0:<port>/metrics while it runs (0 = any free port)', nonNegativeInt('--metrics-port'))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: FederateFlags) => {
       const result = await federate(flags);
@@ -124,14 +120,6 @@ export function registerFederate(program: Command): void {
       else process.stdout.write(`${result.status}: ${result.rounds.length} round(s); global model ${result.global ?? '-'}\n`);
       if (result.status !== 'completed') process.exitCode = 1;
     });
-}
-
-function positiveIntOrZero(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be an integer ≥ 0, got "${v}"`);
-    return n;
-  };
 }
 
 function busOf(kind: FederateFlags['bus']): EventBus {

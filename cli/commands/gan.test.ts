@@ -3,26 +3,11 @@
  * ingested demo sample, resume to a higher kimg (counters continue), generate a dataset from the
  * checkpoint, and misuse exits 2 with a message that says what to do.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { dermagan, lastJson } from '../testing.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const bin = new URL('../../bin/dermagan.js', import.meta.url).pathname;
-
-async function dermagan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [bin, ...args], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 let root: string;
 const at = (name: string) => join(root, name);

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { CheckpointError, NonFiniteLossError, PRESET_NAMES, TrainingDataError, runTraining, type PresetName, type TickStats } from '@dermagan/gan';
 import { DatasetError } from '@dermagan/dataset';
 import { loadTf } from '@dermagan/tf';
-import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
+import { UserError, finiteNumber, networkOptions, nonNegativeInt, positiveInt, printJson, progress } from '../output.ts';
 
 interface TrainFlags {
   data: string;
@@ -33,14 +33,6 @@ interface TrainFlags {
   json?: boolean;
 }
 
-function nonNegativeInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be an integer ≥ 0, got "${v}"`);
-    return n;
-  };
-}
-
 function statusLine(s: TickStats): string {
   const l = s.losses;
   const f = (k: string, d = 3) => (l[k] === undefined ? '-' : l[k]!.toFixed(d));
@@ -52,24 +44,20 @@ function statusLine(s: TickStats): string {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('Train StyleGAN2-ADA on an ingested dataset; checkpoints and per-tick stats go to --out')
     .requiredOption('--data <dir>', "ingested dataset folder (from 'dermagan ingest')")
     .requiredOption('--res <px>', 'training resolution (power of two, 16–256; the data is resized if needed)', positiveInt('--res'))
     .requiredOption('--kimg <n>', 'train until this many thousand images have been shown (in total, counting a resumed run)', finiteNumber('--kimg'))
     .requiredOption('--out <dir>', 'output folder: checkpoint/, stats.jsonl, run.json')
-    .addOption(new Option('--cfg <preset>', 'base configuration (reference presets; quick/test are small CPU configs)').choices([...PRESET_NAMES]).default('auto'))
+    .addOption(new Option('--cfg <preset>', 'base configuration (reference presets; quick/test are small CPU configs)').choices([...PRESET_NAMES]).default('auto'));
+  networkOptions(command)
     .option('--cond', 'conditional G and D on the dataset classes')
     .option('--class <n>', 'train on one class only (ben-GAN / mal-GAN)', nonNegativeInt('--class'))
-    .addOption(new Option('--aug <pipe>', 'ADA augment pipe').choices(['bgc', 'bg', 'noaug']).default('bgc'))
     .option('--target <t>', 'ADA target for mean sign(D(real))', finiteNumber('--target'), 0.6)
     .option('--p <p>', 'fixed augmentation probability instead of ADA', finiteNumber('--p'))
     .option('--mirror', 'random x-flips of the reals')
-    .option('--batch <n>', 'minibatch size (preset default otherwise)', positiveInt('--batch'))
-    .option('--cbase <n>', 'channel base: feature maps at resolution r = min(cbase/r, cmax)', positiveInt('--cbase'))
-    .option('--cmax <n>', 'maximum feature maps per layer', positiveInt('--cmax'))
-    .option('--map <n>', 'mapping network layers', positiveInt('--map'))
     .option('--gamma <g>', 'R1 weight γ', finiteNumber('--gamma'))
     .option('--seed <n>', 'seed of initialisation and every random draw', nonNegativeInt('--seed'), 0)
     .option('--resume <ckpt>', 'checkpoint folder to continue from (its config, counters, ADA p and RNG are kept)')
