@@ -19,13 +19,12 @@ import { LocalStore } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTenants, federationRequest, watchFederation, type EmbeddedTenant } from './embedded.ts';
 import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
+import { initialModel, quiet, spawn } from './testing.ts';
 import { aggregatorMetrics } from './metrics.ts';
 
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
 const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const ROUND_MS = 15_000;
-type Log = (obj: object, msg: string) => void;
-const quiet: { info: Log; warn: Log; error: Log } = { info: () => {}, warn: () => {}, error: () => {} };
 
 let root: string;
 let store: LocalStore;
@@ -40,15 +39,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function spawn(broker: MemoryBroker, subscriptions: Subscription<unknown>[]): Promise<MemoryBus> {
-  const bus = new MemoryBus({ broker });
-  await bus.start();
-  for (const s of subscriptions) await bus.subscribe(s);
-  return bus;
-}
-
 function aggregatorOn(tenantKeys: Record<string, string> = {}, registry = new Registry(), logger: typeof quiet = quiet) {
-  return new FlAggregator({ store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry), tenantKeys, initialModel: async (t, p) => (await import('@dermagan/service-gan-trainer')).initialGlobalModel(t, p) });
+  return new FlAggregator({ store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry), tenantKeys, initialModel });
 }
 
 /** A tenant's subscriptions with its round handler wrapped (fault injection). */

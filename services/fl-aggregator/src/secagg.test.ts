@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryBroker, MemoryBus, type Subscription } from '@dermagan/bus';
+import { MemoryBroker, type Subscription } from '@dermagan/bus';
 import { FederationUpdateSubmitted, type FolderRef } from '@dermagan/contracts';
 import { decodeWeightSet, generateTenantKeyPair, type TenantKeyPair, type WeightSet } from '@dermagan/federation';
 import { ingest } from '@dermagan/ingest';
@@ -17,12 +17,11 @@ import { LocalStore } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTenants, federationRequest, watchFederation, type EmbeddedTenant, type FederationSpec } from './embedded.ts';
 import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
+import { initialModel, quiet, spawn } from './testing.ts';
 
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
 const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
-type Log = (obj: object, msg: string) => void;
-const quiet: { info: Log; warn: Log; error: Log } = { info: () => {}, warn: () => {}, error: () => {} };
 
 let root: string;
 let store: LocalStore;
@@ -39,13 +38,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function spawn(broker: MemoryBroker, subscriptions: Subscription<unknown>[]): Promise<MemoryBus> {
-  const bus = new MemoryBus({ broker });
-  await bus.start();
-  for (const s of subscriptions) await bus.subscribe(s);
-  return bus;
-}
-
 const bucketOf = (federation: string) => (tenant: string) => `${federation}-${tenant}`;
 
 /** One federation of the three tenants on a fresh broker; the tenants' images: 100 each (demo, 3 tenants). */
@@ -54,7 +46,7 @@ async function federate(federation: string, spec: Partial<FederationSpec>, wrap:
   const warnings: Array<Record<string, unknown>> = [];
   const aggregator = new FlAggregator({
     store, bucket: 'aggregator', logger: { ...quiet, warn: (o) => void warnings.push(o as Record<string, unknown>), error: (o) => void warnings.push(o as Record<string, unknown>) },
-    initialModel: async (t, p) => (await import('@dermagan/service-gan-trainer')).initialGlobalModel(t, p),
+    initialModel,
   });
   const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
   const tenants = embeddedTenants(TENANTS, { store, workDir: join(root, federation), keys, bucket: bucketOf(federation) });
@@ -158,7 +150,7 @@ describe('secure aggregation in the services', () => {
     const broker = new MemoryBroker();
     const aggregator = new FlAggregator({
       store, bucket: 'aggregator', logger: quiet, tenantKeys: { 'tenant-2': keys['tenant-2']!.publicKeyPem },
-      initialModel: async (t, p) => (await import('@dermagan/service-gan-trainer')).initialGlobalModel(t, p),
+      initialModel,
     });
     const buses = [await spawn(broker, aggregatorSubscriptions(aggregator))];
     // tenant-2 is not in the request: it finds its images through its own dataset setting.

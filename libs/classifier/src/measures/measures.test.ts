@@ -39,7 +39,6 @@ interface Expected {
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/measures.json', import.meta.url), 'utf8')) as Fixture;
 const EXACT = 1e-12;
 /** null in the fixture (undefined in scikit-learn's terms) is NaN here. */
-const orNaN = (v: number | null) => (v === null ? NaN : v);
 function close(actual: number, expected: number | null): void {
   if (expected === null) expect(actual).toBeNaN();
   else expect(Math.abs(actual - expected)).toBeLessThanOrEqual(EXACT);
