@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat as statPath, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline as pipelineStreams, type Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import type { ArtifactRef } from '@dermagan/contracts';
 import { IntegrityError, InvalidKeyError, NotFoundError, StoreUnavailableError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import { adoptSource, readAll, VerifyingStream } from './hashing.ts';
-import { writeAll } from './spool.ts';
+import { writeHashing } from './spool.ts';
 import { checkBucket, checkKey, checkPrefix, TEMP_MARKER } from './keys.ts';
 import { DEFAULT_CONTENT_TYPE, type ObjectStore, type PutOptions } from './store.ts';
 
@@ -89,23 +89,17 @@ export class LocalStore implements ObjectStore {
     try {
       // Stream the bytes into a temp file beside the target, hashing on the way.
       await this.makeParent(dataPath, bucket, key);
-      const hash = createHash('sha256');
-      let size = 0;
       const handle = await open(dataTemp, 'wx');
       let mtimeNs: bigint;
+      let written: { sha256: string; size: number };
       try {
-        for await (const chunk of source) {
-          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-          hash.update(bytes);
-          await writeAll(handle, bytes, size);
-          size += bytes.length;
-        }
+        written = await writeHashing(source, handle);
         if (this.fsync) await handle.sync();
         mtimeNs = (await handle.stat({ bigint: true })).mtimeNs;
       } finally {
         await handle.close();
       }
-      const ref: ArtifactRef = { bucket, key, sha256: hash.digest('hex'), size, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
+      const ref: ArtifactRef = { bucket, key, sha256: written.sha256, size: written.size, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
       if (options.expectedSha256 !== undefined && options.expectedSha256 !== ref.sha256) {
         throw new IntegrityError(bucket, key, options.expectedSha256, ref.sha256, `the bytes written hash to ${ref.sha256}, expected ${options.expectedSha256}; nothing was stored`);
       }

@@ -20,23 +20,30 @@ export interface Spooled {
 export async function spoolToFile(source: Readable, dir: string): Promise<Spooled> {
   const path = join(dir, `dermagan-spool-${randomBytes(8).toString('hex')}`);
   const remove = () => unlink(path).catch(() => undefined);
-  const hash = createHash('sha256');
-  let size = 0;
   const handle = await open(path, 'wx', 0o600);
+  let written: { sha256: string; size: number };
   try {
-    for await (const chunk of source) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      hash.update(bytes);
-      await writeAll(handle, bytes, size);
-      size += bytes.length;
-    }
+    written = await writeHashing(source, handle);
   } catch (err) {
     await handle.close();
     await remove();
     throw err;
   }
   await handle.close();
-  return { path, sha256: hash.digest('hex'), size, remove };
+  return { path, ...written, remove };
+}
+
+/** Write every chunk of `source` to `handle` from position 0, hashing on the way (memory: one chunk). */
+export async function writeHashing(source: AsyncIterable<unknown>, handle: FileHandle): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    hash.update(bytes);
+    await writeAll(handle, bytes, size);
+    size += bytes.length;
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** Writes all of `bytes` at `position` (a single write may be short). */
