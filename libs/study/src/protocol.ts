@@ -159,27 +159,17 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
 
   // Fidelity and diversity per model, against the real training images of the same class(es).
   progress('metrics', 0, preset.models.length);
-  const evaluations = await Promise.all(
-    preset.models.map((m) =>
-      replies.request(
-        EvaluationRequested.create(
-          {
-            name: m.model,
-            real,
-            realSplit: 'train',
-            realClass: m.classFilter,
-            fake: synthByModel.get(m.model)!,
-            extractor: preset.extractor,
-            metrics: preset.metrics,
-            options: preset.metricOptions,
-          },
-          caused,
-        ),
-        EvaluationCompleted,
-        timeout,
+  /** A synthetic set scored against the real training images (of one class, or all). */
+  const evaluate = (name: string, fake: FolderRef, realClass: number | null) =>
+    replies.request(
+      EvaluationRequested.create(
+        { name, real, realSplit: 'train', realClass, fake, extractor: preset.extractor, metrics: preset.metrics, options: preset.metricOptions },
+        caused,
       ),
-    ),
-  );
+      EvaluationCompleted,
+      timeout,
+    );
+  const evaluations = await Promise.all(preset.models.map((m) => evaluate(m.model, synthByModel.get(m.model)!, m.classFilter)));
   progress('metrics', preset.models.length, preset.models.length);
 
   // Utility: the classifier on real / synthetic / real + synthetic, tested on the real test split.
@@ -288,23 +278,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
       DatasetGenerated,
       timeout,
     );
-    const evaluation = await replies.request(
-      EvaluationRequested.create(
-        {
-          name: 'federated GAN',
-          real,
-          realSplit: 'train',
-          realClass: null,
-          fake: generatedFed.data.dataset,
-          extractor: preset.extractor,
-          metrics: preset.metrics,
-          options: preset.metricOptions,
-        },
-        caused,
-      ),
-      EvaluationCompleted,
-      timeout,
-    );
+    const evaluation = await evaluate('federated GAN', generatedFed.data.dataset, null);
     const dir = await options.fetchFolder(generatedFed.data.dataset);
     const grid = (await writeGrid(dir, await readManifest(dir), undefined, join(out, 'assets', 'federated.png'))) ? 'assets/federated.png' : null;
     const central = evaluations.find((e) => e.data.name === 'cGAN (ADA)')?.data.scores ?? null;
