@@ -8,7 +8,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
 import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
 import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
@@ -17,8 +16,8 @@ import { loadTf } from '@dermagan/tf';
 import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
-import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { finiteNumber, networkOptions, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
+import { busFor, storeFor } from '../wiring.ts';
 
 const STRATEGY_FLAGS = ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
 /** CLI names → library names (the CLI says `median`, the library `fedmedian`). */
@@ -122,20 +121,6 @@ export function registerFederate(program: Command): void {
     });
 }
 
-function busOf(kind: FederateFlags['bus']): EventBus {
-  if (kind === 'memory') return new MemoryBus();
-  const brokers = (process.env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new UserError('--bus kafka needs DERMAGAN_KAFKA_BROKERS (host:port,…)');
-  return new KafkaBus({ brokers, clientId: 'dermagan-federate' });
-}
-
-function storeOf(kind: FederateFlags['store'], out: string): ObjectStore {
-  if (kind === 'local') return new LocalStore({ root: join(out, 'store') });
-  const store = s3StoreFromEnv();
-  if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT, DERMAGAN_S3_ACCESS_KEY and DERMAGAN_S3_SECRET_KEY');
-  return store;
-}
-
 /**
  * Scores a round's global model: n G_ema samples against the reals, Fréchet distance in the
  * pixels-rp64 feature space (the evaluation sees every tenant's reals: an embedded-run aid, not
@@ -214,8 +199,8 @@ export async function federate(flags: FederateFlags) {
   const out = resolve(flags.out);
   await mkdir(out, { recursive: true });
   const federation = flags.id ?? `fed-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
-  const bus = busOf(flags.bus);
-  const store = storeOf(flags.store, out);
+  const bus = busFor(flags.bus, 'dermagan-federate');
+  const store = storeFor(flags.store, out);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const training = {
     res: flags.res ?? manifest.size, cfg: flags.cfg, aug: flags.aug, seed: flags.seed,

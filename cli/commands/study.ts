@@ -6,14 +6,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-
 import { Option, type Command } from 'commander';
-import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
 import { FolderCache } from '@dermagan/runtime';
-import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { PRESETS, runStudy, StudyStepError } from '@dermagan/study';
 import { loadTf } from '@dermagan/tf';
 import { startEmbeddedFederation, startEmbeddedServices } from '../embedded-services.ts';
+import { busFor, storeFor } from '../wiring.ts';
 import { UserError, printJson, progress, type Progress } from '../output.ts';
 import { DEMO_DATA } from './ingest.ts';
 
@@ -56,8 +54,8 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
   }
   const out = resolve(flags.out);
   await mkdir(out, { recursive: true });
-  const bus = createBus(flags.bus);
-  const store = createStore(flags.store, out);
+  const bus = busFor(flags.bus, 'dermagan-study');
+  const store = storeFor(flags.store, out);
   const { info: backend } = await loadTf();
   const bars = new StepBars();
   try {
@@ -102,20 +100,6 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
   } finally {
     await bus.close();
   }
-}
-
-function createBus(kind: StudyFlags['bus']): EventBus {
-  if (kind === 'memory') return new MemoryBus();
-  const brokers = (process.env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new UserError('--bus kafka needs DERMAGAN_KAFKA_BROKERS=host:port[,host:port]');
-  return new KafkaBus({ brokers, clientId: 'dermagan-study' });
-}
-
-function createStore(kind: StudyFlags['store'], out: string): ObjectStore {
-  if (kind === 'fs') return new LocalStore({ root: join(out, 'store') });
-  const store = s3StoreFromEnv();
-  if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT (and DERMAGAN_S3_ACCESS_KEY, DERMAGAN_S3_SECRET_KEY)');
-  return store;
 }
 
 function pick(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
