@@ -14,6 +14,7 @@ import type { DeliveryOutcome } from './delivery.ts';
 import { toWire } from './envelope.ts';
 import { BusError, BusUsageError, isRetriable } from './errors.ts';
 import { GroupConsumer } from './kafka-group-consumer.ts';
+import { kafkaLogSeverity } from './kafka-log.ts';
 import { KafkaProcessedLog } from './kafka-processed-log.ts';
 import { TopicMaker, readTopic } from './kafka-topics.ts';
 import { BusMoments } from './moments.ts';
@@ -113,7 +114,7 @@ export class KafkaBus implements EventBus {
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
         const { message, ...details } = entry.log;
-        const log = entry.level <= logLevel.ERROR ? this.logger.error : this.logger.warn;
+        const log = kafkaLogSeverity(entry.level, details) === 'error' ? this.logger.error : this.logger.warn;
         log.call(this.logger, `kafkajs ${entry.namespace}: ${message}`, details);
       },
     });
