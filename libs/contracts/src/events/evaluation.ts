@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { FolderRef } from '../artifact.ts';
+import { defineEvent } from '../event.ts';
+import { Numbers } from './numbers.ts';
+
+/** Evaluation of a synthetic set against real images (services/metrics). */
+
+export const EvaluationRequested = defineEvent(
+  'org.dermagan.evaluation.requested.v1',
+  z.object({
+    /** Name of what is evaluated (e.g. the run). */
+    name: z.string().min(1),
+    real: FolderRef,
+    /** Which real images: split and class (null = all). */
+    realSplit: z.enum(['train', 'test', 'all']).nullable().default(null),
+    realClass: z.number().int().nonnegative().nullable().default(null),
+    fake: FolderRef,
+    /** Feature extractor id (libs/metrics). */
+    extractor: z.string().min(1),
+    metrics: z.array(z.string()).min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+);
+
+export const EvaluationCompleted = defineEvent(
+  'org.dermagan.evaluation.completed.v1',
+  z.object({ name: z.string(), scores: Numbers, provenance: z.record(z.string(), z.unknown()) }),
+);

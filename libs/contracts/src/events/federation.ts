@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { ArtifactRef, FolderRef, OutputLocation } from '../artifact.ts';
+import { defineEvent } from '../event.ts';
+import { Numbers } from './numbers.ts';
+
+/**
+ * Federation: the fl-aggregator and the tenants' gan-trainers (issue 8; libs/federation holds the
+ * logic). Every federation event carries the `runid` extension (the federation id); tenant-specific
+ * ones also carry `tenant`.
+ */
+
+/** Why an update was not averaged in (libs/federation validation.ts REJECTION_REASONS). */
+const FederationRejection = z.object({
+  tenant: z.string(),
+  round: z.number().int(),
+  reason: z.enum([
+    'stale-round', 'future-round', 'not-participant', 'past-deadline', 'duplicate', 'unknown-tenant',
+    'signature-missing', 'signature-invalid', 'bad-sample-count', 'corrupt', 'schema-mismatch',
+    'non-finite', 'norm-too-large', 'norm-outlier',
+  ]),
+  detail: z.string(),
+});
+
+/** What happens to ADA p, pl_mean, the Adam moments and G_ema each round (libs/federation gan-state-policy.ts). */
+const GanStatePolicy = z.object({
+  adaP: z.enum(['average', 'keep-local', 'max']),
+  plMean: z.enum(['average', 'keep-local', 'reset']),
+  moments: z.enum(['keep-local', 'reset', 'average']),
+  gEma: z.enum(['average', 'recompute']),
+  gEmaBeta: z.number().min(0).lt(1),
+});
+
+export const FederationRequested = defineEvent(
+  'org.dermagan.federation.requested.v1',
+  z.object({
+    /** The tenants: id, dataset in the tenant's own bucket, and the Ed25519 public key (SPKI PEM) its updates are verified with. */
+    tenants: z
+      .array(
+        z.object({
+          tenant: z.string().min(1),
+          dataset: FolderRef,
+          publicKey: z.string().min(1),
+          /** Images the tenant trains on: its FedAvg weight, announced before training under secure aggregation (required there). */
+          samples: z.number().int().positive().optional(),
+        }),
+      )
+      .min(1),
+    rounds: z.number().int().positive(),
+    /** Local iterations per round (the study: 100). */
+    k: z.number().int().positive().default(100),
+    /** Aggregation rule and its options (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedmedian, trimmed-mean, krum). */
+    strategy: z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }),
+    /** GAN-state policy; missing fields take the library defaults. */
+    ganStatePolicy: GanStatePolicy.partial().default({}),
+    /** DP-FedAvg: clip C, noise multiplier σ, and the δ ε is reported for; null = off. */
+    dp: z.object({ clip: z.number().positive(), noiseMultiplier: z.number().nonnegative(), delta: z.number().gt(0).lt(1).default(1e-5) }).nullable().default(null),
+    /** Secure aggregation: tenants upload pairwise-masked updates; the aggregator sees only their sum. */
+    secagg: z.boolean().default(false),
+    /** Minimum accepted updates per round. */
+    quorum: z.number().int().positive(),
+    roundTimeoutMs: z.number().positive(),
+    maxRoundRetries: z.number().int().nonnegative().default(2),
+    /** Reject ‖update − global‖ above this; absent = no bound. */
+    maxUpdateNorm: z.number().positive().optional(),
+    /** Initial global model (weight file); null = the aggregator initialises one from `training`. */
+    initialGlobal: ArtifactRef.nullable().default(null),
+    /** StyleGAN2-ADA options (libs/gan TrainingOptions), identical for every tenant. */
+    training: z.record(z.string(), z.unknown()),
+    output: OutputLocation,
+  }),
+);
+
+export const FederationTenantJoined = defineEvent(
+  'org.dermagan.federation.tenant.joined.v1',
+  z.object({
+    tenant: z.string().min(1),
+    /** Images the tenant trains on (its FedAvg weight under secure aggregation). */
+    samples: z.number().int().positive().optional(),
+  }),
+);
+
+/** A tenant leaving (graceful shutdown, or it cannot train): the aggregator stops waiting for it; it rejoins with `tenant.joined`. */
+export const FederationTenantLeft = defineEvent(
+  'org.dermagan.federation.tenant.left.v1',
+  z.object({ tenant: z.string().min(1), reason: z.string() }),
+);
+
+export const FederationRoundStarted = defineEvent(
+  'org.dermagan.federation.round.started.v1',
+  z.object({
+    round: z.number().int().positive(),
+    /** Retry count of this round (0 = first attempt); tenants answer (round, attempt) once. */
+    attempt: z.number().int().nonnegative(),
+    /** Tenants asked to train; empty when no tenant is active (the round then waits for its deadline and is retried). */
+    participants: z.array(z.string()),
+    /** The global weight file to start from. */
+    global: ArtifactRef,
+    /** ISO time after which updates for this round are dropped. */
+    deadline: z.string().datetime(),
+    /** Local iterations to run. */
+    k: z.number().int().positive(),
+    ganStatePolicy: GanStatePolicy,
+    /** FedProx μ (tenants add μ/2‖w − w_global‖²); absent = 0. */
+    proximalMu: z.number().nonnegative().optional(),
+    /**
+     * Secure aggregation: the participants' Ed25519 public keys (SPKI PEM; their X25519 mask keys
+     * derive from them), the normalised FedAvg weights each tenant pre-scales its delta by, and
+     * the fixed-point scale.
+     */
+    secagg: z
+      .object({ publicKeys: z.record(z.string(), z.string()), weights: z.record(z.string(), z.number()), scale: z.number().positive() })
+      .optional(),
+  }),
+);
+
+export const FederationUpdateSubmitted = defineEvent(
+  'org.dermagan.federation.update.submitted.v1',
+  z.object({
+    tenant: z.string().min(1),
+    round: z.number().int().positive(),
+    attempt: z.number().int().nonnegative().default(0),
+    /** The update's weight file (tenant bucket or a shared one). */
+    weights: ArtifactRef,
+    /** Samples seen this round (the FedAvg weight). */
+    samples: z.number().int(),
+    /** Local training stats (losses, ADA p, pl_mean, iterations, seconds). */
+    stats: Numbers.default({}),
+    /** Base64 Ed25519 signature over (federation, round, tenant, weights.sha256, samples); absent = unsigned (rejected). */
+    signature: z.string().optional(),
+  }),
+);
+
+export const FederationRoundCompleted = defineEvent(
+  'org.dermagan.federation.round.completed.v1',
+  z.object({
+    round: z.number().int().positive(),
+    attempt: z.number().int().nonnegative(),
+    participants: z.array(z.string()),
+    /** Tenants averaged in. */
+    accepted: z.array(z.string()),
+    dropped: z.array(z.string()),
+    rejected: z.array(FederationRejection),
+    /** ‖update − global‖ per validated tenant. */
+    updateNorms: Numbers,
+    samples: Numbers,
+    /** False when no new model was made (quorum missed, strategy skipped); `reasons` says why. */
+    aggregated: z.boolean(),
+    reasons: z.array(z.string()),
+    /** The global model after the round. */
+    global: ArtifactRef,
+    /** ‖new global − old global‖, DP noise std, and other aggregation numbers. */
+    metrics: Numbers.default({}),
+    /** Privacy spent so far (DP on), else null. */
+    privacy: z.object({ epsilon: z.number(), delta: z.number() }).nullable().default(null),
+  }),
+);
+
+export const FederationCompleted = defineEvent(
+  'org.dermagan.federation.completed.v1',
+  z.object({
+    rounds: z.number().int().nonnegative(),
+    global: ArtifactRef,
+    /** Final privacy spent (DP on), else null. */
+    privacy: z.object({ epsilon: z.number(), delta: z.number() }).nullable().default(null),
+    provenance: z.record(z.string(), z.unknown()),
+  }),
+);
+
+export const FederationFailed = defineEvent(
+  'org.dermagan.federation.failed.v1',
+  z.object({ round: z.number().int().nonnegative(), reason: z.string() }),
+);

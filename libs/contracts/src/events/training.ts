@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ArtifactRef, FolderRef, OutputLocation } from '../artifact.ts';
+import { defineEvent } from '../event.ts';
+import { Numbers } from './numbers.ts';
+
+/** GAN training (services/gan-trainer). */
+
+export const TrainingRequested = defineEvent(
+  'org.dermagan.training.requested.v1',
+  z.object({
+    /** Run name, unique within the study (e.g. `ben-gan`); checkpoints live under output.prefix. */
+    run: z.string().min(1),
+    dataset: FolderRef,
+    /** Train on one class only (ben-GAN = 0, mal-GAN = 1); null = all images. */
+    classFilter: z.number().int().nonnegative().nullable().default(null),
+    /** StyleGAN2-ADA options (libs/gan TrainingOptions: res, kimg, cond, aug, batch, …), validated by the engine. */
+    config: z.record(z.string(), z.unknown()),
+    output: OutputLocation,
+  }),
+);
+
+export const TrainingProgress = defineEvent(
+  'org.dermagan.training.progress.v1',
+  z.object({ run: z.string(), kimg: z.number().nonnegative(), totalKimg: z.number().positive(), stats: Numbers }),
+);
+
+export const CheckpointSaved = defineEvent(
+  'org.dermagan.checkpoint.saved.v1',
+  z.object({ run: z.string(), checkpoint: FolderRef, kimg: z.number().nonnegative() }),
+);
+
+export const TrainingCompleted = defineEvent(
+  'org.dermagan.training.completed.v1',
+  z.object({
+    run: z.string(),
+    checkpoint: FolderRef,
+    kimg: z.number().nonnegative(),
+    /** Per-tick statistics (the training curves), as a JSON artifact. */
+    history: ArtifactRef,
+    /** Whether this run continued from an earlier checkpoint, and from which kimg. */
+    resumedFromKimg: z.number().nonnegative().nullable(),
+    wallSeconds: z.number().nonnegative(),
+  }),
+);
