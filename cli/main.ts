@@ -3,6 +3,7 @@
  * themselves from cli/commands/<name>.ts (one file per command).
  */
 import { Command, CommanderError } from 'commander';
+import { PretrainedError } from '@dermagan/pretrained';
 import { commands } from './commands/index.ts';
 import { UserError } from './output.ts';
 import { version } from './version.ts';
@@ -20,7 +21,8 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof UserError || (err as { exitCode?: number }).exitCode === 2) {
+  } else if (err instanceof UserError || err instanceof PretrainedError || (err as { exitCode?: number }).exitCode === 2) {
+    // A missing or damaged pretrained model is the user's to fix (the message says how).
     process.stderr.write(`dermagan: ${(err as Error).message}\n`);
     process.exitCode = 2;
   } else {

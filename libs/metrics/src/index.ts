@@ -26,4 +26,4 @@ export * from './provenance.ts';
 export * from './evaluate.ts';
 export { symmetricEigen, EigenError } from './linalg/symmetric-eigen.ts';
 export { pivotedCholesky } from './linalg/pivoted-cholesky.ts';
-export { ZipError } from './zip.ts';
+export { ZipError } from '@dermagan/npy';

@@ -5,10 +5,9 @@
  * - `.json`: `{ format, n, d, mu: number[], sigma: number[][], provenance? }`.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { decodeNpy, encodeNpy } from '@dermagan/npy';
+import { decodeNpy, encodeNpy, readZip, writeZip } from '@dermagan/npy';
 import { MetricInputError } from './features-matrix.ts';
 import type { FeatureStatistics } from './statistics.ts';
-import { readZip, writeZip } from './zip.ts';
 
 export const STATS_JSON_FORMAT = 'dermagan.feature-statistics/v1';
 

@@ -1,1 +1,2 @@
 export * from './npy.ts';
+export * from './zip.ts';

@@ -1,7 +1,8 @@
 /**
- * The small part of the ZIP format (PKWARE APPNOTE 6.3) that `.npz` files use: numpy writes
- * stored (np.savez) or deflated (np.savez_compressed) entries, possibly with ZIP64 extras for
- * large arrays. Reading handles both methods and ZIP64 sizes; writing emits stored entries.
+ * The small part of the ZIP format (PKWARE APPNOTE 6.3) that `.npz` files, torch archives and
+ * Python wheels use: stored (np.savez, torch.save) or deflated (np.savez_compressed, wheels)
+ * entries, possibly with ZIP64 extras for large ones. Reading handles both methods and ZIP64
+ * sizes and checks each entry's CRC-32; writing emits stored entries.
  */
 import { inflateRawSync } from 'node:zlib';
 
@@ -27,8 +28,30 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-/** Every entry of a zip archive, by name. */
-export function readZip(bytes: Buffer, what = 'zip'): Map<string, Buffer> {
+/** One entry of a zip archive, read on demand. */
+export interface ZipEntry {
+  name: string;
+  /** Uncompressed size in bytes. */
+  size: number;
+  /** 0 = stored, 8 = deflate. */
+  method: number;
+  /** The uncompressed bytes (a view into the archive for stored entries); checks the size and CRC-32. */
+  read(): Buffer;
+}
+
+/**
+ * The entries of a zip archive, by name, without decompressing any (torch archives, wheels and
+ * `.npz` files). Every offset is checked against the archive's length: a corrupt or hostile
+ * archive gives a {@link ZipError}, never a read outside the buffer.
+ */
+export function openZip(bytes: Buffer, what = 'zip'): Map<string, ZipEntry> {
+  const fail = (message: string): never => {
+    throw new ZipError(`${what}: ${message}`);
+  };
+  const at = (offset: number, size: number, part: string) => {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + size > bytes.length) fail(`${part} at byte ${offset} lies outside the ${bytes.length}-byte archive`);
+    return offset;
+  };
   // End of central directory: within the last 64 KiB + 22 bytes.
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 65_557); i--) {
@@ -37,28 +60,31 @@ export function readZip(bytes: Buffer, what = 'zip'): Map<string, Buffer> {
       break;
     }
   }
-  if (eocd < 0) throw new ZipError(`${what}: not a zip archive (no end-of-central-directory record)`);
+  if (eocd < 0) fail('not a zip archive (no end-of-central-directory record)');
   let count = bytes.readUInt16LE(eocd + 10);
   let offset = bytes.readUInt32LE(eocd + 16);
   if (offset === 0xffffffff || count === 0xffff) {
     // ZIP64 end-of-central-directory locator just before the EOCD.
     const loc = eocd - 20;
-    if (loc < 0 || bytes.readUInt32LE(loc) !== 0x07064b50) throw new ZipError(`${what}: ZIP64 archive without its locator`);
-    const z64 = Number(bytes.readBigUInt64LE(loc + 8));
+    if (loc < 0 || bytes.readUInt32LE(loc) !== 0x07064b50) fail('ZIP64 archive without its locator');
+    const z64 = at(Number(bytes.readBigUInt64LE(loc + 8)), 56, 'the ZIP64 end record');
     count = Number(bytes.readBigUInt64LE(z64 + 32));
     offset = Number(bytes.readBigUInt64LE(z64 + 48));
   }
-  const out = new Map<string, Buffer>();
+  const out = new Map<string, ZipEntry>();
   let p = offset;
   for (let e = 0; e < count; e++) {
-    if (bytes.readUInt32LE(p) !== CENTRAL) throw new ZipError(`${what}: corrupt central directory at byte ${p}`);
+    at(p, 46, 'a central directory record');
+    if (bytes.readUInt32LE(p) !== CENTRAL) fail(`corrupt central directory at byte ${p}`);
     const method = bytes.readUInt16LE(p + 10);
+    const crc = bytes.readUInt32LE(p + 16);
     let compressed = bytes.readUInt32LE(p + 20);
     let size = bytes.readUInt32LE(p + 24);
     const nameLen = bytes.readUInt16LE(p + 28);
     const extraLen = bytes.readUInt16LE(p + 30);
     const commentLen = bytes.readUInt16LE(p + 32);
     let local = bytes.readUInt32LE(p + 42);
+    at(p + 46, nameLen + extraLen, 'an entry name');
     const name = bytes.toString('utf8', p + 46, p + 46 + nameLen);
     // ZIP64 extra field (id 1): the 0xffffffff fields, in order size, compressed, offset.
     let x = p + 46 + nameLen;
@@ -68,23 +94,44 @@ export function readZip(bytes: Buffer, what = 'zip'): Map<string, Buffer> {
       const len = bytes.readUInt16LE(x + 2);
       if (id === 1) {
         let q = x + 4;
-        if (size === 0xffffffff) { size = Number(bytes.readBigUInt64LE(q)); q += 8; }
-        if (compressed === 0xffffffff) { compressed = Number(bytes.readBigUInt64LE(q)); q += 8; }
-        if (local === 0xffffffff) { local = Number(bytes.readBigUInt64LE(q)); q += 8; }
+        const next = () => {
+          if (q + 8 > x + 4 + len) fail(`entry ${name} has a short ZIP64 field`);
+          const v = Number(bytes.readBigUInt64LE(q));
+          q += 8;
+          return v;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressed === 0xffffffff) compressed = next();
+        if (local === 0xffffffff) local = next();
       }
       x += 4 + len;
     }
-    if (bytes.readUInt32LE(local) !== LOCAL) throw new ZipError(`${what}: entry ${name} has no local header`);
-    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
-    const raw = bytes.subarray(start, start + compressed);
-    let data: Buffer;
-    if (method === 0) data = raw;
-    else if (method === 8) data = inflateRawSync(raw);
-    else throw new ZipError(`${what}: entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
-    if (data.length !== size) throw new ZipError(`${what}: entry ${name} is ${data.length} bytes, expected ${size}`);
-    out.set(name, data);
+    at(local, 30, `the local header of ${name}`);
+    if (bytes.readUInt32LE(local) !== LOCAL) fail(`entry ${name} has no local header`);
+    const start = at(local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28), compressed, `the data of ${name}`);
+    if (method !== 0 && method !== 8) fail(`entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    const read = (): Buffer => {
+      const raw = bytes.subarray(start, start + compressed);
+      let data: Buffer;
+      try {
+        data = method === 0 ? raw : inflateRawSync(raw, { maxOutputLength: Math.max(size, 1) });
+      } catch (err) {
+        return fail(`entry ${name} does not inflate (${(err as Error).message})`);
+      }
+      if (data.length !== size) fail(`entry ${name} is ${data.length} bytes, expected ${size}`);
+      if (crc32(data) !== crc) fail(`entry ${name} fails its CRC-32 check (the archive is corrupt)`);
+      return data;
+    };
+    out.set(name, { name, size, method, read });
     p += 46 + nameLen + extraLen + commentLen;
   }
+  return out;
+}
+
+/** Every entry of a zip archive, by name, decompressed. */
+export function readZip(bytes: Buffer, what = 'zip'): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [name, entry] of openZip(bytes, what)) out.set(name, entry.read());
   return out;
 }
 
