@@ -28,7 +28,7 @@ describe('readTorchArchive', () => {
     expect([...a.tensors.keys()]).toEqual(['conv.weight']);
     expect(a.tensors.get('conv.weight')!.shape).toEqual([3, 2, 3, 3]);
     expect(a.attributes.get('')).toMatchObject({ scale: 0.5 });
-    expect(a.attributes.get('conv')).toMatchObject({ stride: [2, 2], padding: [1, 1] });
+    expect(a.attributes.get('conv')).toMatchObject({ class: '__torch__.torch.nn.modules.conv.Conv2d' });
     expect([...a.code.keys()].some((p) => p.endsWith('.py'))).toBe(true);
   });
 
