@@ -8,3 +8,4 @@ export * from './events/generation.ts';
 export * from './events/evaluation.ts';
 export * from './events/utility.ts';
 export * from './events/federation.ts';
+export * from './events/explanation.ts';

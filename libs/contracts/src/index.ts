@@ -2,3 +2,4 @@ export * from './artifact.ts';
 export * from './event.ts';
 export * from './events.ts';
 export * from './version.ts';
+export * from './latent-directions.ts';
