@@ -25,19 +25,21 @@ export function splitAtPooling(tf: Tf, model: LayersModel): SplitModel {
   const index = model.layers.findIndex((l) => l.getClassName() === 'GlobalAveragePooling2D');
   if (index < 0) throw new ExplainInputError(`Grad-CAM needs a model with a GlobalAveragePooling2D layer; ${model.name} has none`);
   const pool = model.layers[index]!;
-  const features = tf.model({ inputs: model.inputs, outputs: pool.input as SymbolicTensor });
-  const shape = (pool.input as SymbolicTensor).shape.slice(1) as number[];
+  const features = tf.model({ inputs: model.inputs, outputs: pool.getInputAt(0) as SymbolicTensor });
+  const shape = (pool.getInputAt(0) as SymbolicTensor).shape.slice(1) as number[];
   const input = tf.input({ shape });
-  let x: SymbolicTensor = input;
-  let previous = pool.input as SymbolicTensor;
-  for (const layer of model.layers.slice(index)) {
-    const inbound = layer.input as SymbolicTensor | SymbolicTensor[];
+  // Check the chain on the original graph (node 0) before applying the layers to a new input.
+  const chain = model.layers.slice(index);
+  let previous = pool.getInputAt(0) as SymbolicTensor;
+  for (const layer of chain) {
+    const inbound = layer.getInputAt(0) as SymbolicTensor | SymbolicTensor[];
     if (Array.isArray(inbound) || inbound.id !== previous.id) {
-      throw new ExplainInputError(`Grad-CAM: the layers after ${pool.name} must form a chain; ${layer.name} does not follow ${previous.name}`);
+      throw new ExplainInputError(`Grad-CAM: the layers after ${pool.name} must form a chain; ${layer.name} does not follow the layer before it`);
     }
-    x = layer.apply(x) as SymbolicTensor;
-    previous = layer.output as SymbolicTensor;
+    previous = layer.getOutputAt(0) as SymbolicTensor;
   }
+  let x: SymbolicTensor = input;
+  for (const layer of chain) x = layer.apply(x) as SymbolicTensor;
   return { features, head: tf.model({ inputs: input, outputs: x }), layer: pool.name };
 }
 

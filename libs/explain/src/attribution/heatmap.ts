@@ -32,16 +32,20 @@ export function maskedImage(image: Uint8Array, mask: Uint8Array, dim = 0.15): Ui
   return Uint8Array.from(image, (v, i) => (mask[Math.floor(i / 3)] ? v : Math.round(v * dim)));
 }
 
-/** Tiles of equal size side by side (2-px white gaps), upscaled by `scale` (nearest), as PNG. */
-export async function stripPng(tiles: Uint8Array[], size: number, scale = 2): Promise<Buffer> {
+/** Tiles of equal size in a grid `cols` wide (2-px white gaps), upscaled by `scale` (nearest), as PNG. */
+export async function tilesPng(tiles: Uint8Array[], size: number, cols = tiles.length, scale = 2): Promise<Buffer> {
   const gap = 2;
-  const width = tiles.length * size + (tiles.length - 1) * gap;
-  const canvas = new Uint8Array(width * size * 3).fill(255);
+  const rows = Math.ceil(tiles.length / cols);
+  const width = cols * size + (cols - 1) * gap;
+  const height = rows * size + (rows - 1) * gap;
+  const canvas = new Uint8Array(width * height * 3).fill(255);
   tiles.forEach((tile, t) => {
-    for (let y = 0; y < size; y++) canvas.set(tile.subarray(y * size * 3, (y + 1) * size * 3), (y * width + t * (size + gap)) * 3);
+    const ox = (t % cols) * (size + gap);
+    const oy = Math.floor(t / cols) * (size + gap);
+    for (let y = 0; y < size; y++) canvas.set(tile.subarray(y * size * 3, (y + 1) * size * 3), ((oy + y) * width + ox) * 3);
   });
-  return sharp(canvas, { raw: { width, height: size, channels: 3 } })
-    .resize(width * scale, size * scale, { kernel: 'nearest' })
+  return sharp(canvas, { raw: { width, height, channels: 3 } })
+    .resize(width * scale, height * scale, { kernel: 'nearest' })
     .png()
     .toBuffer();
 }

@@ -16,7 +16,7 @@ import type { Tf } from '@dermagan/tf';
 import { check } from '../errors.ts';
 import { felzenszwalb } from './felzenszwalb.ts';
 import { diskOffsets, dilate, resizeBilinear, resizeLabels } from './image-ops.ts';
-import { DEFAULT_IG, integratedGradients, type ScoreFunction } from './integrated-gradients.ts';
+import { channelSum, DEFAULT_IG, integratedGradients, type ScoreFunction } from './integrated-gradients.ts';
 
 export interface XraiOptions {
   /** Felzenszwalb scales (PAIR: 50, 100, 150, 250, 500, 1200). */
@@ -61,6 +61,8 @@ export interface XraiResult {
   regions: XraiRegion[];
   /** The IG attribution it was built from, max over channels [size, size]. */
   attribution: Float32Array;
+  /** Plain integrated gradients from the black baseline, summed over channels [size, size]. */
+  igBlack: Float32Array;
   size: number;
 }
 
@@ -170,7 +172,7 @@ export function xrai(tf: Tf, score: ScoreFunction, image: Float32Array, size: nu
     attribution[p] = m;
   }
   const segments = xraiSegments(image, size, o);
-  return { ...rankRegions(attribution, segments, size, o), attribution, size };
+  return { ...rankRegions(attribution, segments, size, o), attribution, igBlack: channelSum(black, size), size };
 }
 
 /** The top `fraction` of the image by XRAI saliency (the reference shows the top 30 %). */

@@ -24,7 +24,7 @@ export class SpaceTree {
 
   constructor(
     private readonly y: Float64Array,
-    private readonly n: number,
+    n: number,
     dims: 2 | 3,
   ) {
     this.dims = dims;
