@@ -17,6 +17,7 @@ import { initialGlobalModel, saveGlobalAsCheckpoint, trainerSubscription, type H
 import { generatorSubscription } from '@dermagan/service-generator';
 import { metricsSubscription } from '@dermagan/service-metrics';
 import { classifierSubscription } from '@dermagan/service-classifier';
+import { explainerSubscription } from '@dermagan/service-explainer';
 
 export interface EmbeddedOptions {
   bus: EventBus;
@@ -28,7 +29,7 @@ export interface EmbeddedOptions {
   onTick?: (run: string, record: HistoryRecord) => void;
 }
 
-export const STUDY_SERVICES = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier'] as const;
+export const STUDY_SERVICES = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier', 'explainer'] as const;
 export type EmbeddedService = (typeof STUDY_SERVICES)[number];
 
 export async function startEmbeddedServices(options: EmbeddedOptions): Promise<void> {
@@ -42,6 +43,7 @@ export async function startEmbeddedServices(options: EmbeddedOptions): Promise<v
     wanted.has('generator') && generatorSubscription({ store, folders, workDir }),
     wanted.has('metrics') && metricsSubscription({ folders }),
     wanted.has('classifier') && classifierSubscription({ store, folders, workDir }),
+    wanted.has('explainer') && explainerSubscription({ store, folders, workDir }),
   ];
   for (const s of subscriptions) if (s) await bus.subscribe(s as Parameters<EventBus['subscribe']>[0]);
 }

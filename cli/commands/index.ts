@@ -8,6 +8,7 @@ import { registerBench } from './bench.ts';
 import { registerStudy } from './study.ts';
 import { registerPpl } from './ppl.ts';
 import { registerFederate } from './federate.ts';
+import { registerExplain } from './explain.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain];
