@@ -9,6 +9,7 @@ import { registerStudy } from './study.ts';
 import { registerPpl } from './ppl.ts';
 import { registerFederate } from './federate.ts';
 import { registerExplain } from './explain.ts';
+import { registerLpips } from './lpips.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain, registerLpips];

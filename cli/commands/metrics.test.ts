@@ -15,9 +15,20 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIX = join(ROOT, 'libs/metrics/fixtures');
 const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8'));
 
-function run(...args: string[]) {
-  const res = spawnSync(process.execPath, [join(ROOT, 'bin/dermagan.js'), 'metrics', ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, DERMAGAN_TF_BACKEND: 'tensorflow' } });
+function runWith(env: Record<string, string>, ...args: string[]) {
+  const res = spawnSync(process.execPath, [join(ROOT, 'bin/dermagan.js'), 'metrics', ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, DERMAGAN_TF_BACKEND: 'tensorflow', ...env } });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+const run = (...args: string[]) => runWith({}, ...args);
+
+async function dataset(name: string, size: number, count: number, seed: number) {
+  const w = await DatasetWriter.create({ dir: file(name), size });
+  for (let i = 0; i < count; i++) {
+    const px = new Uint8Array(size * size * 3).map((_, j) => (j * (i + 3) * seed + i) % 256);
+    await w.append(px, { id: `${name}${i}`, patient: `${name}${i}`, label: 0, sha256: (name + i).padEnd(64, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 64) });
+  }
+  await w.finish({ name, labels: ['all'], source: { kind: 'generated' }, split: { kind: 'none' }, tenants: null });
+  return file(name);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'dermagan-cli-metrics-'));
@@ -88,9 +99,36 @@ describe('dermagan metrics', () => {
     expect(out.fd_pixels_rp64).toEqual(expect.any(Number));
     expect(out.provenance).toMatchObject({ extractor: { id: 'pixels-rp64', inputSize: 16, resize: 'pil-bicubic', hash: expect.stringMatching(/^[0-9a-f]{64}$/) }, imageSize: 8, nReal: 12 });
     expect(out.provenance.inputs.real.kind).toBe('dataset');
-    const noExtractor = run('--real', file('real'), '--fake', file('fake'));
-    expect(noExtractor.code).toBe(2);
-    expect(noExtractor.stderr).toMatch(/dataset folders need --extractor/);
+    // The default space is Inception-2015, which refuses images below 16².
+    const tiny = run('--real', file('real'), '--fake', file('fake'));
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/images are 8×8; the feature networks need at least 16×16/);
+  });
+
+  it('scores dataset folders in Inception-2015 space by default (sg2ada), FID named fid, preprocessing recorded', async () => {
+    const real = await dataset('real16', 16, 3, 1);
+    const fake = await dataset('fake16', 16, 3, 5);
+    const r = run('--real', real, '--fake', fake, '--metrics', 'fid,kid,pr', '--k', '1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.fid).toBeGreaterThan(0);
+    expect(out.kid).toEqual(expect.any(Number));
+    expect(out.provenance.extractor).toMatchObject({ id: 'inception-2015', preprocessing: 'sg2ada', resize: 'torch-bilinear', inputSize: 299, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(out.details.precisionRecallSpace).toMatch(/VGG16 fc2/);
+    const clean = run('--real', real, '--fake', fake, '--metrics', 'fid', '--preprocessing', 'clean', '--json');
+    expect(JSON.parse(clean.stdout.trim().split('\n').pop()!).provenance.extractor).toMatchObject({ preprocessing: 'clean', resize: 'pil-bicubic' });
+  });
+
+  it('exits 2 with the fix when the model is not provisioned, and on sets of different sizes', async () => {
+    const real = await dataset('real16b', 16, 3, 1);
+    const other = await dataset('fake32', 32, 3, 5);
+    const missing = runWith({ DERMAGAN_CACHE: mkdtempSync(join(tmpdir(), 'no-models-')) }, '--real', real, '--fake', real, '--metrics', 'fid');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/model inception-2015 is not provisioned.*npm run setup/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const mixed = run('--real', real, '--fake', other, '--metrics', 'fid');
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--real holds 16×16 images but --fake 32×32/);
   });
 
   describe('bad input exits 2 with a clear message', () => {

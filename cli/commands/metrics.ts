@@ -8,11 +8,17 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { DatasetError, openDataset } from '@dermagan/dataset';
+import { DatasetError, openDataset, readManifest } from '@dermagan/dataset';
 import {
   createCompute,
   createExtractor,
+  DEFAULT_EXTRACTOR,
+  DEFAULT_PREPROCESSING,
   DEFAULTS,
+  extractorProvenance,
+  INCEPTION_2015_ID,
+  isPreprocessing,
+  PREPROCESSING_MODES,
   evaluateFeatures,
   EXTRACTOR_IDS,
   extractFeatures,
@@ -34,6 +40,7 @@ import {
   type FeatureStatistics,
   type InputProvenance,
   type MetricName,
+  type Preprocessing,
 } from '@dermagan/metrics';
 import { decodeNpy, NpyError } from '@dermagan/npy';
 import { UserError, positiveInt, printJson, progress } from '../output.ts';
@@ -66,6 +73,7 @@ interface MetricsFlags {
   k: number;
   dcK: number;
   extractor?: string;
+  preprocessing: Preprocessing;
   model?: string;
   featuresFrom?: string;
   compute: ComputeMode | 'auto';
@@ -154,15 +162,20 @@ export function registerMetrics(program: Command): void {
   program
     .command('metrics')
     .description('Score fake samples against real ones: FID/Fréchet distance, KID, precision/recall, density/coverage, α-precision/β-recall/authenticity')
-    .requiredOption('--real <path>', 'real features (.npy [n, d] float32/float64), a dataset folder (with --extractor), or real statistics (.npz/.json, FID only)')
-    .requiredOption('--fake <path>', 'fake features (.npy) or a dataset folder (with --extractor)')
+    .requiredOption('--real <path>', 'real features (.npy [n, d] float32/float64), a dataset folder (features extracted here, --extractor), or real statistics (.npz/.json, FID only)')
+    .requiredOption('--fake <path>', 'fake features (.npy) or a dataset folder')
     .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(', ')}`, parseMetrics, [...METRIC_NAMES])
     .option('--kid-subsets <n>', 'KID: number of random subsets', positiveInt('--kid-subsets'), DEFAULTS.kidSubsets)
     .option('--kid-subset-size <n>', 'KID: rows per subset (m = min(n_real, n_fake, this))', positiveInt('--kid-subset-size'), DEFAULTS.kidSubsetSize)
     .option('--kid-seed <n>', 'KID: seed of the subset sampler', integer('--kid-seed'), DEFAULTS.kidSeed)
     .option('--k <n>', 'precision/recall: neighbourhood size', positiveInt('--k'), DEFAULTS.prK)
     .option('--dc-k <n>', 'density/coverage: neighbourhood size', positiveInt('--dc-k'), DEFAULTS.dcK)
-    .addOption(new Option('--extractor <id>', 'feature extractor for dataset folders').choices([...EXTRACTOR_IDS]))
+    .addOption(new Option('--extractor <id>', `feature extractor for dataset folders (default ${DEFAULT_EXTRACTOR}: the FID graph, provisioned by npm run setup)`).choices([...EXTRACTOR_IDS]))
+    .addOption(
+      new Option('--preprocessing <mode>', 'inception-2015 preprocessing: sg2ada (the paper\'s code: bilinear to 299, no antialias), clean (clean-fid: antialiased bicubic), tf-legacy (TF1 bilinear)')
+        .choices([...PREPROCESSING_MODES])
+        .default(DEFAULT_PREPROCESSING),
+    )
     .option('--model <uri>', 'model.json URI of the extractor (file://, https://, s3://) for inception-v3-pool3 / vgg16-fc2')
     .option('--features-from <id>', 'the extractor that made the .npy features (e.g. inception-v3-pool3, so the Fréchet distance may be called FID)')
     .addOption(new Option('--compute <mode>', 'float64 (exact, plain JS), tf (native TensorFlow float32 blocks), auto (tf for large inputs)').choices(['auto', 'float64', 'tf']).default('auto'))
@@ -180,11 +193,15 @@ export function registerMetrics(program: Command): void {
 async function runMetrics(flags: MetricsFlags): Promise<void> {
   // Load inputs.
   let extractor: FeatureExtractor | undefined;
+  if (!isPreprocessing(flags.preprocessing)) throw new UserError(`--preprocessing must be one of ${PREPROCESSING_MODES.join(', ')}`);
   const getExtractor = async () => {
-    if (!flags.extractor) throw new UserError(`dataset folders need --extractor (one of ${EXTRACTOR_IDS.join(', ')}); pixels-rp64 needs no download`);
-    extractor ??= await createExtractor(flags.extractor, { modelUri: flags.model });
+    extractor ??= await createExtractor(flags.extractor ?? DEFAULT_EXTRACTOR, { modelUri: flags.model, preprocessing: flags.preprocessing });
     return extractor;
   };
+  const sizes = await Promise.all([flags.real, flags.fake].map(async (p) => ((await stat(p).catch(() => undefined))?.isDirectory() ? (await readManifest(p)).size : undefined)));
+  if (sizes[0] !== undefined && sizes[1] !== undefined && sizes[0] !== sizes[1]) {
+    throw new UserError(`--real holds ${sizes[0]}×${sizes[0]} images but --fake ${sizes[1]}×${sizes[1]}: compare sets of one size (resizing one set to the other's changes the score)`);
+  }
   const real = await loadSide('--real', flags.real, getExtractor);
   const fake = await loadSide('--fake', flags.fake, getExtractor);
   if (!fake.features) throw new UserError(`--fake ${flags.fake}: statistics files can only stand for the real side; pass fake features or a dataset folder`);
@@ -200,7 +217,7 @@ async function runMetrics(flags: MetricsFlags): Promise<void> {
   // Which feature space the scores live in.
   let space: ExtractorProvenance = UNKNOWN_EXTRACTOR;
   if (extractor) {
-    space = { id: extractor.id, hash: extractor.hash, inputSize: extractor.inputSize, resize: extractor.resize };
+    space = extractorProvenance(extractor);
     if (flags.featuresFrom && (real.input.kind !== 'dataset' || fake.input.kind !== 'dataset')) {
       throw new UserError('--features-from describes .npy feature files; it cannot be mixed with dataset folders extracted here');
     }
@@ -256,6 +273,11 @@ async function runMetrics(flags: MetricsFlags): Promise<void> {
   }
 
   // Report.
+  if (space.id === INCEPTION_2015_ID && metrics.includes('pr')) {
+    const note = 'precision/recall here are in Inception-2015 pool3 space; the paper (NVlabs pr50k3) used VGG16 fc2 features, whose weights are not reachable';
+    report.details.precisionRecallSpace = note;
+    process.stderr.write(`note: ${note}\n`);
+  }
   if (report.frechetKey !== 'fid' && metrics.includes('fid')) {
     process.stderr.write(
       `note: the features are not Inception-v3 pool3 (extractor: ${space.id}), so the Fréchet distance is reported as ` +
@@ -274,7 +296,7 @@ async function runMetrics(flags: MetricsFlags): Promise<void> {
   const p = report.provenance;
   process.stdout.write(
     `\n${p.nReal} real vs ${p.nFake} fake, ${p.featureDim}-d features from ${p.extractor.id}` +
-      `${p.extractor.resize ? ` (resize ${p.extractor.resize} to ${p.extractor.inputSize})` : ''}, compute ${p.compute}, dermagan ${p.dermaganVersion}\n`,
+      `${p.extractor.resize ? ` (${p.extractor.preprocessing ? `${p.extractor.preprocessing}: ` : ''}resize ${p.extractor.resize} to ${p.extractor.inputSize})` : ''}, compute ${p.compute}, dermagan ${p.dermaganVersion}\n`,
   );
 }
 

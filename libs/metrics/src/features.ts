@@ -16,6 +16,8 @@ export interface FeatureExtractor {
   readonly inputSize: number;
   /** How they are resized (resize.ts). */
   readonly resize: ResizeMode;
+  /** The named preprocessing of the paper's feature networks (`sg2ada`, `clean`, `tf-legacy`), when one applies. */
+  readonly preprocessing?: string;
   /** Feature width. */
   readonly dim: number;
   /** Features of `n` images, uint8 NHWC [n, size, size, 3] → Float32Array [n, dim]. */

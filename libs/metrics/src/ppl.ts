@@ -38,6 +38,15 @@ export interface PathGenerator {
 /** Images (in [0, 255]) → one feature row per image; [n, f] row-major. */
 export type PathFeatures = (images: ImageBatch) => Float32Array | Float64Array | Promise<Float32Array | Float64Array>;
 
+/**
+ * The distance measured directly, when features are too large to bring back (LPIPS-VGG16:
+ * networks/lpips.ts): images (in [0, 255], rows 2i and 2i+1 the end-points of sample i) → one
+ * distance per sample (what ‖f(img₂ᵢ) − f(img₂ᵢ₊₁)‖² would be).
+ */
+export interface PathDistance {
+  pairDistances(images: ImageBatch): Float64Array | Float32Array | Promise<Float64Array | Float32Array>;
+}
+
 /** Options for {@link perceptualPathLength}. */
 export interface PplOptions {
   /** Number of path samples (default 50 000). */
@@ -112,7 +121,7 @@ export function prepareForFeatures(images: ImageBatch, crop: boolean): ImageBatc
   return { data: out, shape: [n, oh, ow, ch] };
 }
 
-export async function perceptualPathLength(generator: PathGenerator, features: PathFeatures, options: PplOptions = {}): Promise<PplResult> {
+export async function perceptualPathLength(generator: PathGenerator, measure: PathFeatures | PathDistance, options: PplOptions = {}): Promise<PplResult> {
   const samples = options.samples ?? DEFAULTS.pplSamples;
   const epsilon = options.epsilon ?? DEFAULTS.pplEpsilon;
   const sampling = options.sampling ?? DEFAULTS.pplSampling;
@@ -143,7 +152,13 @@ export async function perceptualPathLength(generator: PathGenerator, features: P
       }
     }
     const images = prepareForFeatures(await generator.synthesize(ws, 2 * n), crop);
-    const f = await features(images);
+    if (typeof measure !== 'function') {
+      const d = await measure.pairDistances(images);
+      if (d.length !== n) throw new MetricInputError(`perceptualPathLength: pairDistances returned ${d.length} values for ${n} samples`);
+      for (let i = 0; i < n; i++) scores[start + i] = d[i]! / (epsilon * epsilon);
+      continue;
+    }
+    const f = await measure(images);
     const fd = f.length / (2 * n);
     if (!Number.isInteger(fd) || fd < 1) throw new MetricInputError(`perceptualPathLength: features returned ${f.length} values for ${2 * n} images`);
     for (let i = 0; i < n; i++) {

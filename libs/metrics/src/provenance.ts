@@ -5,6 +5,7 @@
  */
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
 import type { ComputeMode } from './compute.ts';
+import type { FeatureExtractor } from './features.ts';
 import type { ResizeMode } from './resize.ts';
 
 export interface ExtractorProvenance {
@@ -16,6 +17,15 @@ export interface ExtractorProvenance {
   inputSize: number | null;
   /** Resize mode, or null when unknown. */
   resize: ResizeMode | null;
+  /** The named preprocessing (`sg2ada`, `clean`, `tf-legacy`) of the paper's feature networks, when one applies. */
+  preprocessing?: string;
+}
+
+/** The provenance record of an extractor (every score made with it carries this). */
+export function extractorProvenance(e: Pick<FeatureExtractor, 'id' | 'hash' | 'inputSize' | 'resize' | 'preprocessing'>): ExtractorProvenance {
+  const p: ExtractorProvenance = { id: e.id, hash: e.hash, inputSize: e.inputSize, resize: e.resize };
+  if (e.preprocessing) p.preprocessing = e.preprocessing;
+  return p;
 }
 
 export interface MetricProvenance {

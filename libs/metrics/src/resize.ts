@@ -7,12 +7,15 @@
  * - `tf-bilinear`: TF1 `resize_bilinear(align_corners=False)`, no half-pixel centres and no
  *   antialiasing (what TTUR's and the 2015 Inception graph's `ResizeBilinear` did: clean-fid's
  *   `legacy_tensorflow`);
+ * - `torch-bilinear`: torch `F.interpolate(mode='bilinear', align_corners=False)`: half-pixel
+ *   centres (source = (o + ½)·in/out − ½, clamped at 0), two taps, no antialiasing (NVlabs
+ *   stylegan2-ada-pytorch's metrics: the `sg2ada` preprocessing);
  * - `none`: the images must already have the network's size.
  * Output: float32 NHWC in [0, 255].
  */
 import { MetricInputError } from './features-matrix.ts';
 
-export const RESIZE_MODES = ['pil-bicubic', 'tf-bilinear', 'none'] as const;
+export const RESIZE_MODES = ['pil-bicubic', 'tf-bilinear', 'torch-bilinear', 'none'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 interface Taps {
@@ -59,14 +62,17 @@ function bicubicTaps(inSize: number, outSize: number): Taps {
   return { start, count, weights, maxTaps };
 }
 
-/** TF1 bilinear taps: source = o · scale (no half-pixel offset), two neighbours, clamped. */
-function bilinearTaps(inSize: number, outSize: number): Taps {
+/**
+ * Bilinear taps, two neighbours, clamped at the edges. TF1: source = o · scale (no half-pixel
+ * offset); torch (align_corners=False): source = max((o + ½) · scale − ½, 0).
+ */
+function bilinearTaps(inSize: number, outSize: number, halfPixel: boolean): Taps {
   const scale = inSize / outSize;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
   const weights = new Float64Array(outSize * 2);
   for (let o = 0; o < outSize; o++) {
-    const src = o * scale;
+    const src = halfPixel ? Math.max((o + 0.5) * scale - 0.5, 0) : o * scale;
     const lo = Math.floor(src);
     const hi = Math.min(lo + 1, inSize - 1);
     const f = src - lo;
@@ -95,7 +101,10 @@ export function resizeImages(pixels: Uint8Array, shape: readonly [number, number
     return Float32Array.from(pixels);
   }
   if (h === size && w === size) return Float32Array.from(pixels);
-  const taps = mode === 'pil-bicubic' ? [bicubicTaps(w, size), bicubicTaps(h, size)] : [bilinearTaps(w, size), bilinearTaps(h, size)];
+  const taps =
+    mode === 'pil-bicubic'
+      ? [bicubicTaps(w, size), bicubicTaps(h, size)]
+      : [bilinearTaps(w, size, mode === 'torch-bilinear'), bilinearTaps(h, size, mode === 'torch-bilinear')];
   const [tx, ty] = taps as [Taps, Taps];
   const out = new Float32Array(n * size * size * c);
   const tmp = new Float64Array(h * size * c);

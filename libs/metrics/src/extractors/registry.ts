@@ -1,24 +1,37 @@
 /**
- * Extractors by id, for the CLI and the metrics service: `pixels-rp64` (built in, no download),
- * `inception-v3-pool3` and `vgg16-fc2` (a tfjs model from `modelUri`). Other spaces (the domain
- * classifier's embedding) are passed in as {@link FeatureExtractor}s directly (features.ts
- * `functionExtractor`).
+ * Extractors by id, for the CLI and the metrics service: `inception-2015` (the FID graph, weights
+ * provisioned by `npm run setup`, no URI; the default), `pixels-rp64` (built in, no download),
+ * `inception-v3-pool3` and `vgg16-fc2` (a tfjs model a user brings, from `modelUri`). Other spaces
+ * (the domain classifier's embedding) are passed in as {@link FeatureExtractor}s directly
+ * (features.ts `functionExtractor`).
  */
 import { MetricInputError } from '../features-matrix.ts';
 import type { FeatureExtractor } from '../features.ts';
+import { INCEPTION_2015_ID } from '../keys.ts';
+import type { Preprocessing } from '../networks/preprocess.ts';
+import { inception2015Extractor } from './inception-2015.ts';
 import { INCEPTION_V3_POOL3, modelExtractor, VGG16_FC2 } from './tf-model.ts';
 import { pixelProjectionExtractor } from './pixel-projection.ts';
 
-export const EXTRACTOR_IDS = ['pixels-rp64', INCEPTION_V3_POOL3.id, VGG16_FC2.id] as const;
+export const EXTRACTOR_IDS = [INCEPTION_2015_ID, 'pixels-rp64', INCEPTION_V3_POOL3.id, VGG16_FC2.id] as const;
+/** What `dermagan metrics` uses on dataset folders unless told otherwise. */
+export const DEFAULT_EXTRACTOR = INCEPTION_2015_ID;
 
 /** Options for {@link createExtractor}. */
 export interface CreateExtractorOptions {
   /** Model URI (model.json) for the model-backed extractors. */
   modelUri?: string;
+  /** Preprocessing for `inception-2015` (default `sg2ada`). */
+  preprocessing?: Preprocessing;
 }
 
 export async function createExtractor(id: string, options: CreateExtractorOptions = {}): Promise<FeatureExtractor> {
   if (id === 'pixels-rp64') return pixelProjectionExtractor({ dim: 64 });
+  if (id === INCEPTION_2015_ID) {
+    const { loadTf } = await import('@dermagan/tf');
+    const { tf } = await loadTf();
+    return inception2015Extractor(tf, options.preprocessing ? { preprocessing: options.preprocessing } : {});
+  }
   const spec = id === INCEPTION_V3_POOL3.id ? INCEPTION_V3_POOL3 : id === VGG16_FC2.id ? VGG16_FC2 : undefined;
   if (!spec) throw new MetricInputError(`unknown extractor "${id}"; known: ${EXTRACTOR_IDS.join(', ')}`);
   if (!options.modelUri) {
