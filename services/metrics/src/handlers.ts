@@ -8,7 +8,7 @@ import type { Subscription } from '@dermagan/bus';
 import { EvaluationCompleted, EvaluationRequested, type DermaganEvent } from '@dermagan/contracts';
 import { openDataset } from '@dermagan/dataset';
 import {
-  createExtractor, evaluateFeatures, extractFeatures, METRIC_NAMES, MetricInputError, type MetricName,
+  createExtractor, evaluateFeatures, extractFeatures, extractorProvenance, METRIC_NAMES, MetricInputError, type MetricName,
 } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { z } from 'zod';
@@ -58,7 +58,7 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
       ...(options.kidSeed === undefined ? {} : { kidSeed: options.kidSeed }),
       ...(options.k === undefined ? {} : { prK: options.k }),
       ...(options.dcK === undefined ? {} : { dcK: options.dcK }),
-      extractor: { id: extractor.id, hash: extractor.hash, inputSize: extractor.inputSize, resize: extractor.resize },
+      extractor: extractorProvenance(extractor),
       imageSize: real.size,
       inputs: {
         real: { source: `${request.real.bucket}/${request.real.prefix}`, sha256: real.manifest.fingerprint, kind: 'dataset' },
