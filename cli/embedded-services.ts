@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBus } from '@dermagan/bus';
-import type { ArtifactRef, FolderRef, OutputLocation } from '@dermagan/contracts';
+import type { ArtifactRef, FederatedGanTrainingOptions, FolderRef, OutputLocation } from '@dermagan/contracts';
 import { decodeWeightSet } from '@dermagan/federation';
 import { FolderCheckpointSink, META_FILE } from '@dermagan/gan';
 import { FolderCache, publishFolder, Registry } from '@dermagan/runtime';
@@ -69,7 +69,7 @@ export async function startEmbeddedFederation(options: { bus: EventBus; store: O
   for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
   return {
     publicKeys: Object.fromEntries(agents.map((a) => [a.tenant, a.keys.publicKeyPem])),
-    toCheckpoint: async (global: ArtifactRef, training: Record<string, unknown>, output: OutputLocation): Promise<FolderRef> => {
+    toCheckpoint: async (global: ArtifactRef, training: FederatedGanTrainingOptions, output: OutputLocation): Promise<FolderRef> => {
       const dir = await mkdtemp(join(workDir, 'global-'));
       try {
         await saveGlobalAsCheckpoint(training, await decodeWeightSet(await store.getBytes(global.bucket, global.key)), new FolderCheckpointSink(join(dir, 'checkpoint')));

@@ -3,7 +3,6 @@
  * terminal (stderr, so stdout stays machine-readable).
  */
 import cliProgress from 'cli-progress';
-import { Option, type Command } from 'commander';
 
 /** Misuse or bad input: printed without a stack trace, exit code 2. */
 export class UserError extends Error {
@@ -63,19 +62,6 @@ export function positiveInt(flag: string) {
     if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag} must be a positive integer, got "${value}"`);
     return n;
   };
-}
-
-/**
- * The StyleGAN2-ADA network flags `train` and `federate` share: --aug, --batch, --cbase, --cmax,
- * --map (unset = the --cfg preset's value).
- */
-export function networkOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--aug <pipe>', 'ADA augment pipe').choices(['bgc', 'bg', 'noaug']).default('bgc'))
-    .option('--batch <n>', 'minibatch size (preset default otherwise)', positiveInt('--batch'))
-    .option('--cbase <n>', 'channel base: feature maps at resolution r = min(cbase/r, cmax)', positiveInt('--cbase'))
-    .option('--cmax <n>', 'maximum feature maps per layer', positiveInt('--cmax'))
-    .option('--map <n>', 'mapping network layers', positiveInt('--map'));
 }
 
 /** Parse an integer option ≥ 0 or throw a UserError naming the flag. */

@@ -10,13 +10,15 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
 import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
-import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink, PRESET_NAMES, type PresetName } from '@dermagan/gan';
+import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink } from '@dermagan/gan';
 import { createExtractor, evaluateFeatures, extractFeatures } from '@dermagan/metrics';
 import { loadTf } from '@dermagan/tf';
 import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
-import { finiteNumber, networkOptions, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
+import { FederatedGanTrainingOptions } from '@dermagan/contracts';
+import { finiteNumber, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
+import { addGanTrainingFlags, ganTrainingOptionsFrom } from '../training-flags.ts';
 import { busFor, storeFor } from '../wiring.ts';
 
 const STRATEGY_FLAGS = ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
@@ -25,9 +27,9 @@ const STRATEGY_NAMES: Record<(typeof STRATEGY_FLAGS)[number], keyof typeof STRAT
   fedavg: 'fedavg', fedavgm: 'fedavgm', fedprox: 'fedprox', fedadam: 'fedadam', fedyogi: 'fedyogi', median: 'fedmedian', 'trimmed-mean': 'trimmed-mean', krum: 'krum',
 };
 
-export interface FederateFlags {
+/** The federation's own flags; the training options' flags come from the schema (../training-flags.ts). */
+export interface FederateFlags extends Record<string, unknown> {
   data: string;
-  res?: number;
   rounds: number;
   k: number;
   strategy: (typeof STRATEGY_FLAGS)[number];
@@ -41,13 +43,6 @@ export interface FederateFlags {
   quorum?: number;
   roundTimeout: number;
   maxUpdateNorm?: number;
-  cfg: PresetName;
-  aug: 'bgc' | 'bg' | 'noaug';
-  batch?: number;
-  cbase?: number;
-  cmax?: number;
-  map?: number;
-  seed: number;
   id?: string;
   bus: 'memory' | 'kafka';
   store: 'local' | 's3';
@@ -89,7 +84,6 @@ export function registerFederate(program: Command): void {
     .command('federate')
     .description('Federated StyleGAN2-ADA across the tenants of an ingested dataset (aggregator + tenants in this process, or over Kafka + S3)')
     .requiredOption('--data <dir>', "dataset ingested with tenants ('dermagan ingest --tenants N')")
-    .option('--res <px>', "training resolution (default: the dataset's)", positiveInt('--res'))
     .requiredOption('--rounds <n>', 'federation rounds', positiveInt('--rounds'))
     .option('--k <n>', 'local iterations per round (the study: 100)', positiveInt('--k'), 100)
     .addOption(new Option('--strategy <name>', 'aggregation rule').choices([...STRATEGY_FLAGS]).default('fedavg'))
@@ -102,10 +96,9 @@ export function registerFederate(program: Command): void {
     .option('--secagg', 'secure aggregation: tenants upload pairwise-masked updates, the aggregator sees only their sum (fedavg, fedavgm, fedprox, fedadam, fedyogi; not with DP)')
     .option('--quorum <n>', 'accepted updates needed to aggregate a round (default: every tenant)', positiveInt('--quorum'))
     .option('--round-timeout <s>', 'seconds a round stays open before stragglers are dropped', finiteNumber('--round-timeout'), 3600)
-    .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'))
-    .addOption(new Option('--cfg <preset>', 'network/training preset').choices([...PRESET_NAMES]).default('quick'));
-  networkOptions(command)
-    .option('--seed <n>', 'seed of the initial global model and the tenants’ draws', nonNegativeInt('--seed'), 0)
+    .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'));
+  // The training options (--res: default the dataset's; the seed seeds the initial model and, per tenant, its draws).
+  addGanTrainingFlags(command, { omit: ['kimg', 'tickKimg'], defaults: { cfg: 'quick' } })
     .option('--id <id>', 'federation id (default: fed-<time>)')
     .addOption(new Option('--bus <kind>', 'event bus').choices(['memory', 'kafka']).default('memory'))
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
@@ -126,7 +119,7 @@ export function registerFederate(program: Command): void {
  * pixels-rp64 feature space (the evaluation sees every tenant's reals: an embedded-run aid, not
  * something a real federation's aggregator could do).
  */
-async function roundScorer(dataDir: string, training: Record<string, unknown> & { res: number }, n: number) {
+async function roundScorer(dataDir: string, training: FederatedGanTrainingOptions, n: number) {
   const { tf } = await loadTf();
   const extractor = await createExtractor('pixels-rp64');
   const reals = await openDataset(dataDir, { split: ['train', 'all'] });
@@ -202,13 +195,8 @@ export async function federate(flags: FederateFlags) {
   const bus = busFor(flags.bus, 'dermagan-federate');
   const store = storeFor(flags.store, out);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const training = {
-    res: flags.res ?? manifest.size, cfg: flags.cfg, aug: flags.aug, seed: flags.seed,
-    ...(flags.batch !== undefined ? { batch: flags.batch } : {}),
-    ...(flags.cbase !== undefined ? { cbase: flags.cbase } : {}),
-    ...(flags.cmax !== undefined ? { cmax: flags.cmax } : {}),
-    ...(flags.map !== undefined ? { map: flags.map } : {}),
-  };
+  const given = ganTrainingOptionsFrom(flags, FederatedGanTrainingOptions.partial({ res: true }));
+  const training: FederatedGanTrainingOptions = { ...given, res: given.res ?? manifest.size };
   const rounds: RoundReport[] = [];
   const score = flags.fid ? await roundScorer(flags.data, training, flags.fid) : null;
   let scoring: Promise<void> = Promise.resolve();

@@ -20,3 +20,4 @@ export * from './train.ts';
 export * from './card.ts';
 export * from './evaluate.ts';
 export * from './run.ts';
+export * from './options.ts';

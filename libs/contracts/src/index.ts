@@ -3,3 +3,4 @@ export * from './event.ts';
 export * from './events.ts';
 export * from './version.ts';
 export * from './latent-directions.ts';
+export * from './options.ts';

@@ -2,6 +2,7 @@
  * The network and training configuration: one typed interface per part, defaults in one place,
  * and the reference's presets (`cfg_specs` of NVlabs train.py) as one table.
  */
+import { GAN_PRESET_NAMES, type GanPresetName } from '@dermagan/contracts';
 
 /** Architecture of G and D. */
 export interface NetworkConfig {
@@ -99,8 +100,9 @@ export interface GanConfig {
   training: TrainingConfig;
 }
 
-export type PresetName = 'auto' | 'paper256' | 'stylegan2' | 'quick' | 'test';
-export const PRESET_NAMES: readonly PresetName[] = ['auto', 'paper256', 'stylegan2', 'quick', 'test'];
+/** The presets' names (one list, with the training options' schema in @dermagan/contracts). */
+export type PresetName = GanPresetName;
+export const PRESET_NAMES: readonly PresetName[] = GAN_PRESET_NAMES;
 
 /**
  * The reference's presets (REFERENCE §2.1) for one GPU; 'auto' derives batch, γ and EMA from the

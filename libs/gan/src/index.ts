@@ -29,6 +29,8 @@ export { loadGenerator, generateImages, generateDataset, GenerateError, type Gen
 export { registerEngineGradients } from './ops/register-gradients.ts';
 export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
 export { AdaController } from './ada.ts';
-export { runTraining, buildConfig, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
+export { runTraining, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
+export { GAN_TRAINING_DEFAULTS } from './defaults.ts';
+export { ganConfigFrom, trainerOptionsFrom, withGanDefaults } from './options.ts';
 export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
 export { generatorPath, type GeneratorPath, type PathRng } from './path-generator.ts';

@@ -1,56 +1,31 @@
 /**
  * One training run as the CLI and the gan-trainer service start it: load the reals, build the
- * config from a preset and overrides (or take it from the checkpoint when resuming), train in
+ * trainer from the training options (or take it from the checkpoint when resuming), train in
  * ticks, and leave in OUT: `checkpoint/` (the last good one), `stats.jsonl` (one tick per line)
  * and `run.json` (what made the run: options, dataset, backend, version).
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DERMAGAN_VERSION } from '@dermagan/contracts';
-import type { AugmentPipeName } from './augment.ts';
+import { DERMAGAN_VERSION, type GanTrainingOptions } from '@dermagan/contracts';
 import { FolderCheckpointSink, type CheckpointSink } from './checkpoint.ts';
-import { checkResolution, preset, type GanConfig, type PresetName } from './config.ts';
+import { checkResolution, type GanConfig } from './config.ts';
+import { trainerOptionsFrom, withGanDefaults } from './options.ts';
 import type { Tf } from './tf-types.ts';
 import { loadTrainingData, TrainingDataError } from './training-data.ts';
-import { DEFAULT_AUGMENT, Trainer, type TickStats } from './training-loop.ts';
+import { Trainer, type TickStats } from './training-loop.ts';
 
 export interface TrainRunOptions {
   /** Ingested dataset folder. */
   data: string;
-  /** Training resolution (the data is resized to it if needed). */
-  resolution: number;
-  /** Train until this many kimg in total. */
-  kimg: number;
   /** Output folder. */
   out: string;
-  /** Preset the config starts from (default 'auto'). */
-  cfg?: PresetName;
-  /** Conditional G and D on the dataset's classes. */
-  cond?: boolean;
+  /** The training options (resolution, length, preset and overrides, augmentation, seed, tick). */
+  options: GanTrainingOptions;
   /** Train on this class only (ben-GAN / mal-GAN; unconditional). */
   classFilter?: number;
-  /** Augment pipe (default 'bgc'). */
-  aug?: AugmentPipeName;
-  /** ADA target (default 0.6; ignored with a fixed p). */
-  target?: number;
-  /** Fixed augmentation probability (undefined = adaptive). */
-  p?: number;
-  /** Random x-flips of the reals. */
-  mirror?: boolean;
-  /** Overrides of the preset (undefined = preset's value). */
-  batch?: number;
-  channelBase?: number;
-  channelMax?: number;
-  mappingLayers?: number;
-  gamma?: number;
-  zDim?: number;
-  wDim?: number;
-  /** Seed of everything random (default 0). */
-  seed?: number;
   /** Checkpoint folder to continue from (config, counters, p and RNG come from it). */
   resume?: string;
-  /** Tick length in kimg (default 4) and checkpoint period in ticks (default 50). */
-  kimgPerTick?: number;
+  /** Checkpoint period in ticks (default 50; always at the end). */
   snapshotTicks?: number;
 }
 
@@ -64,22 +39,6 @@ export interface TrainRunResult {
   config: GanConfig;
 }
 
-/** Build the config from a preset and the run's overrides. */
-export function buildConfig(o: TrainRunOptions, numClasses: number): GanConfig {
-  const cfg = preset(o.cfg ?? 'auto', o.resolution);
-  if (o.cond) cfg.network.cDim = numClasses;
-  if (o.batch !== undefined) cfg.training.batch = o.batch;
-  if (o.channelBase !== undefined) cfg.network.channelBase = o.channelBase;
-  if (o.channelMax !== undefined) cfg.network.channelMax = o.channelMax;
-  if (o.mappingLayers !== undefined) cfg.network.mappingLayers = o.mappingLayers;
-  if (o.zDim !== undefined) cfg.network.zDim = o.zDim;
-  if (o.wDim !== undefined) cfg.network.wDim = o.wDim;
-  if (o.gamma !== undefined) cfg.training.r1Gamma = o.gamma;
-  const group = Math.min(cfg.network.mbstdGroup ?? 4, cfg.training.batch);
-  if (cfg.training.batch % group !== 0) throw new TrainingDataError(`batch ${cfg.training.batch} must be a multiple of the minibatch-stddev group ${group}`);
-  return cfg;
-}
-
 export async function runTraining(
   tf: Tf,
   backend: Record<string, unknown>,
@@ -87,15 +46,16 @@ export async function runTraining(
   hooks: { onTick?: (s: TickStats) => void; onStep?: (step: number, curNimg: number) => void; signal?: AbortSignal; sink?: CheckpointSink } = {},
 ): Promise<TrainRunResult> {
   // Check the request before any work.
+  const options = o.options;
   try {
-    checkResolution(o.resolution);
+    checkResolution(options.res);
   } catch (err) {
     throw new TrainingDataError((err as Error).message);
   }
 
   // Load training set.
-  if (o.cond && o.classFilter !== undefined) throw new TrainingDataError('--cond and --class exclude each other: a one-class model is unconditional');
-  const data = await loadTrainingData(tf, o.data, { resolution: o.resolution, ...(o.classFilter !== undefined ? { classes: [o.classFilter] } : {}) });
+  if (options.cond && o.classFilter !== undefined) throw new TrainingDataError('--cond and --class exclude each other: a one-class model is unconditional');
+  const data = await loadTrainingData(tf, o.data, { resolution: options.res, ...(o.classFilter !== undefined ? { classes: [o.classFilter] } : {}) });
 
   // Construct or resume the trainer.
   await mkdir(o.out, { recursive: true });
@@ -104,19 +64,7 @@ export async function runTraining(
   if (o.resume) {
     trainer = await Trainer.resume(tf, data, new FolderCheckpointSink(o.resume), backend);
   } else {
-    const config = buildConfig(o, data.labelNames.length);
-    const aug = o.aug ?? DEFAULT_AUGMENT.pipe;
-    trainer = new Trainer(
-      tf,
-      data,
-      {
-        config,
-        seed: o.seed ?? 0,
-        augment: { ...DEFAULT_AUGMENT, pipe: aug, target: o.p !== undefined ? undefined : (o.target ?? DEFAULT_AUGMENT.target), p: o.p ?? 0 },
-        mirror: o.mirror ?? false,
-      },
-      backend,
-    );
+    trainer = new Trainer(tf, data, trainerOptionsFrom(options, data.labelNames.length), backend);
   }
   await writeFile(
     join(o.out, 'run.json'),
@@ -133,8 +81,8 @@ export async function runTraining(
   const pending: Promise<void>[] = [];
   try {
     const { stopped, kimg } = await trainer.run({
-      kimg: o.kimg,
-      kimgPerTick: o.kimgPerTick ?? 4,
+      kimg: options.kimg,
+      kimgPerTick: withGanDefaults(options).tickKimg,
       snapshotTicks: o.snapshotTicks ?? 50,
       sink,
       onTick: (s) => {

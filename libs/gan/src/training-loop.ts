@@ -15,6 +15,7 @@ import { Adam, lazyRegAdam } from './adam.ts';
 import { createAugmentPipe, type AugmentPipe, type AugmentPipeName, type AugmentPipeState } from './augment.ts';
 import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, type CheckpointMeta, type CheckpointSink, type NamedArray } from './checkpoint.ts';
 import type { GanConfig } from './config.ts';
+import { GAN_TRAINING_DEFAULTS } from './defaults.ts';
 import { Discriminator } from './discriminator.ts';
 import { emaBeta, updateEma } from './ema.ts';
 import { Generator } from './generator.ts';
@@ -40,7 +41,8 @@ export interface AugmentConfig {
   kimg: number;
 }
 
-export const DEFAULT_AUGMENT: AugmentConfig = { pipe: 'bgc', target: 0.6, p: 0, interval: 4, kimg: 500 };
+/** Pipe and target as the training options' defaults; ADA interval and speed as the reference. */
+export const DEFAULT_AUGMENT: AugmentConfig = { pipe: GAN_TRAINING_DEFAULTS.aug, target: GAN_TRAINING_DEFAULTS.target, p: 0, interval: 4, kimg: 500 };
 
 export interface TrainerOptions {
   /** Networks and training hyper-parameters. */

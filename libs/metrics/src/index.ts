@@ -29,6 +29,7 @@ export * from './networks/lpips-vgg16.ts';
 export * from './networks/lpips.ts';
 export * from './provenance.ts';
 export * from './evaluate.ts';
+export * from './request-options.ts';
 export { symmetricEigen, EigenError } from './linalg/symmetric-eigen.ts';
 export { pivotedCholesky } from './linalg/pivoted-cholesky.ts';
 export { ZipError } from '@dermagan/npy';

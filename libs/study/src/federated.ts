@@ -7,7 +7,7 @@
  */
 import type { EventBus } from '@dermagan/bus';
 import {
-  FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, type ArtifactRef, type FolderRef,
+  FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef,
 } from '@dermagan/contracts';
 import type { z } from 'zod';
 import { StudyStepError } from './replies.ts';
@@ -24,7 +24,7 @@ export interface FederatedRunOptions {
   k: number;
   strategy: string;
   secagg: boolean;
-  training: Record<string, unknown>;
+  training: FederatedGanTrainingOptions;
   output: { bucket: string; prefix: string };
   timeoutMs: number;
   onRound?: (round: RoundSummary) => void;

@@ -1,3 +1,5 @@
+import type { ClassifierOptions, EvaluationOptions, GanTrainingOptions } from '@dermagan/contracts';
+
 /**
  * Study presets, one table (like the reference's cfg_specs): `quick` runs the whole protocol on the
  * shipped demo subset on 2 CPU cores in well under 30 minutes; `paper` is the study's settings.
@@ -42,8 +44,8 @@ export interface StudyPreset {
   size: number;
   split: number;
   seed: number;
-  /** StyleGAN2-ADA options shared by every model (libs/gan TrainingOptions). */
-  gan: Record<string, unknown> & { res: number; kimg: number };
+  /** StyleGAN2-ADA options shared by every model (the contract's GanTrainingOptions; each model sets cond, aug and seed). */
+  gan: Omit<GanTrainingOptions, 'cond' | 'aug' | 'seed'>;
   models: GanModelSpec[];
   /** Synthetic images generated per class and model. */
   generatePerClass: number;
@@ -51,9 +53,9 @@ export interface StudyPreset {
   /** Feature extractor and metrics (libs/metrics). */
   extractor: string;
   metrics: string[];
-  metricOptions: Record<string, unknown>;
+  metricOptions: EvaluationOptions;
   /** Classifier options (libs/classifier) and the utility rows. */
-  classifier: Record<string, unknown>;
+  classifier: ClassifierOptions;
   utility: UtilitySpec[];
   /** The federated GAN (unconditional, all classes) across tenants; null = central protocol only. */
   federation: FederationSpec | null;

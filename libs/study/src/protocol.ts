@@ -13,7 +13,7 @@ import type { EventBus } from '@dermagan/bus';
 import {
   CheckpointSaved, DatasetGenerated, DatasetIngested, DERMAGAN_VERSION, EvaluationCompleted, EvaluationRequested,
   GenerationRequested, IngestRequested, TrainingCompleted, TrainingProgress, TrainingRequested, UtilityCompleted,
-  UtilityRequested, type ArtifactRef, type FolderRef, type OutputLocation,
+  UtilityRequested, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef, type OutputLocation,
 } from '@dermagan/contracts';
 import { loadImages, readManifest, selectImages, type DatasetManifest } from '@dermagan/dataset';
 import type { ObjectStore } from '@dermagan/store';
@@ -47,7 +47,7 @@ export interface StudyOptions {
     /** Tenant id (`tenant-0`, …) → the Ed25519 public key (SPKI PEM) its updates are verified with. */
     publicKeys: Record<string, string>;
     /** Make a generator checkpoint folder from the final global weights (for the generator service). */
-    toCheckpoint: (global: ArtifactRef, training: Record<string, unknown>, output: OutputLocation) => Promise<FolderRef>;
+    toCheckpoint: (global: ArtifactRef, training: FederatedGanTrainingOptions, output: OutputLocation) => Promise<FolderRef>;
   };
 }
 
@@ -248,7 +248,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
     // What each tenant trains on (its FedAvg weight; under secure aggregation announced before training).
     const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
     const { kimg: _kimg, tickKimg: _tick, ...gan } = preset.gan;
-    const training = { ...gan, cond: false, aug: 'bgc', seed: preset.seed };
+    const training: FederatedGanTrainingOptions = { ...gan, cond: false, aug: 'bgc', seed: preset.seed };
     const fed = await runFederation({
       bus,
       id: `${runId}-federation`,

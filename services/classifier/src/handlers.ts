@@ -8,7 +8,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from '@dermagan/bus';
 import { DERMAGAN_VERSION, UtilityCompleted, UtilityRequested, type DermaganEvent } from '@dermagan/contracts';
-import { runExperiment, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@dermagan/classifier';
+import { DEFAULT_TRAIN_OPTIONS, experimentOptionsFrom, runExperiment } from '@dermagan/classifier';
 import { mergeDatasets, readManifest } from '@dermagan/dataset';
 import { publishFolder, type FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
@@ -27,19 +27,9 @@ export interface ClassifierDeps {
 
 export const CLASSIFIER_SOURCE = '/dermagan/classifier';
 
-/** The request's `config` (libs/classifier options plus the synthetic-set selection). */
-interface UtilityConfig extends Partial<TrainOptions> {
-  /** real+synth: synthetic images per real training image. */
-  synthRatio?: number;
-  /** real+synth: only these synthetic classes are added (the paper added malignant only). */
-  synthClasses?: number[];
-  /** Bootstrap resamples for the CIs (default 1,000). */
-  resamples?: number;
-}
-
 export async function handleUtilityRequested(event: DermaganEvent<UtilityRequestedData>, deps: ClassifierDeps) {
   const request = event.data;
-  const config = request.config as UtilityConfig;
+  const { train, synthRatio, synthClasses, resamples } = experimentOptionsFrom(request.config);
   const work = join(deps.workDir, `utility-${event.id}`);
   await mkdir(work, { recursive: true });
 
@@ -53,11 +43,10 @@ export async function handleUtilityRequested(event: DermaganEvent<UtilityRequest
     await mergeDatasets(await Promise.all(request.synth.map((s) => deps.folders.fetch(s))), synthetic, `${request.name}-synthetic`);
   }
   if (request.scenario !== 'real' && !synthetic) throw new Error(`utility ${request.name}: scenario ${request.scenario} needs a synthetic dataset`);
-  const synthPerClass = config.synthClasses && synthetic ? await perClass(synthetic, config.synthClasses) : undefined;
+  const synthPerClass = synthClasses && synthetic ? await perClass(synthetic, synthClasses) : undefined;
 
   // Train (resuming from this request's last epoch when it was interrupted) and test on real images.
   const { tf, info } = await loadTf();
-  const { synthRatio, synthClasses: _classes, resamples, ...train } = config;
   const out = join(work, 'model');
   const { json } = await runExperiment(tf, info, {
     data: {

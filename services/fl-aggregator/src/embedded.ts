@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EventBus, Subscription } from '@dermagan/bus';
 import {
   FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted,
-  type DermaganEvent, type FolderRef, type OutputLocation,
+  type DermaganEvent, type FederatedGanTrainingOptions, type FolderRef, type OutputLocation,
 } from '@dermagan/contracts';
 import { generateTenantKeyPair, type TenantKeyPair } from '@dermagan/federation';
 import { FolderCache } from '@dermagan/runtime';
@@ -39,8 +39,8 @@ export interface FederationSpec {
   roundTimeoutMs: number;
   maxRoundRetries?: number;
   maxUpdateNorm?: number;
-  /** FederatedTrainingConfig fields (res, cfg, batch, cbase, cmax, map, seed, …). */
-  training: Record<string, unknown>;
+  /** The training options every tenant trains with. */
+  training: FederatedGanTrainingOptions;
   output: OutputLocation;
 }
 

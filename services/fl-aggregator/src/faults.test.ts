@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryBroker, MemoryBus, type Subscription } from '@dermagan/bus';
-import { FederationRoundStarted, type DermaganEvent, type FolderRef } from '@dermagan/contracts';
+import { FederationRoundStarted, type DermaganEvent, type FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { generateTenantKeyPair } from '@dermagan/federation';
 import { ingest } from '@dermagan/ingest';
 import { publishFolder, Registry } from '@dermagan/runtime';
@@ -23,7 +23,7 @@ import { initialModel, quiet, spawn } from './testing.ts';
 import { aggregatorMetrics } from './metrics.ts';
 
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
-const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
+const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const ROUND_MS = 15_000;
 
 let root: string;

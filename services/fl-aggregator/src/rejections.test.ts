@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus } from '@dermagan/bus';
-import { FederationRoundStarted, FederationUpdateSubmitted, type ArtifactRef, type FolderRef } from '@dermagan/contracts';
+import { FederationRoundStarted, FederationUpdateSubmitted, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { decodeWeightSet, encodeWeightSet, generateTenantKeyPair, signUpdate, type WeightSet } from '@dermagan/federation';
 import { Registry } from '@dermagan/runtime';
 import { initialGlobalModel } from '@dermagan/service-gan-trainer';
@@ -18,7 +18,7 @@ import { federationRequest, watchFederation } from './embedded.ts';
 import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
 import { aggregatorMetrics } from './metrics.ts';
 
-const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
+const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const TENANTS = ['good-a', 'good-b', 'nan', 'shape', 'huge', 'forged', 'unsigned'] as const;
 const KEYS = Object.fromEntries(TENANTS.map((t) => [t, generateTenantKeyPair()]));
 const SAMPLES: Record<string, number> = { 'good-a': 100, 'good-b': 300 };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryBroker, type Subscription } from '@dermagan/bus';
-import { FederationUpdateSubmitted, type FolderRef } from '@dermagan/contracts';
+import { FederationUpdateSubmitted, type FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { decodeWeightSet, generateTenantKeyPair, type TenantKeyPair, type WeightSet } from '@dermagan/federation';
 import { ingest } from '@dermagan/ingest';
 import { publishFolder } from '@dermagan/runtime';
@@ -20,7 +20,7 @@ import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
 import { initialModel, quiet, spawn } from './testing.ts';
 
 const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
-const TRAINING = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
+const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
 
 let root: string;

@@ -10,39 +10,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from '@dermagan/bus';
 import {
-  CheckpointSaved, ContractError, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
+  CheckpointSaved, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
 import { FolderCheckpointSink, META_FILE, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
 
 export type TrainingRequestedData = z.output<typeof TrainingRequested.schema>;
-
-/** The request's `config`: the engine's options under the CLI's names. */
-export const TrainingConfig = z.object({
-  res: z.number().int().min(4).max(1024),
-  kimg: z.number().positive(),
-  cond: z.boolean().default(false),
-  aug: z.enum(['bgc', 'bg', 'noaug', 'blit', 'geom', 'color']).default('bgc'),
-  target: z.number().min(0).max(1).optional(),
-  p: z.number().min(0).optional(),
-  mirror: z.boolean().default(false),
-  cfg: z.enum(['auto', 'paper256', 'stylegan2', 'quick', 'test']).optional(),
-  batch: z.number().int().positive().optional(),
-  cbase: z.number().int().positive().optional(),
-  cmax: z.number().int().positive().optional(),
-  map: z.number().int().min(1).optional(),
-  gamma: z.number().nonnegative().optional(),
-  zdim: z.number().int().positive().optional(),
-  wdim: z.number().int().positive().optional(),
-  seed: z.number().int().nonnegative().default(0),
-  /** Tick length in kimg: one checkpoint and one progress event per tick. */
-  tickKimg: z.number().positive().default(4),
-});
-export type TrainingConfig = z.infer<typeof TrainingConfig>;
 
 /** One tick as the report plots it. */
 export interface HistoryRecord {
@@ -86,9 +63,7 @@ export async function handleTrainingRequested(
   signal?: AbortSignal,
 ) {
   const request = event.data;
-  const parsed = TrainingConfig.safeParse(request.config);
-  if (!parsed.success) throw new ContractError(`training ${request.run}: invalid config: ${z.prettifyError(parsed.error)}`);
-  const config = parsed.data;
+  const config = request.config;
   const started = Date.now();
   const output = { bucket: request.output.bucket, prefix: `${request.output.prefix.replace(/\/+$/, '')}/` };
   const work = join(deps.workDir, `train-${request.run}-${event.id}`);
@@ -122,26 +97,10 @@ export async function handleTrainingRequested(
   const { tf, info } = await loadTf();
   const options: TrainRunOptions = {
     data,
-    resolution: config.res,
-    kimg: config.kimg,
     out: join(work, 'out'),
-    cond: config.cond,
-    aug: config.aug,
-    mirror: config.mirror,
-    seed: config.seed,
-    kimgPerTick: config.tickKimg,
+    options: config,
     snapshotTicks: 1,
     ...(request.classFilter === null ? {} : { classFilter: request.classFilter }),
-    ...(config.target === undefined ? {} : { target: config.target }),
-    ...(config.p === undefined ? {} : { p: config.p }),
-    ...(config.cfg === undefined ? {} : { cfg: config.cfg }),
-    ...(config.batch === undefined ? {} : { batch: config.batch }),
-    ...(config.cbase === undefined ? {} : { channelBase: config.cbase }),
-    ...(config.cmax === undefined ? {} : { channelMax: config.cmax }),
-    ...(config.map === undefined ? {} : { mappingLayers: config.map }),
-    ...(config.gamma === undefined ? {} : { gamma: config.gamma }),
-    ...(config.zdim === undefined ? {} : { zDim: config.zdim }),
-    ...(config.wdim === undefined ? {} : { wDim: config.wdim }),
     ...(resume ? { resume } : {}),
   };
   const pending: Promise<unknown>[] = [];

@@ -13,19 +13,18 @@
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
+  FederatedGanTrainingOptions, FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
   type DermaganEvent,
 } from '@dermagan/contracts';
 import {
   decodeWeightSet, encodeWeightSet, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
   type GanStatePolicy, type WeightSet,
 } from '@dermagan/federation';
-import { buildConfig, DEFAULT_AUGMENT, inMemoryData, loadTrainingData, Trainer, type CheckpointSink, type TrainingData, type TrainRunOptions } from '@dermagan/gan';
+import { inMemoryData, loadTrainingData, Trainer, trainerOptionsFrom, withGanDefaults, type CheckpointSink, type TrainingData } from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
-import { TrainingConfig } from './handlers.ts';
 import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
 import { TenantError } from './tenant-error.ts';
 import { maskUpdate } from './tenant-secagg.ts';
@@ -33,10 +32,6 @@ import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWei
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
 export type RoundStartedData = z.output<typeof FederationRoundStarted.schema>;
-
-/** The federation request's `training`: the engine's options (as `training.requested`'s config) minus the run length. */
-export const FederatedTrainingConfig = TrainingConfig.omit({ kimg: true, tickKimg: true });
-export type FederatedTrainingConfig = z.output<typeof FederatedTrainingConfig>;
 
 export const TENANT_SOURCE = '/dermagan/gan-trainer/tenant';
 
@@ -142,7 +137,7 @@ export class TenantAgent {
 
   private async createRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
     const { tenant } = this.deps;
-    const training = FederatedTrainingConfig.parse(request.training);
+    const training = request.training;
     const dataset = request.tenants.find((t) => t.tenant === tenant)?.dataset ?? this.deps.dataset;
     if (!dataset) throw new TenantError(`tenant ${tenant}: the request does not list this tenant's dataset and none is configured (DERMAGAN_TENANT_DATASET)`, false);
     const dir = await this.deps.folders.fetch(dataset);
@@ -153,18 +148,7 @@ export class TenantAgent {
     // A restarted tenant continues its own state from its last round.
     const sink = this.localSink(federation);
     if (await sink.latest()) return { trainer: await Trainer.resume(tf, data, sink, backend), data, samples: data.count };
-    const config = buildConfig(trainRunOptions(training), data.labelNames.length);
-    const trainer = new Trainer(
-      tf,
-      data,
-      {
-        config,
-        seed: tenantSeed(training.seed, tenant),
-        augment: { ...DEFAULT_AUGMENT, pipe: training.aug, target: training.p !== undefined ? undefined : (training.target ?? DEFAULT_AUGMENT.target), p: training.p ?? 0 },
-        mirror: training.mirror,
-      },
-      backend,
-    );
+    const trainer = new Trainer(tf, data, trainerOptionsFrom(training, data.labelNames.length, tenantSeed(withGanDefaults(training).seed, tenant)), backend);
     return { trainer, data, samples: data.count };
   }
 
@@ -306,21 +290,6 @@ export function tenantSeed(seed: number, tenant: string): number {
   return seed * 1000 + (createHash('sha256').update(tenant).digest().readUInt32LE(0) % 1000);
 }
 
-/** The engine's run options for a federated training config (the run length is K per round, not kimg). */
-function trainRunOptions(t: FederatedTrainingConfig): TrainRunOptions {
-  return {
-    data: '', out: '', kimg: 0, resolution: t.res, cond: t.cond,
-    ...(t.cfg === undefined ? {} : { cfg: t.cfg }),
-    ...(t.batch === undefined ? {} : { batch: t.batch }),
-    ...(t.cbase === undefined ? {} : { channelBase: t.cbase }),
-    ...(t.cmax === undefined ? {} : { channelMax: t.cmax }),
-    ...(t.map === undefined ? {} : { mappingLayers: t.map }),
-    ...(t.gamma === undefined ? {} : { gamma: t.gamma }),
-    ...(t.zdim === undefined ? {} : { zDim: t.zdim }),
-    ...(t.wdim === undefined ? {} : { wDim: t.wdim }),
-  };
-}
-
 /** Set the augmentation probability the trainer starts the round with (ADA continues from it). */
 function setAdaP(trainer: Trainer, p: number): void {
   if (trainer.ada) {
@@ -332,12 +301,11 @@ function setAdaP(trainer: Trainer, p: number): void {
 
 /** A fresh trainer built from the federation's training options (no data: a one-image stand-in). */
 async function freshTrainer(trainingOptions: unknown, labelNames: string[]): Promise<Trainer> {
-  const training = FederatedTrainingConfig.parse(trainingOptions);
+  const training = FederatedGanTrainingOptions.parse(trainingOptions);
   const { tf, info } = await loadTf();
   const res = training.res;
   const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
-  const config = buildConfig(trainRunOptions(training), labelNames.length);
-  return new Trainer(tf, data, { config, seed: training.seed, augment: { ...DEFAULT_AUGMENT, pipe: training.aug }, mirror: false }, info as unknown as Record<string, unknown>);
+  return new Trainer(tf, data, trainerOptionsFrom(training, labelNames.length), info as unknown as Record<string, unknown>);
 }
 
 /**

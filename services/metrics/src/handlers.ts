@@ -8,7 +8,7 @@ import type { Subscription } from '@dermagan/bus';
 import { EvaluationCompleted, EvaluationRequested, type DermaganEvent } from '@dermagan/contracts';
 import { openDataset } from '@dermagan/dataset';
 import {
-  createExtractor, evaluateFeatures, extractFeatures, extractorProvenance, METRIC_NAMES, MetricInputError, type MetricName,
+  createExtractor, evaluateFeatures, evaluateOptionsFrom, extractFeatures, extractorProvenance, METRIC_NAMES, MetricInputError, type MetricName,
 } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { z } from 'zod';
@@ -50,14 +50,9 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
     const fakeFeatures = await extractFeatures(extractor, fake.pixels, fake.entries.length, fake.size);
 
     // Scores with provenance.
-    const options = request.options as { kidSubsets?: number; kidSubsetSize?: number; k?: number; dcK?: number; kidSeed?: number };
     const report = evaluateFeatures(realFeatures, fakeFeatures, {
       metrics,
-      ...(options.kidSubsets === undefined ? {} : { kidSubsets: options.kidSubsets }),
-      ...(options.kidSubsetSize === undefined ? {} : { kidSubsetSize: options.kidSubsetSize }),
-      ...(options.kidSeed === undefined ? {} : { kidSeed: options.kidSeed }),
-      ...(options.k === undefined ? {} : { prK: options.k }),
-      ...(options.dcK === undefined ? {} : { dcK: options.dcK }),
+      ...evaluateOptionsFrom(request.options),
       extractor: extractorProvenance(extractor),
       imageSize: real.size,
       inputs: {

@@ -12,12 +12,14 @@
  */
 import { readManifest, selectImages, type DatasetManifest, type ImageEntry } from '@dermagan/dataset';
 import { ClassifierInputError } from '../errors.ts';
+import { UTILITY_SCENARIOS, type UtilityScenario } from '@dermagan/contracts';
 import { Rng } from '../rng.ts';
 import { classCounts, concatSets, emptySet, loadSet, subset, type ImageSet } from './images.ts';
 import { patientGroupedValidation } from './split.ts';
 
-export const SCENARIOS = ['real', 'synth', 'real+synth'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+/** What a classifier trains on (the utility contract's list). */
+export const SCENARIOS = UTILITY_SCENARIOS;
+export type Scenario = UtilityScenario;
 
 export interface ScenarioOptions {
   scenario: Scenario;

@@ -1,9 +1,11 @@
+import { CLASSIFIER_ARCHITECTURES, type ClassifierArchitecture } from '@dermagan/contracts';
 import type { Tf } from '@dermagan/tf';
 import { B2_HEAD_LAYERS, buildEfficientNetB2 } from './efficientnet-b2.ts';
 import { buildSmallCnn } from './small-cnn.ts';
 
-export const ARCHITECTURES = ['small', 'efficientnet-b2'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+/** The networks (the classifier options' list). */
+export const ARCHITECTURES = CLASSIFIER_ARCHITECTURES;
+export type Architecture = ClassifierArchitecture;
 
 /** Architecture-specific build options. */
 export interface BuildOptions {

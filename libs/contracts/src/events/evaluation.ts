@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FolderRef } from '../artifact.ts';
 import { defineEvent } from '../event.ts';
+import { EvaluationOptions } from '../options/evaluation.ts';
 import { Numbers } from './numbers.ts';
 
 /** Evaluation of a synthetic set against real images (services/metrics). */
@@ -18,7 +19,7 @@ export const EvaluationRequested = defineEvent(
     /** Feature extractor id (libs/metrics). */
     extractor: z.string().min(1),
     metrics: z.array(z.string()).min(1),
-    options: z.record(z.string(), z.unknown()).default({}),
+    options: EvaluationOptions.default({}),
   }),
 );
 

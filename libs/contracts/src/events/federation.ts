@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRef, FolderRef, OutputLocation } from '../artifact.ts';
 import { defineEvent } from '../event.ts';
+import { FederatedGanTrainingOptions } from '../options/gan-training.ts';
 import { Numbers } from './numbers.ts';
 
 /**
@@ -64,8 +65,8 @@ export const FederationRequested = defineEvent(
     maxUpdateNorm: z.number().positive().optional(),
     /** Initial global model (weight file); null = the aggregator initialises one from `training`. */
     initialGlobal: ArtifactRef.nullable().default(null),
-    /** StyleGAN2-ADA options (libs/gan TrainingOptions), identical for every tenant. */
-    training: z.record(z.string(), z.unknown()),
+    /** StyleGAN2-ADA options, identical for every tenant (the run length is `rounds` × `k`). */
+    training: FederatedGanTrainingOptions,
     output: OutputLocation,
   }),
 );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRef, FolderRef, OutputLocation } from '../artifact.ts';
 import { defineEvent } from '../event.ts';
+import { GanTrainingOptions } from '../options/gan-training.ts';
 import { Numbers } from './numbers.ts';
 
 /** GAN training (services/gan-trainer). */
@@ -13,8 +14,8 @@ export const TrainingRequested = defineEvent(
     dataset: FolderRef,
     /** Train on one class only (ben-GAN = 0, mal-GAN = 1); null = all images. */
     classFilter: z.number().int().nonnegative().nullable().default(null),
-    /** StyleGAN2-ADA options (libs/gan TrainingOptions: res, kimg, cond, aug, batch, …), validated by the engine. */
-    config: z.record(z.string(), z.unknown()),
+    /** StyleGAN2-ADA options (res, kimg, cond, aug, batch, …); absent fields take libs/gan's defaults. */
+    config: GanTrainingOptions,
     output: OutputLocation,
   }),
 );

@@ -12,10 +12,11 @@
  * sample (`uniform() < multiplier · p`). Two-component transforms (xint, xfrac) draw x and y per
  * sample, then the gates. Hue and saturation draw nothing for 1-channel images.
  */
+import type { AugmentPipeName } from '@dermagan/contracts';
 import type { AugmentRandom } from './random.ts';
 
-/** The named pipes of the reference ('bgc' is ADA's default; 'bg' is the study's no-colour variant). */
-export type AugmentPipeName = 'bgc' | 'bg' | 'blit' | 'geom' | 'color' | 'noaug';
+/** The named pipes of the reference ('bgc' is ADA's default; 'bg' is the study's no-colour variant): the options' list. */
+export type { AugmentPipeName };
 
 /** Probability multipliers per transform: 0 = never, 1 = with probability p. */
 export interface AugmentMultipliers {
