@@ -14,6 +14,8 @@ export const GAN_TRAINING_DEFAULTS = Object.freeze({
   aug: 'bgc' as AugmentPipeName,
   /** ADA target for mean sign(D(real)) (NVlabs --target). */
   target: 0.6,
+  /** The reals as they are (no x-flip doubling). */
+  mirror: false,
   /** Seed of initialisation and every random draw. */
   seed: 0,
   /** Tick length in kimg: one status line / stats record / checkpoint chance per tick. */

@@ -27,6 +27,10 @@ describe('training options → engine', () => {
     expect(trainerOptionsFrom({ res: 16, aug: undefined, target: 0.7 }, 1).augment).toMatchObject({ pipe: 'bgc', target: 0.7, p: 0 });
   });
 
+  it('mirror doubles the reals by x-flips (off unless asked)', () => {
+    expect([trainerOptionsFrom({ res: 16 }, 1).mirror, trainerOptionsFrom({ res: 16, mirror: true }, 1).mirror]).toEqual([false, true]);
+  });
+
   it('a tenant trains with its own seed, the rest the same', () => {
     const a = trainerOptionsFrom({ res: 16, seed: 3 }, 1);
     const b = trainerOptionsFrom({ res: 16, seed: 3 }, 1, 3017);

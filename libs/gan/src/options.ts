@@ -45,6 +45,6 @@ export function trainerOptionsFrom(options: FederatedGanTrainingOptions, numClas
     config: ganConfigFrom(o, numClasses),
     seed: seed ?? o.seed,
     augment: { ...DEFAULT_AUGMENT, pipe: o.aug, target: o.p !== undefined ? undefined : o.target, p: o.p ?? 0 },
-    mirror: false,
+    mirror: o.mirror,
   };
 }

@@ -119,8 +119,8 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     size: 256,
     split: 0.8,
     seed: 0,
-    // REFERENCE.md §2.1 'auto' at 256 px on one GPU: batch 16, 2 mapping layers, γ 0.8192, EMA 5 kimg.
-    gan: { res: 256, kimg: 25000, batch: 16, cbase: 16384, cmax: 512, map: 2, gamma: 0.8192, tickKimg: 4 },
+    // REFERENCE.md §2.1 'auto' at 256 px on one GPU: batch 16, 2 mapping layers, γ 0.8192, EMA 5 kimg; x-flip doubling (§1.5: --mirror=1, inferred).
+    gan: { res: 256, kimg: 25000, batch: 16, cbase: 16384, cmax: 512, map: 2, gamma: 0.8192, mirror: true, tickKimg: 4 },
     models: [...CENTRAL_MODELS, { model: 'cGAN (ADA, no colour)', run: 'cgan-ada-nocolour', classFilter: null, aug: 'bg' }],
     generatePerClass: 27500,
     truncation: 1,

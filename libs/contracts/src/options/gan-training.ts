@@ -34,6 +34,7 @@ export const GanTrainingOptions = z.object({
   aug: z.enum(AUGMENT_PIPE_NAMES).optional().meta({ description: 'ADA augment pipe', arg: '<pipe>' }),
   target: z.number().min(0).max(1).optional().meta({ description: 'ADA target for mean sign(D(real))', arg: '<t>' }),
   p: z.number().min(0).max(1).optional().meta({ description: 'fixed augmentation probability instead of ADA', arg: '<p>' }),
+  mirror: z.boolean().optional().meta({ description: 'x-flip doubling of the reals (NVlabs --mirror=1: each real is shown mirrored half of the time)' }),
   batch: z.number().int().positive().optional().meta({ description: 'minibatch size (preset default otherwise)', arg: '<n>' }),
   cbase: z.number().int().positive().optional().meta({ description: 'channel base: feature maps at resolution r = min(cbase/r, cmax)', arg: '<n>' }),
   cmax: z.number().int().positive().optional().meta({ description: 'maximum feature maps per layer', arg: '<n>' }),
