@@ -50,7 +50,7 @@ beforeAll(async () => {
   await writeBlobDataset({ dir: join(dir, 'real'), size: 16, patientsPerClass: 24, imagesPerPatient: 2, testFraction: 0.25, seed: 1 });
   await writeBlobDataset({ dir: join(dir, 'synth'), size: 16, patientsPerClass: 10, imagesPerPatient: 1, testFraction: 0, seed: 2, kind: 'generated', prefix: 'syn' });
   await runExperiment(tf, info, { data: { scenario: 'real', real: join(dir, 'real') }, train: { arch: 'small', epochs: 2, size: 16, seed: 0 }, out: join(dir, 'classifier'), resamples: 20 });
-  await runTraining(tf, info as unknown as Record<string, unknown>, { data: join(dir, 'real'), resolution: 16, kimg: 0.016, out: join(dir, 'gan'), cfg: 'test', cond: true, batch: 4, kimgPerTick: 0.008, snapshotTicks: 1 });
+  await runTraining(tf, info as unknown as Record<string, unknown>, { data: join(dir, 'real'), out: join(dir, 'gan'), options: { res: 16, kimg: 0.016, cfg: 'test', cond: true, batch: 4, tickKimg: 0.008 }, snapshotTicks: 1 });
   base = {
     classifier: join(dir, 'classifier'),
     real: join(dir, 'real'),
