@@ -73,7 +73,7 @@ describe('Helm chart charts/dermagan', () => {
   it('renders every central service as a Deployment with probes, scraping, the platform credentials, and GPUs where asked', async () => {
     const ms = await template('kafka.brokers=kafka:9092', 's3.endpoint=http://minio:9000');
     const byName = new Map(deployments(ms).map((m) => [m.metadata.name, m]));
-    expect([...byName.keys()].sort()).toEqual(['classifier', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'metrics'].map((n) => `dermagan-${n}`));
+    expect([...byName.keys()].sort()).toEqual(['classifier', 'explainer', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'metrics'].map((n) => `dermagan-${n}`));
     for (const [name, m] of byName) {
       const pod = m.spec.template;
       const c = pod.spec.containers[0]!;
@@ -83,7 +83,7 @@ describe('Helm chart charts/dermagan', () => {
       expect(env(c, 'DERMAGAN_KAFKA_BROKERS')?.value).toBe('kafka:9092');
       expect(env(c, 'DERMAGAN_S3_SECRET_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'dermagan-s3', key: 'secretKey' });
       expect(existsSync(entryPoint(c)), `${name} runs ${entryPoint(c)}`).toBe(true);
-      const gpu = ['gan-trainer', 'generator', 'classifier'].some((s) => name === `dermagan-${s}`);
+      const gpu = ['gan-trainer', 'generator', 'classifier', 'explainer'].some((s) => name === `dermagan-${s}`);
       expect(c.resources.limits['nvidia.com/gpu'], name).toBe(gpu ? 1 : undefined);
       expect(pod.spec.nodeSelector, name).toEqual(gpu ? { 'dermagan.org/pool': 'gpu' } : undefined);
       expect(c.image, name).toBe(gpu ? 'dermagan:0.1.0-gpu' : 'dermagan:0.1.0');
@@ -109,7 +109,7 @@ describe('Helm chart charts/dermagan', () => {
   });
 
   it("renders a hospital's site: only its tenant agent, on the hospital's credentials, bucket and signing key", async () => {
-    const off = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier', 'fl-aggregator'].map((s) => `services.${s}.enabled=false`);
+    const off = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier', 'explainer', 'fl-aggregator'].map((s) => `services.${s}.enabled=false`);
     const ms = await template(...off, 'tenant.enabled=true', 'tenant.id=Hospital-A', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing');
     const ds = deployments(ms);
     expect(ds.map((d) => d.metadata.name)).toEqual(['dermagan-tenant-hospital-a']);
