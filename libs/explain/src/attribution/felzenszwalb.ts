@@ -52,6 +52,30 @@ function join(forest: Int32Array, a: number, b: number): number {
   return root;
 }
 
+/**
+ * Indices that sort `values` ascending, equal values by index: the native numeric sort of the
+ * values (much faster than a comparator), then each index placed at the next free slot of its
+ * value's first position (binary search).
+ */
+function stableArgsort(values: Float64Array): Int32Array {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const placed = new Int32Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    order[lo + placed[lo]!++] = i;
+  }
+  return order;
+}
+
 /** image: float values [height, width, channels], row-major (any range; scikit-image uses [0, 1] for uint8 input). */
 export function felzenszwalb(image: Float64Array | Float32Array, height: number, width: number, channels: number, options: FelzenszwalbOptions): Segmentation {
   check(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0, 'felzenszwalb', () => `height and width must be positive integers, got ${height}×${width}`);
@@ -82,7 +106,7 @@ export function felzenszwalb(image: Float64Array | Float32Array, height: number,
   for (let y = 1; y < height; y++) for (let x = 0; x < width; x++) add(y * width + x, (y - 1) * width + x);
   for (let y = 1; y < height; y++) for (let x = 1; x < width; x++) add(y * width + x, (y - 1) * width + x - 1);
   for (let y = 0; y < height - 1; y++) for (let x = 1; x < width; x++) add(y * width + x, (y + 1) * width + x - 1);
-  const order = Int32Array.from({ length: m }, (_, i) => i).sort((i, j) => cost[i]! - cost[j]! || i - j);
+  const order = stableArgsort(cost);
 
   // Greedy merging over sorted edges.
   const forest = Int32Array.from({ length: n }, (_, i) => i);

@@ -18,13 +18,17 @@ export function gaussianFilter(image: Float64Array, height: number, width: numbe
     if (j >= n) j = period - 1 - j;
     return j;
   };
+  // Reflected source index of every (position, tap), once per axis.
+  const taps = 2 * radius + 1;
+  const rowsAt = Int32Array.from({ length: height * taps }, (_, t) => reflect(Math.floor(t / taps) + (t % taps) - radius, height));
+  const colsAt = Int32Array.from({ length: width * taps }, (_, t) => reflect(Math.floor(t / taps) + (t % taps) - radius, width));
   const tmp = new Float64Array(image.length);
   // Axis 0 (rows).
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {
         let s = 0;
-        for (let k = -radius; k <= radius; k++) s += weights[k + radius]! * image[(reflect(y + k, height) * width + x) * channels + c]!;
+        for (let k = 0; k < taps; k++) s += weights[k]! * image[(rowsAt[y * taps + k]! * width + x) * channels + c]!;
         tmp[(y * width + x) * channels + c] = s;
       }
     }
@@ -35,7 +39,7 @@ export function gaussianFilter(image: Float64Array, height: number, width: numbe
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {
         let s = 0;
-        for (let k = -radius; k <= radius; k++) s += weights[k + radius]! * tmp[(y * width + reflect(x + k, width)) * channels + c]!;
+        for (let k = 0; k < taps; k++) s += weights[k]! * tmp[(y * width + colsAt[x * taps + k]!) * channels + c]!;
         out[(y * width + x) * channels + c] = s;
       }
     }
