@@ -3,6 +3,7 @@
  */
 import type { TrainOptions } from '@dermagan/classifier';
 import type { ExplainPart } from '@dermagan/contracts';
+import { INCEPTION_2015_ID } from '@dermagan/metrics';
 import { DEFAULT_XRAI, type XraiOptions } from './attribution/xrai.ts';
 import { ExplainInputError } from './errors.ts';
 import { DEFAULT_EDGE_CASES, type EdgeCaseOptions } from './edge-cases.ts';
@@ -19,7 +20,7 @@ export interface ExplainOptions {
   maxPerSet: number;
   tsne: Partial<TsneOptions>;
   umap: Partial<UmapOptions>;
-  /** A second feature space for the embeddings (libs/metrics extractor id and model URI); null = the classifier's only. */
+  /** A second feature space for the embeddings (libs/metrics extractor id, and a model URI where it needs one); null = the classifier's only. */
   extractor: { id: string; modelUri?: string } | null;
   edgeCases: Partial<EdgeCaseOptions>;
   /** Latent neighbours per projected edge case (the reference: distance 0.1). */
@@ -56,7 +57,7 @@ export const DEFAULT_EXPLAIN: ExplainOptions = {
   maxPerSet: 2000,
   tsne: { ...DEFAULT_TSNE },
   umap: { ...DEFAULT_UMAP },
-  extractor: null,
+  extractor: { id: INCEPTION_2015_ID },
   edgeCases: { ...DEFAULT_EDGE_CASES },
   neighbours: { ...DEFAULT_NEIGHBOURS },
   xrai: { ...DEFAULT_XRAI },

@@ -45,7 +45,7 @@ async function request(real: string, parts: Array<'embeddings' | 'edge-cases'>) 
     classifier: await publishFolder(store, join(root, 'classifier'), location('classifiers/real/'), 'classifier.json'),
     real: await publishFolder(store, join(root, real), location(`datasets/${real}/`), 'manifest.json'),
     parts,
-    options: { tsne: { iterations: 200 }, umap: { epochs: 50 }, resamples: 20 },
+    options: { tsne: { iterations: 200 }, umap: { epochs: 50 }, resamples: 20, extractor: null },
     output: location(`explanations/${real}/`),
   });
   await bus.publish(event);

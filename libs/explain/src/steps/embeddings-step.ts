@@ -66,14 +66,23 @@ export async function embeddingsStep(ctx: ExplainContext): Promise<void> {
   }
   const spaces: Array<{ name: string; rows: Rows }> = [{ name: 'classifier embedding', rows: stackRows(classifierRows) }];
   if (options.extractor) {
-    const extractor = await createExtractor(options.extractor.id, options.extractor.modelUri ? { modelUri: options.extractor.modelUri } : {});
-    const rows: Rows[] = [];
-    for (const p of parts) {
-      const f = await extractFeatures(extractor, p.pixels, p.labels.length, p.size);
-      rows.push({ data: f.data, rows: f.rows, cols: f.cols });
+    // A feature space whose weights are not installed is skipped with the reason, not fatal.
+    const extractor = await createExtractor(options.extractor.id, options.extractor.modelUri ? { modelUri: options.extractor.modelUri } : {}).catch((err: Error) => {
+      ctx.skipped[`embedding in ${options.extractor!.id}`] = err.message;
+      return null;
+    });
+    if (extractor) {
+      try {
+        const rows: Rows[] = [];
+        for (const p of parts) {
+          const f = await extractFeatures(extractor, p.pixels, p.labels.length, p.size);
+          rows.push({ data: f.data, rows: f.rows, cols: f.cols });
+        }
+        spaces.push({ name: extractor.id, rows: stackRows(rows) });
+      } finally {
+        extractor.dispose?.();
+      }
     }
-    extractor.dispose?.();
-    spaces.push({ name: extractor.id, rows: stackRows(rows) });
   }
 
   // Layouts.
