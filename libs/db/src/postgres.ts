@@ -46,7 +46,11 @@ export class PostgresDatabase implements Database {
     const tx: Transaction = {
       query: (sql, params = []) => run(client, sql, params, this.url),
       exec: async (sql) => {
-        await run(client, sql, [], this.url);
+        try {
+          await client.query(sql);
+        } catch (err) {
+          throw classifyError(err, this.url);
+        }
       },
     };
     try {
