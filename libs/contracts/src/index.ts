@@ -4,3 +4,5 @@ export * from './events.ts';
 export * from './version.ts';
 export * from './latent-directions.ts';
 export * from './options.ts';
+export * from './render.ts';
+export * from './analysis-artifacts.ts';

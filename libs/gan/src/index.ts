@@ -34,3 +34,4 @@ export { GAN_TRAINING_DEFAULTS } from './defaults.ts';
 export { ganConfigFrom, trainerOptionsFrom, withGanDefaults } from './options.ts';
 export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
 export { generatorPath, type GeneratorPath, type PathRng } from './path-generator.ts';
+export { renderImages, CheckpointRenderer, type RenderSpec, type CheckpointRendererOptions } from './render.ts';

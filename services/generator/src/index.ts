@@ -1,1 +1,2 @@
 export * from './handlers.ts';
+export * from './render-route.ts';

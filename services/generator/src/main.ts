@@ -1,9 +1,13 @@
 /**
- * The generator service: `generation.requested` → synthetic dataset → `dataset.generated`.
+ * The generator service: `generation.requested` → synthetic dataset → `dataset.generated`; and
+ * `POST /render` (a few images by seed, truncation and latent edits → PNG) for the portal.
  */
 import { join } from 'node:path';
+import { CheckpointRenderer } from '@dermagan/gan';
 import { BaseConfig, Counter, FolderCache, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { generatorSubscription } from './handlers.ts';
+import { mountRender } from './render-route.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'generator' } });
 await startService({
@@ -18,5 +22,14 @@ await startService({
         onImages: (count) => images.inc(count),
       }),
     ];
+  },
+  routes: (app, { store, logger }) => {
+    const folders = new FolderCache(store, join(config.workDir, 'render-folders'));
+    let renderer: Promise<CheckpointRenderer> | undefined;
+    mountRender(
+      app,
+      () => (renderer ??= loadTf().then(({ tf }) => new CheckpointRenderer({ tf, fetchCheckpoint: (ref) => folders.fetch(ref) }))),
+      (err) => logger.warn({ err }, 'render failed'),
+    );
   },
 });
