@@ -30,6 +30,7 @@ export const ArtifactPrefix = {
   projections: 'projections/',
   explanations: 'explanations/',
   reports: 'reports/',
+  portal: 'portal/',
 } as const;
 
 /** A folder-shaped artifact (a dataset, a checkpoint, a model): its prefix and its manifest's reference. */

@@ -123,6 +123,8 @@ create table runs (
   study text,
   -- The tenant the run belongs to (tenant admins see only theirs); null = central.
   tenant text,
+  -- The tenants taking part in a federation (their admins see it, redacted to their own numbers).
+  tenants jsonb not null default '[]'::jsonb,
   status text not null check (status in ('requested', 'running', 'completed', 'failed')),
   started_at timestamptz not null,
   updated_at timestamptz not null,

@@ -67,9 +67,9 @@ export function newItemId(): string {
 
 export async function createSurvey(
   db: Database,
-  survey: { title: string; config: Record<string, unknown>; labels: string[]; createdBy: string | null; items: Array<NewSurveyItem & { id: string }> },
+  survey: { id?: string; title: string; config: Record<string, unknown>; labels: string[]; createdBy: string | null; items: Array<NewSurveyItem & { id: string }> },
 ): Promise<string> {
-  const id = randomUUID();
+  const id = survey.id ?? randomUUID();
   await db.transaction(async (tx) => {
     await tx.query('insert into surveys (id, title, state, config, labels, created_by) values ($1, $2, $3, $4, $5, $6)', [
       id, survey.title, 'open', JSON.stringify(survey.config), JSON.stringify(survey.labels), survey.createdBy,

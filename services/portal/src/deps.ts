@@ -1,0 +1,24 @@
+/** Everything the portal's routes and pages may touch, built once by main.ts (or a test). */
+import type { SessionPolicy } from '@dermagan/auth';
+import type { Database } from '@dermagan/db';
+import type { FolderCache } from '@dermagan/runtime';
+import type { ObjectStore } from '@dermagan/store';
+import type { Logger } from 'pino';
+import type { Renderer } from './render/renderer.ts';
+import type { LiveHub } from './runs/live.ts';
+
+export interface PortalDeps {
+  db: Database;
+  store: ObjectStore;
+  /** The bucket the portal writes to (grids, survey images). */
+  bucket: string;
+  /** Local copies of datasets and checkpoints. */
+  folders: FolderCache;
+  renderer: Renderer;
+  live: LiveHub;
+  logger: Logger;
+  sessions: SessionPolicy;
+  secureCookies: boolean;
+  invitationTtlS: number;
+  surveyDisplaySize: number;
+}
