@@ -10,6 +10,7 @@ import { registerPpl } from './ppl.ts';
 import { registerFederate } from './federate.ts';
 import { registerExplain } from './explain.ts';
 import { registerLpips } from './lpips.ts';
+import { registerPortal } from './portal.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain, registerLpips];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain, registerLpips, registerPortal];

@@ -43,6 +43,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   store?: ObjectStore;
   /** Install SIGTERM/SIGINT handlers (true for a real process, false in tests). */
   handleSignals?: boolean;
+  /** Interface to listen on (default 0.0.0.0; the embedded portal listens on 127.0.0.1 only). */
+  host?: string;
 }
 
 export interface RunningService {
@@ -67,7 +69,7 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
     { name: 'store', check: () => store.ping() },
   ]);
   def.routes?.(app, ctx);
-  const { server, port } = await listen(app, config.httpPort);
+  const { server, port } = await listen(app, config.httpPort, def.host);
   logger.info({ port }, 'http listening (/healthz /readyz /metrics)');
 
   try {

@@ -1,0 +1,10 @@
+export * from './config.ts';
+export * from './portal.ts';
+export * from './app.ts';
+export * from './deps.ts';
+export * from './render/renderer.ts';
+export * from './runs/indexer.ts';
+export * from './runs/live.ts';
+export * from './http/route.ts';
+export { CSRF_HEADER } from './http/security.ts';
+export { SESSION_COOKIE, CSRF_COOKIE } from './http/cookies.ts';
