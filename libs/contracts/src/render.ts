@@ -16,9 +16,15 @@ export const RenderRequest = z.object({
   truncation: z.number().min(0).max(2).default(1),
   /** Class to condition on (conditional generators; null = the generator's own class / class 0). */
   classIndex: z.number().int().nonnegative().nullable().default(null),
-  /** Moves in W space after truncation: w += Σ amount · direction (each direction wDim long). */
+  /** Moves in W space after truncation: ws[:, start:end] += amount · direction (each direction wDim long; no layers = every ws). */
   edits: z
-    .array(z.object({ direction: z.array(z.number()).min(1).max(4096), amount: z.number().min(-100).max(100) }))
+    .array(
+      z.object({
+        direction: z.array(z.number()).min(1).max(4096),
+        amount: z.number().min(-100).max(100),
+        layers: z.object({ start: z.number().int().nonnegative(), end: z.number().int().positive() }).optional(),
+      }),
+    )
     .max(16)
     .default([]),
   /** Grid width in images (default: up to 8). */

@@ -59,11 +59,19 @@ describe('renderImages', () => {
     const moved = renderImages(tf, loaded, { seeds: [7], truncation: 1, classIndex: 0, edits: [{ direction, amount: 20 }] }).pixels;
     expect(Buffer.compare(Buffer.from(base), Buffer.from(zero))).toBe(0);
     expect(Buffer.compare(Buffer.from(base), Buffer.from(moved))).not.toBe(0);
+    // Limited to the last ws only, the same move changes the image less than on every ws.
+    const last = loaded.G.numWs;
+    const partly = renderImages(tf, loaded, { seeds: [7], truncation: 1, classIndex: 0, edits: [{ direction, amount: 20, layers: { start: last - 1, end: last } }] }).pixels;
+    const distance = (x: Uint8Array) => x.reduce((acc, v, i) => acc + Math.abs(v - base[i]!), 0);
+    expect(distance(partly)).toBeGreaterThan(0);
+    expect(distance(partly)).toBeLessThan(distance(moved));
   });
 
   it('refuses a direction of the wrong length, and a class the generator does not have', () => {
     expect(() => renderImages(tf, loaded, { seeds: [1], truncation: 1, classIndex: 0, edits: [{ direction: [1, 2], amount: 1 }] })).toThrow(/has 2 numbers; this generator's w has/);
     expect(() => renderImages(tf, loaded, { seeds: [1], truncation: 1, classIndex: 5, edits: [] })).toThrow(/class 5 is outside/);
+    const direction = new Array<number>(loaded.G.cfg.wDim).fill(0);
+    expect(() => renderImages(tf, loaded, { seeds: [1], truncation: 1, classIndex: 0, edits: [{ direction, amount: 1, layers: { start: 0, end: 99 } }] })).toThrow(/outside this generator's \d+ ws/);
   });
 });
 

@@ -19,7 +19,8 @@ export interface RenderSpec {
   seeds: number[];
   truncation: number;
   classIndex: number | null;
-  edits: Array<{ direction: number[]; amount: number }>;
+  /** ws[:, start:end] += amount · direction (LatentDirections' layer ranges); no layers = every ws. */
+  edits: Array<{ direction: number[]; amount: number; layers?: { start: number; end: number } | undefined }>;
 }
 
 /** uint8 NHWC pixels of one image per seed. */
@@ -27,8 +28,10 @@ export function renderImages(tf: Tf, loaded: LoadedGenerator, spec: RenderSpec):
   const { G } = loaded;
   const cfg = G.cfg;
   if (cfg.imgChannels !== 3) throw new GenerateError(`render: RGB generators only; this one has ${cfg.imgChannels} channels`);
+  const numWs = G.numWs;
   for (const e of spec.edits) {
     if (e.direction.length !== cfg.wDim) throw new GenerateError(`render: a direction has ${e.direction.length} numbers; this generator's w has ${cfg.wDim}`);
+    if (e.layers && !(e.layers.start < e.layers.end && e.layers.end <= numWs)) throw new GenerateError(`render: layers [${e.layers.start}, ${e.layers.end}) are outside this generator's ${numWs} ws`);
   }
   const conditional = cfg.cDim > 0;
   const c = spec.classIndex ?? 0;
@@ -41,9 +44,12 @@ export function renderImages(tf: Tf, loaded: LoadedGenerator, spec: RenderSpec):
     const cond = conditional ? oneHot(tf, Int32Array.from({ length: n }, () => c), cfg.cDim) : undefined;
     let ws = G.mapping.apply(z, cond as Tensor2D | undefined, { psi: spec.truncation }) as Tensor3D;
     if (spec.edits.length > 0) {
-      const delta = new Float32Array(cfg.wDim);
-      for (const e of spec.edits) e.direction.forEach((v, k) => (delta[k]! += e.amount * v));
-      ws = tf.add(ws, tf.tensor3d(delta, [1, 1, cfg.wDim])) as Tensor3D;
+      const delta = new Float32Array(numWs * cfg.wDim);
+      for (const e of spec.edits) {
+        const { start, end } = e.layers ?? { start: 0, end: numWs };
+        for (let l = start; l < end; l++) e.direction.forEach((v, k) => (delta[l * cfg.wDim + k]! += e.amount * v));
+      }
+      ws = tf.add(ws, tf.tensor3d(delta, [1, numWs, cfg.wDim])) as Tensor3D;
     }
     const img = G.synthesis.apply(ws, { noiseMode: 'const' });
     return tf.clipByValue(tf.add(tf.mul(img, 127.5), 128), 0, 255).floor().toInt();

@@ -1,10 +1,14 @@
 /**
- * The other services' results the portal shows, found in the store by the key layout
- * (libs/contracts analysis-artifacts.ts): latent directions under `explanations/`, privacy audits
- * under `projections/`, study reports under `reports/<study>/report.html`. Listings are cached for
- * a short while; every artifact is validated against its schema before it is shown.
+ * The other services' results the portal shows, found in the store by the key layout: the
+ * explainer's latent directions (`explanations/…/directions.json`, contracts latent-directions.ts),
+ * privacy audits (`projections/…/privacy-audit.json`, contracts analysis-artifacts.ts), study
+ * reports (`reports/<study>/report.html`). Listings are cached for a short while; every artifact
+ * is validated against its schema before it is shown.
  */
-import { ArtifactPrefix, LATENT_DIRECTIONS_FILE, LatentDirections, PRIVACY_AUDIT_FILE, PrivacyAudit, type FolderRef } from '@dermagan/contracts';
+import { ArtifactPrefix, LatentDirections, PRIVACY_AUDIT_FILE, PrivacyAudit, type FolderRef } from '@dermagan/contracts';
+
+/** The explainer's file name for the directions inside an explanation folder. */
+export const DIRECTIONS_FILE = 'directions.json';
 import type { ObjectStore } from '@dermagan/store';
 import type { z } from 'zod';
 
@@ -58,12 +62,12 @@ export class AnalysisFinder {
     return this.read(key, PrivacyAudit);
   }
 
-  /** The latent directions made for this checkpoint (same manifest hash), the newest key first. */
+  /** The latent directions the explainer made for this checkpoint (same manifest hash), the last key first. */
   async directionsFor(checkpoint: FolderRef): Promise<LatentDirections | null> {
-    const keys = [...(await this.keys(ArtifactPrefix.explanations, LATENT_DIRECTIONS_FILE))].reverse();
+    const keys = [...(await this.keys(ArtifactPrefix.explanations, DIRECTIONS_FILE))].reverse();
     for (const key of keys) {
       const value = await this.read(key, LatentDirections);
-      if (value && value.checkpoint.manifest.sha256 === checkpoint.manifest.sha256) return value;
+      if (value && 'manifest' in value.generator && value.generator.manifest.sha256 === checkpoint.manifest.sha256) return value;
     }
     return null;
   }

@@ -7,7 +7,7 @@ import { FolderRef } from '@dermagan/contracts';
 import { z } from 'zod';
 import type { AnalysisFinder } from '../analyses/find.ts';
 import type { PortalDeps } from '../deps.ts';
-import { directionsFor, generatorInfo } from '../explorer/directions.ts';
+import { generatorInfo, SLIDER_STEPS, slidersFor } from '../explorer/directions.ts';
 import { HttpError } from '../http/errors.ts';
 import { route } from '../http/route.ts';
 import { RenderError } from '../render/renderer.ts';
@@ -52,9 +52,9 @@ export function explorerRoutes(deps: PortalDeps, finder: AnalysisFinder) {
       access: EXPLORERS,
       query: z.object({ run: z.string().min(1).max(300) }),
       response: z.object({
-        method: z.enum(['sefa', 'ganspace', 'hyperplane', 'random']),
-        range: z.number(),
-        directions: z.array(z.object({ index: z.number(), label: z.string().nullable() })),
+        /** Sliders go from −steps to +steps (in units of each direction's scale). */
+        steps: z.number(),
+        directions: z.array(z.object({ index: z.number(), method: z.enum(['sefa', 'ganspace', 'hyperplane', 'random']), label: z.string() })),
         labels: z.array(z.string()),
         conditional: z.boolean(),
         resolution: z.number(),
@@ -62,15 +62,15 @@ export function explorerRoutes(deps: PortalDeps, finder: AnalysisFinder) {
       handle: async ({ principal, query }) => {
         const checkpoint = await checkpointOf(deps, principal!, query.run);
         const info = await generatorInfo(deps.store, checkpoint);
-        const d = await directionsFor(finder, checkpoint, info.wDim);
-        return { method: d.method, range: d.range, directions: d.directions.map((x) => ({ index: x.index, label: x.label ?? null })), labels: info.labels, conditional: info.cDim > 0, resolution: info.resolution };
+        const sliders = await slidersFor(finder, checkpoint, info.wDim);
+        return { steps: SLIDER_STEPS, directions: sliders.map(({ index, method, label }) => ({ index, method, label })), labels: info.labels, conditional: info.cDim > 0, resolution: info.resolution };
       },
     }),
     route({
       method: 'get',
       path: '/api/explorer/image.png',
       tag: 'explorer',
-      summary: 'One image of a generator at a seed, truncation ψ, class, and amounts along its directions (a = comma-separated amounts, direction 0 first)',
+      summary: 'One image of a generator at a seed, truncation ψ, class, and steps along its directions (a = comma-separated steps in units of each direction\'s scale, direction 0 first)',
       access: EXPLORERS,
       query: z.object({
         run: z.string().min(1).max(300),
@@ -84,10 +84,14 @@ export function explorerRoutes(deps: PortalDeps, finder: AnalysisFinder) {
       handle: async ({ principal, query, res }) => {
         const checkpoint = await checkpointOf(deps, principal!, query.run);
         const info = await generatorInfo(deps.store, checkpoint);
-        const d = await directionsFor(finder, checkpoint, info.wDim);
-        const amounts = query.a === '' ? [] : query.a.split(',').map(Number);
-        if (amounts.length > d.directions.length) throw new HttpError(400, 'invalid-request', `this generator has ${d.directions.length} directions; got ${amounts.length} amounts`);
-        const edits = amounts.flatMap((amount, i) => (amount === 0 ? [] : [{ direction: d.directions[i]!.vector, amount: Math.max(-d.range * 4, Math.min(d.range * 4, amount)) }]));
+        const sliders = await slidersFor(finder, checkpoint, info.wDim);
+        const steps = query.a === '' ? [] : query.a.split(',').map(Number);
+        if (steps.length > sliders.length) throw new HttpError(400, 'invalid-request', `this generator has ${sliders.length} directions; got ${steps.length} amounts`);
+        const edits = steps.flatMap((step, i) => {
+          const s = sliders[i]!;
+          const clamped = Math.max(-SLIDER_STEPS, Math.min(SLIDER_STEPS, step));
+          return clamped === 0 ? [] : [{ direction: s.vector, amount: clamped * s.scale, ...(s.layers ? { layers: s.layers } : {}) }];
+        });
         try {
           const png = await deps.renderer.render({ checkpoint, seeds: [query.seed], truncation: query.psi, classIndex: query.class ?? null, edits, columns: 1, scale: Math.max(1, Math.min(query.scale, Math.floor(512 / info.resolution) || 1)) });
           res.type('image/png').set('Cache-Control', 'private, max-age=3600').send(png);

@@ -1,7 +1,8 @@
 /**
- * The latent explorer's directions for a generator: the explainer's (SeFa, GANSpace, hyperplanes)
- * when it left them in the store for this checkpoint, else random unit directions in W (seeded,
- * so the sliders mean the same thing on every visit) — labelled as such.
+ * The latent explorer's sliders for a generator: the explainer's directions (SeFa, GANSpace,
+ * hyperplanes: libs/contracts latent-directions.ts, each set with its ws range and step sizes)
+ * when it left them for this checkpoint, else random unit directions in W — seeded, so a slider
+ * means the same on every visit — and said to be random.
  */
 import type { FolderRef, LatentDirections } from '@dermagan/contracts';
 import type { ObjectStore } from '@dermagan/store';
@@ -10,12 +11,24 @@ import type { AnalysisFinder } from '../analyses/find.ts';
 
 /** Random directions offered when the explainer has not run (as many sliders as SeFa usually shows). */
 export const RANDOM_DIRECTIONS = 8;
+/** A slider goes from −SLIDER_STEPS to +SLIDER_STEPS steps of its direction's scale. */
+export const SLIDER_STEPS = 5;
 
 export interface GeneratorInfo {
   wDim: number;
   cDim: number;
   resolution: number;
   labels: string[];
+}
+
+/** One slider: a unit vector in W, the ws it moves, and its step size. */
+export interface Slider {
+  index: number;
+  method: 'sefa' | 'ganspace' | 'hyperplane' | 'random';
+  label: string;
+  vector: number[];
+  scale: number;
+  layers?: { start: number; end: number };
 }
 
 /** What the checkpoint's metadata says about its generator (without loading the weights). */
@@ -29,18 +42,24 @@ export async function generatorInfo(store: ObjectStore, checkpoint: FolderRef): 
   return { wDim: network.wDim, cDim: network.cDim ?? 0, resolution: network.resolution, labels: meta.dataset?.labels ?? [] };
 }
 
-export function randomDirections(checkpoint: FolderRef, wDim: number, count = RANDOM_DIRECTIONS): LatentDirections {
-  const random = seededRandom(0x5eed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const directions = Array.from({ length: count }, (_, index) => {
-    const v = Array.from({ length: wDim }, gaussian);
-    const norm = Math.hypot(...v);
-    return { index, vector: v.map((x) => x / norm) };
-  });
-  return { format: 'dermagan.latent-directions/v1', method: 'random', checkpoint, wDim, directions, range: 5 };
+/** Every direction of every set, in order, as sliders. */
+export function slidersOf(directions: LatentDirections): Slider[] {
+  return directions.sets.flatMap((set) =>
+    set.directions.map((vector, i) => ({ index: 0, method: set.kind, label: set.labels[i]!, vector, scale: set.scales[i]!, layers: set.layers })),
+  ).map((s, index) => ({ ...s, index }));
 }
 
-export async function directionsFor(finder: AnalysisFinder, checkpoint: FolderRef, wDim: number): Promise<LatentDirections> {
+export function randomSliders(wDim: number, count = RANDOM_DIRECTIONS): Slider[] {
+  const random = seededRandom(0x5eed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Array.from({ length: count }, (_, index) => {
+    const v = Array.from({ length: wDim }, gaussian);
+    const norm = Math.hypot(...v);
+    return { index, method: 'random' as const, label: `random ${index + 1}`, vector: v.map((x) => x / norm), scale: 1 };
+  });
+}
+
+export async function slidersFor(finder: AnalysisFinder, checkpoint: FolderRef, wDim: number): Promise<Slider[]> {
   const found = await finder.directionsFor(checkpoint);
-  return found && found.wDim === wDim ? found : randomDirections(checkpoint, wDim);
+  return found && found.wDim === wDim ? slidersOf(found) : randomSliders(wDim);
 }

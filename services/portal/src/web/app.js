@@ -240,13 +240,15 @@ if (explorer) {
   };
   const loadDirections = async () => {
     const d = await api('GET', `/api/explorer/directions?run=${encodeURIComponent(select.value)}`);
-    document.getElementById('direction-source').textContent =
-      d.method === 'random' ? 'Random directions in W (the explainer has not left SeFa/GANSpace directions for this checkpoint).' : `Directions: ${d.method}.`;
+    const random = d.directions.every((x) => x.method === 'random');
+    document.getElementById('direction-source').textContent = random
+      ? 'Random directions in W (the explainer has not left SeFa/GANSpace directions for this checkpoint).'
+      : `Directions from the explainer: ${[...new Set(d.directions.map((x) => x.method))].join(', ')}.`;
     sliders.replaceChildren(...d.directions.map((dir) => {
       const label = document.createElement('label');
-      label.textContent = dir.label ? `${dir.index}: ${dir.label} ` : `Direction ${dir.index} `;
+      label.textContent = `${dir.label} `;
       const input = document.createElement('input');
-      Object.assign(input, { type: 'range', min: String(-d.range), max: String(d.range), step: String(d.range / 20), value: '0' });
+      Object.assign(input, { type: 'range', min: String(-d.steps), max: String(d.steps), step: String(d.steps / 20), value: '0' });
       label.append(input);
       return label;
     }));
