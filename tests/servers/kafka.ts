@@ -59,7 +59,8 @@ export function kafkaLibs(): string {
   return run.stdout.trim().split('\n').pop()!;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port (the other test servers use it too). */
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const server = createServer();
     server.once('error', rej);

@@ -6,12 +6,12 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from './kafka.ts';
 import type { RunningServer } from './running-server.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,17 +21,6 @@ function provisionPostgres(): string {
   const run = spawnSync('bash', [join(REPO, 'scripts', 'provision-postgres.sh')], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`PostgreSQL: scripts/provision-postgres.sh exited ${run.status}:\n${run.stderr.slice(-2000)}`);
   return run.stdout.trim().split('\n').pop()!;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<RunningServer> {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { apportion, planSurvey, type PoolImage } from './plan.ts';
-import { seededRandom, shuffled } from './shuffle.ts';
 
 const pool = (prefix: string, perClass: number[]): PoolImage[] =>
   perClass.flatMap((k, label) => Array.from({ length: k }, (_, i) => ({ id: `${prefix}-${label}-${i}`, label })));
@@ -37,15 +36,5 @@ describe('planSurvey', () => {
       'the real dataset has 10 melanoma images; the survey needs 20 (lower N or change the balance)',
     );
     expect(() => planSurvey(pools, { n: 10, classShares: [1] }, ['benign', 'melanoma'])).toThrow(/classShares has 1 entries/);
-  });
-});
-
-describe('shuffled', () => {
-  it('is a permutation, fixed by the seed', () => {
-    const xs = [...Array(50).keys()];
-    const a = shuffled(xs, seededRandom(3));
-    expect([...a].sort((x, y) => x - y)).toEqual(xs);
-    expect(shuffled(xs, seededRandom(3))).toEqual(a);
-    expect(a).not.toEqual(xs);
   });
 });

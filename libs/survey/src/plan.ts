@@ -4,7 +4,7 @@
  * pixels). Counts are split by the largest-remainder method, so they always add up to N.
  */
 import { z } from 'zod';
-import { seededRandom, shuffled } from './shuffle.ts';
+import { seededRandom, shuffled } from '@dermagan/ingest';
 import type { Source } from './stats/results.ts';
 
 export const SurveySpec = z.object({

@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '@dermagan/db';
-import { seededRandom, shuffled } from './shuffle.ts';
+import { seededRandom, shuffled } from '@dermagan/ingest';
 import type { Judgement, Source } from './stats/results.ts';
 
 export type SurveyState = 'open' | 'paused' | 'closed';

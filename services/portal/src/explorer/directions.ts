@@ -6,7 +6,7 @@
  */
 import type { FolderRef, LatentDirections } from '@dermagan/contracts';
 import type { ObjectStore } from '@dermagan/store';
-import { seededRandom } from '@dermagan/survey';
+import { seededRandom } from '@dermagan/ingest';
 import type { AnalysisFinder } from '../analyses/find.ts';
 
 /** Random directions offered when the explainer has not run (as many sliders as SeFa usually shows). */

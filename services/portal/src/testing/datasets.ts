@@ -7,7 +7,7 @@ import type { FolderRef } from '@dermagan/contracts';
 import { DatasetWriter } from '@dermagan/dataset';
 import { publishFolder } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { seededRandom } from '@dermagan/survey';
+import { seededRandom } from '@dermagan/ingest';
 
 export async function putDataset(store: ObjectStore, bucket: string, prefix: string, options: { perClass: number[]; size?: number; seed?: number; generated?: boolean }): Promise<FolderRef> {
   const size = options.size ?? 8;
