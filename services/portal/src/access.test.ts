@@ -179,10 +179,10 @@ describe('a tenant admin sees only its own tenant', () => {
     const key = { bucket: 'b', key: 'k', sha256: 'a'.repeat(64), size: 1 };
     const folder = { bucket: 'b', prefix: 'p/', manifest: key };
     const tenant = (name: string) => ({ tenant: name, dataset: folder, publicKey: 'pk' });
-    const fed = (id: string, names: string[]) => FederationRequested.create({ tenants: names.map(tenant), rounds: 2, k: 1, strategy: { name: 'fedavg' }, quorum: 1, roundTimeoutMs: 1000, training: {}, output: { bucket: 'b', prefix: 'f/' } }, { runid: id });
+    const fed = (id: string, names: string[]) => FederationRequested.create({ tenants: names.map(tenant), rounds: 2, k: 1, strategy: { name: 'fedavg' }, quorum: 1, roundTimeoutMs: 1000, training: { res: 16 }, output: { bucket: 'b', prefix: 'f/' } }, { runid: id });
     await t.portal.indexer.handle(fed('fed-ab', ['hospital-a', 'hospital-b']) as never);
     await t.portal.indexer.handle(fed('fed-bc', ['hospital-b', 'hospital-c']) as never);
-    await t.portal.indexer.handle(TrainingRequested.create({ run: 'central', dataset: folder, config: { kimg: 1 }, output: { bucket: 'b', prefix: 'r/' } }, { runid: 'study-1' }) as never);
+    await t.portal.indexer.handle(TrainingRequested.create({ run: 'central', dataset: folder, config: { res: 16, kimg: 1 }, output: { bucket: 'b', prefix: 'r/' } }, { runid: 'study-1' }) as never);
     await t.portal.indexer.handle(TrainingProgress.create({ run: 'central', kimg: 0.5, totalKimg: 1, stats: { lossG: 1 } }, { runid: 'study-1' }) as never);
     await t.portal.indexer.handle(
       FederationRoundCompleted.create(

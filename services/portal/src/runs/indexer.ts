@@ -74,7 +74,7 @@ export class RunIndexer {
         const data = d as z.output<typeof TrainingRequested.schema>;
         if (runid) await upsertRun(db, { id: studyId(runid), kind: 'study', name: runid, status: 'running', at, tenant });
         const id = trainingId(runid, data.run);
-        const totalKimg = typeof data.config.kimg === 'number' ? data.config.kimg : null;
+        const totalKimg = data.config.kimg;
         await upsertRun(db, { id, kind: 'training', name: data.run, study: runid ?? null, tenant, status: 'requested', at, request: data as Record<string, unknown>, summary: { totalKimg, kimg: 0 } });
         notify('run', id, { status: 'requested' });
         return;
