@@ -3,8 +3,9 @@
  * @dermagan/gan: progress and one status line per tick on stderr, `--json` summary on stdout.
  */
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { CheckpointError, NonFiniteLossError, TrainingDataError, runTraining, type TickStats } from '@dermagan/gan';
+import { Option, type Command } from 'commander';
+import { CheckpointError, NonFiniteLossError, parseFidMetric, TrainingDataError, runTraining, type SnapshotScore, type TickStats } from '@dermagan/gan';
+import { DEFAULT_PREPROCESSING, MetricInputError, PREPROCESSING_MODES, snapshotFidScorer, type Preprocessing } from '@dermagan/metrics';
 import { DatasetError } from '@dermagan/dataset';
 import { loadTf } from '@dermagan/tf';
 import { GanTrainingOptions } from '@dermagan/contracts';
@@ -18,7 +19,19 @@ interface TrainFlags extends Record<string, unknown> {
   class?: number;
   resume?: string;
   snap: number;
+  metrics: number[];
+  preprocessing: Preprocessing;
   json?: boolean;
+}
+
+/** `--metrics fid5k[,fid50k]` → image counts; `none` → []. */
+function parseSnapshotMetrics(value: string): number[] {
+  if (value === 'none') return [];
+  return value.split(',').map((name) => {
+    const n = parseFidMetric(name.trim());
+    if (n === undefined) throw new UserError(`--metrics takes fid<N>k or fid<N> (e.g. fid5k: FID of 5000 generated images at every snapshot) or none; got "${name}"`);
+    return n;
+  });
 }
 
 function statusLine(s: TickStats): string {
@@ -41,6 +54,8 @@ export function registerTrain(program: Command): void {
     .option('--class <n>', 'train on one class only (ben-GAN / mal-GAN)', nonNegativeInt('--class'))
     .option('--resume <ckpt>', 'checkpoint folder to continue from (its config, counters, ADA p and RNG are kept)')
     .option('--snap <ticks>', 'checkpoint every this many ticks (and at the end)', positiveInt('--snap'), 50)
+    .option('--metrics <list>', 'metrics at every snapshot: fid5k (FID of 5000 G_ema images vs the training reals, Inception-2015; real statistics cached) or none', parseSnapshotMetrics, [])
+    .addOption(new Option('--preprocessing <mode>', 'Inception-2015 preprocessing of the snapshot FID').choices([...PREPROCESSING_MODES]).default(DEFAULT_PREPROCESSING))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: TrainFlags) => {
       const options = ganTrainingOptionsFrom(flags, GanTrainingOptions);
@@ -52,6 +67,7 @@ export function registerTrain(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       let result;
+      const scores: SnapshotScore[] = [];
       try {
         result = await runTraining(
           tf,
@@ -68,6 +84,14 @@ export function registerTrain(program: Command): void {
             onStep: (_step, nimg) => bar.update(Math.min(nimg, total), `kimg ${(nimg / 1000).toFixed(2)}`),
             onTick: (s) => process.stderr.write(`\n${statusLine(s)}\n`),
             signal: abort.signal,
+            snapshotScorers: async (data) => {
+              const real = { pixels: data.pixels, n: data.count, size: data.resolution, fingerprint: data.fingerprint, selection: JSON.stringify({ split: data.provenance.split ?? null, classes: data.provenance.classes ?? null }) };
+              return Promise.all(flags.metrics.map((n) => snapshotFidScorer(tf, real, n, { preprocessing: flags.preprocessing })));
+            },
+            onScore: (score) => {
+              scores.push(score);
+              process.stderr.write(`\n${score.name} ${score.value.toFixed(3)} at kimg ${score.kimg.toFixed(2)} (Inception-2015, ${flags.preprocessing})\n`);
+            },
           },
         );
       } catch (err) {
@@ -77,7 +101,7 @@ export function registerTrain(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (err instanceof TrainingDataError || err instanceof DatasetError || err instanceof CheckpointError) throw new UserError(err.message, { cause: err });
+        if (err instanceof TrainingDataError || err instanceof DatasetError || err instanceof CheckpointError || err instanceof MetricInputError) throw new UserError(err.message, { cause: err });
         if (err instanceof Error && /^Trainer\.resume:/.test(err.message)) throw new UserError(err.message, { cause: err });
         throw err;
       } finally {
@@ -85,7 +109,8 @@ export function registerTrain(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      const summary = { out: result.out, checkpoint: result.checkpoint, kimg: result.kimg, step: result.step, stopped: result.stopped, backend: info.name, lastTick: result.lastTick };
+      const metrics = scores.map(({ name, value, kimg, tick }) => ({ name, value, kimg, tick }));
+      const summary = { out: result.out, checkpoint: result.checkpoint, kimg: result.kimg, step: result.step, stopped: result.stopped, backend: info.name, lastTick: result.lastTick, metrics };
       if (flags.json) printJson(summary);
       else process.stdout.write(`${result.stopped === 'done' ? 'trained' : 'stopped'} at kimg ${result.kimg.toFixed(2)} (step ${result.step}); checkpoint ${result.checkpoint}\n`);
     });

@@ -35,3 +35,4 @@ export { ganConfigFrom, trainerOptionsFrom, withGanDefaults } from './options.ts
 export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
 export { generatorPath, type GeneratorPath, type PathRng } from './path-generator.ts';
 export { renderImages, CheckpointRenderer, type RenderSpec, type CheckpointRendererOptions } from './render.ts';
+export * from './snapshot-metrics.ts';

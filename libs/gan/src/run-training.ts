@@ -7,11 +7,12 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION, type GanTrainingOptions } from '@dermagan/contracts';
+import { scoreSnapshot, type SnapshotScore, type SnapshotScorer } from './snapshot-metrics.ts';
 import { FolderCheckpointSink, type CheckpointSink } from './checkpoint.ts';
 import { checkResolution, type GanConfig } from './config.ts';
 import { trainerOptionsFrom, withGanDefaults } from './options.ts';
 import type { Tf } from './tf-types.ts';
-import { loadTrainingData, TrainingDataError } from './training-data.ts';
+import { loadTrainingData, TrainingDataError, type TrainingData } from './training-data.ts';
 import { Trainer, type TickStats } from './training-loop.ts';
 
 export interface TrainRunOptions {
@@ -43,7 +44,15 @@ export async function runTraining(
   tf: Tf,
   backend: Record<string, unknown>,
   o: TrainRunOptions,
-  hooks: { onTick?: (s: TickStats) => void; onStep?: (step: number, curNimg: number) => void; signal?: AbortSignal; sink?: CheckpointSink } = {},
+  hooks: {
+    onTick?: (s: TickStats) => void;
+    onStep?: (step: number, curNimg: number) => void;
+    signal?: AbortSignal;
+    sink?: CheckpointSink;
+    /** Metrics of every snapshot (fid5k), made from the loaded reals: each score goes to stats.jsonl and to `onScore`. */
+    snapshotScorers?: (data: TrainingData) => Promise<SnapshotScorer[]>;
+    onScore?: (score: SnapshotScore) => void;
+  } = {},
 ): Promise<TrainRunResult> {
   // Check the request before any work.
   const options = o.options;
@@ -75,6 +84,9 @@ export async function runTraining(
     ),
   );
 
+  // Setup snapshot metrics (the real statistics are computed or read from their cache once, here).
+  const scorers = hooks.snapshotScorers ? await hooks.snapshotScorers(data) : [];
+
   // Train.
   let lastTick: TickStats | null = null;
   const statsFile = join(o.out, 'stats.jsonl');
@@ -92,10 +104,18 @@ export async function runTraining(
       },
       ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onSnapshot: async (at) => {
+        for (const scorer of scorers) {
+          const score = await scoreSnapshot(tf, sink, scorer, at);
+          pending.push(appendFile(statsFile, `${JSON.stringify({ metric: score.name, value: score.value, kimg: score.kimg, tick: score.tick, provenance: score.provenance })}\n`));
+          hooks.onScore?.(score);
+        }
+      },
     });
     await Promise.all(pending);
     return { out: o.out, checkpoint: sink.location, kimg, step: trainer.step, stopped, lastTick, config: trainer.options.config };
   } finally {
     trainer.dispose();
+    for (const scorer of scorers) scorer.dispose?.();
   }
 }

@@ -89,6 +89,8 @@ export interface RunOptions {
   onStep?: (step: number, curNimg: number) => void;
   /** Stop early (a final checkpoint is written). */
   signal?: AbortSignal;
+  /** Called after each snapshot is saved (not after the checkpoint of an abort): metrics of it. */
+  onSnapshot?: (at: { tick: number; kimg: number; step: number }) => Promise<void>;
 }
 
 export class Trainer {
@@ -256,7 +258,12 @@ export class Trainer {
       tickStart = Date.now();
 
       // Save network snapshot.
-      if (options.sink && (done || this.tick % snapshotTicks === 0)) await options.sink.save(this.checkpointFiles());
+      if (options.sink && (done || this.tick % snapshotTicks === 0)) {
+        await options.sink.save(this.checkpointFiles());
+
+        // Evaluate metrics.
+        await options.onSnapshot?.({ tick: this.tick - 1, kimg: this.curNimg / 1000, step: this.step });
+      }
     }
     if (stopped === 'aborted' && options.sink) await options.sink.save(this.checkpointFiles());
     return { stopped, kimg: this.curNimg / 1000 };

@@ -30,6 +30,7 @@ export * from './networks/lpips.ts';
 export * from './provenance.ts';
 export * from './evaluate.ts';
 export * from './request-options.ts';
+export * from './snapshot-fid.ts';
 export { symmetricEigen, EigenError } from './linalg/symmetric-eigen.ts';
 export { pivotedCholesky } from './linalg/pivoted-cholesky.ts';
 export { ZipError } from '@dermagan/npy';
