@@ -12,7 +12,8 @@ import type { Subscription } from '@dermagan/bus';
 import {
   CheckpointSaved, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
-import { FolderCheckpointSink, META_FILE, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
+import { FolderCheckpointSink, META_FILE, parseFidMetric, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
+import { snapshotFidScorer } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
@@ -52,6 +53,8 @@ export interface TrainerDeps {
   /** Local work folder. */
   workDir: string;
   onTick?: (run: string, record: HistoryRecord) => void;
+  /** A snapshot metric (fid5k) as it is computed (Prometheus). */
+  onScore?: (run: string, metric: string, value: number) => void;
 }
 
 export const TRAINER_SOURCE = '/dermagan/gan-trainer';
@@ -107,6 +110,25 @@ export async function handleTrainingRequested(
   const result = await runTraining(tf, info as unknown as Record<string, unknown>, options, {
     sink,
     ...(signal ? { signal } : {}),
+    snapshotScorers: async (real) => {
+      const set = { pixels: real.pixels, n: real.count, size: real.resolution, fingerprint: real.fingerprint, selection: JSON.stringify({ split: real.provenance.split ?? null, classes: real.provenance.classes ?? null }) };
+      return Promise.all(request.snapshotMetrics.metrics.map((m) => snapshotFidScorer(tf, set, parseFidMetric(m)!, { preprocessing: request.snapshotMetrics.preprocessing })));
+    },
+    onScore: (score) => {
+      // The score belongs to the tick that ended at this snapshot: it joins that history record (the report's curves).
+      const record = history.at(-1);
+      if (record && record.kimg === score.kimg) record[score.name] = score.value;
+      deps.onScore?.(request.run, score.name, score.value);
+      pending.push(
+        deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }),
+        publish(
+          TrainingProgress.create(
+            { run: request.run, kimg: score.kimg, totalKimg: config.kimg, stats: { [score.name]: score.value } },
+            { source: TRAINER_SOURCE, causedBy: event },
+          ),
+        ),
+      );
+    },
     onTick: (s) => {
       latestKimg = s.kimg;
       const record = historyRecord(s);

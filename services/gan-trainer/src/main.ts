@@ -16,6 +16,7 @@ await startService({
     const lossG = gauge('dermagan_training_loss_g', 'Generator loss (non-saturating logistic), tick mean');
     const lossD = gauge('dermagan_training_loss_d', 'Discriminator loss, tick mean');
     const adaP = gauge('dermagan_training_ada_p', 'ADA augmentation probability');
+    const fid = new Gauge({ name: 'dermagan_training_fid', help: 'FID of the latest checkpoint (Inception-2015; label metric = fid5k, …)', labelNames: ['run', 'metric'], registers: [registry] });
     return [
       trainerSubscription({
         store,
@@ -29,6 +30,7 @@ await startService({
           set(lossD, r.lossD);
           set(adaP, r.adaP);
         },
+        onScore: (run, metric, value) => fid.set({ run, metric }, value),
       }),
     ];
   },

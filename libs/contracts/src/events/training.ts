@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRef, FolderRef, OutputLocation } from '../artifact.ts';
 import { defineEvent } from '../event.ts';
+import { SnapshotMetrics } from '../options/evaluation.ts';
 import { GanTrainingOptions } from '../options/gan-training.ts';
 import { Numbers } from './numbers.ts';
 
@@ -17,6 +18,8 @@ export const TrainingRequested = defineEvent(
     /** StyleGAN2-ADA options (res, kimg, cond, aug, batch, …); absent fields take libs/gan's defaults. */
     config: GanTrainingOptions,
     output: OutputLocation,
+    /** Metrics of every checkpoint (fid5k), into the progress events and the history. */
+    snapshotMetrics: SnapshotMetrics.default({ metrics: [], preprocessing: 'sg2ada' }),
   }),
 );
 

@@ -16,8 +16,9 @@ import type { Tf } from '@dermagan/tf';
 import { MetricInputError } from '../features-matrix.ts';
 import { resizeImages, type ResizeMode } from '../resize.ts';
 
-export const PREPROCESSING_MODES = ['sg2ada', 'clean', 'tf-legacy'] as const;
-export type Preprocessing = (typeof PREPROCESSING_MODES)[number];
+import { PREPROCESSING_MODES, type Preprocessing } from '@dermagan/contracts';
+
+export { PREPROCESSING_MODES, type Preprocessing };
 export const DEFAULT_PREPROCESSING: Preprocessing = 'sg2ada';
 
 /** The resize each mode does (resize.ts names; recorded beside the mode in provenance). */
