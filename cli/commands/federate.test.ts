@@ -46,12 +46,12 @@ describe('dermagan federate', () => {
     let scraped = '';
     let finished = false;
     void running.finally(() => (finished = true));
-    while (!finished && !/dermagan_federation_round_fd\{federation="cli-test"\} \d/.test(scraped)) {
+    while (!finished && !/dermagan_federation_round_fid\{federation="cli-test"\} \d/.test(scraped)) {
       scraped = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => scraped);
       await new Promise((r) => setTimeout(r, 100));
     }
     const result = await running;
-    expect(scraped).toMatch(/dermagan_federation_round_fd\{federation="cli-test"\} \d/);
+    expect(scraped).toMatch(/dermagan_federation_round_fid\{federation="cli-test"\} \d/);
     expect(scraped).toMatch(/dermagan_federation_participants\{federation="cli-test"\} 3/);
     expect(scraped).toMatch(/dermagan_federation_epsilon\{federation="cli-test"\} \d/);
     expect(result.status).toBe('completed');

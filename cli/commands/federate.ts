@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
 import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
 import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink } from '@dermagan/gan';
-import { createExtractor, evaluateFeatures, extractFeatures } from '@dermagan/metrics';
+import { createSnapshotFid } from '@dermagan/metrics';
 import { loadTf } from '@dermagan/tf';
 import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
@@ -66,7 +66,7 @@ export interface RoundReport {
   reasons: string[];
   globalDeltaNorm: number | null;
   epsilon: number | null;
-  /** Fréchet distance of the round's G_ema samples to the reals in the pixels-rp64 space (with --fid), else null. */
+  /** FID (Inception-2015, sg2ada) of the round's G_ema samples to the reals (with --fid), else null. */
   fid: number | null;
 }
 
@@ -103,7 +103,7 @@ export function registerFederate(program: Command): void {
     .addOption(new Option('--bus <kind>', 'event bus').choices(['memory', 'kafka']).default('memory'))
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
     .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
-    .option('--fid <n>', "after each round, the Fréchet distance (pixels-rp64 features) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
+    .option('--fid <n>', "after each round, the FID (Inception-2015, sg2ada; real statistics cached) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
     .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://0.0.0.0:<port>/metrics while it runs (0 = any free port)', nonNegativeInt('--metrics-port'))
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: FederateFlags) => {
@@ -115,16 +115,18 @@ export function registerFederate(program: Command): void {
 }
 
 /**
- * Scores a round's global model: n G_ema samples against the reals, Fréchet distance in the
- * pixels-rp64 feature space (the evaluation sees every tenant's reals: an embedded-run aid, not
- * something a real federation's aggregator could do).
+ * Scores a round's global model: FID (Inception-2015, sg2ada) of n G_ema samples against the
+ * reals, whose statistics are computed once and cached per dataset fingerprint (the evaluation
+ * sees every tenant's reals: an embedded-run aid, not something a real federation's aggregator
+ * could do).
  */
 async function roundScorer(dataDir: string, training: FederatedGanTrainingOptions, n: number) {
   const { tf } = await loadTf();
-  const extractor = await createExtractor('pixels-rp64');
   const reals = await openDataset(dataDir, { split: ['train', 'all'] });
-  const real = await extractFeatures(extractor, reals.pixels, reals.entries.length, reals.manifest.size);
-  const provenance = { id: extractor.id, hash: extractor.hash, inputSize: extractor.inputSize, resize: extractor.resize };
+  if (reals.manifest.size !== training.res) {
+    throw new UserError(`--fid compares G_ema samples at ${training.res}² with the reals, which are ${reals.manifest.size}²: ingest at --size ${training.res} or train at --res ${reals.manifest.size}`);
+  }
+  const fid = await createSnapshotFid(tf, { pixels: reals.pixels, n: reals.entries.length, size: reals.manifest.size, fingerprint: reals.manifest.fingerprint, selection: 'split=train,all' });
   return async (weights: Uint8Array): Promise<number | null> => {
     const sink = new MemoryCheckpointSink();
     await saveGlobalAsCheckpoint(training, await decodeWeightSet(weights), sink);
@@ -134,14 +136,12 @@ async function roundScorer(dataDir: string, training: FederatedGanTrainingOption
     let i = 0;
     try {
       await generateImages(tf, loaded, { n, seed: 0, truncation: 1 }, (images) => {
-        for (const image of images) pixels.set(image.pixels, per * i++);
+        for (const image of images) if (i < n) pixels.set(image.pixels, per * i++);
       });
     } finally {
       loaded.G.ps.dispose();
     }
-    const fake = await extractFeatures(extractor, pixels, n, training.res);
-    const report = evaluateFeatures(real, fake, { metrics: ['fid'], extractor: provenance });
-    return report.scores[report.frechetKey] ?? null;
+    return (await fid.score(pixels, n, training.res)).fid;
   };
 }
 
@@ -202,7 +202,7 @@ export async function federate(flags: FederateFlags) {
   let scoring: Promise<void> = Promise.resolve();
   // The aggregator's series (rounds, participants, rejections by reason, norms, ε) and the per-round FD.
   const registry = new Registry();
-  const roundFd = new Gauge({ name: 'dermagan_federation_round_fd', help: 'Fréchet distance (pixels-rp64) of the last scored round’s G_ema samples to the reals (federate --fid)', labelNames: ['federation'], registers: [registry] });
+  const roundFd = new Gauge({ name: 'dermagan_federation_round_fid', help: 'FID (Inception-2015) of the last scored round’s G_ema samples to the reals (federate --fid)', labelNames: ['federation'], registers: [registry] });
   const http = flags.metricsPort !== undefined ? await listen(createHttpApp(registry, []), flags.metricsPort) : null;
   if (http) log(`federate: Prometheus series at http://0.0.0.0:${http.port}/metrics`);
   try {
@@ -239,7 +239,7 @@ export async function federate(flags: FederateFlags) {
           .then(async () => {
             report.fid = await score(await store.getBytes(r.global.bucket, r.global.key));
             if (report.fid !== null) roundFd.set({ federation }, report.fid);
-            log(`federate: round ${r.round} FD(pixels-rp64) ${report.fid?.toFixed(2)}`);
+            log(`federate: round ${r.round} FID ${report.fid?.toFixed(2)}`);
           })
           .catch((err: unknown) => void log(`federate: round ${r.round} could not be scored: ${(err as Error).message}`));
       }
