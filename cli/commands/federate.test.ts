@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('dermagan federate', () => {
-  it('runs the rounds with every tenant and reports each round, its FD, ε under DP, and the model files; Prometheus scrapes it meanwhile', async () => {
+  it('runs the rounds with every tenant and reports each round, its FID, ε under DP, and the model files; Prometheus scrapes it meanwhile', async () => {
     const out = join(root, 'out');
     const port = await freePort();
     const running = federate({ ...base, data: join(root, 'tenants3'), out, id: 'cli-test', dpClip: 5, dpNoise: 0.5, fid: 32, metricsPort: port });
@@ -74,7 +74,7 @@ describe('dermagan federate', () => {
     await access(join(out, 'checkpoint'));
     const lines = (await readFile(join(out, 'rounds.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { round: number }).round)).toEqual([1, 2]);
-  });
+  }, 600_000); // the first --fid extracts the 300 reals' Inception-2015 features
 
   it('--secagg with --strategy fedavgm: masked updates, no per-tenant norms, the sample counts from the manifest', async () => {
     const out = join(root, 'secagg');
