@@ -1,25 +1,19 @@
 /**
  * The Helm chart as Kubernetes would receive it: `helm lint` and `helm template` (Helm built from
  * source by scripts/provision-helm.sh), the rendered manifests parsed and checked — every service a
- * Deployment with probes and scrape annotations, GPU services on the GPU pool, the fl-aggregator
- * with its tenant keys, a hospital's tenant agent on its own credentials and signing key — and every
- * entry point the image would run exists in the repository.
+ * Deployment with probes and scrape annotations, GPU services on the GPU pool, each service on its
+ * own S3 credentials, every pod hardened, the fl-aggregator with its tenant keys, a hospital's
+ * tenant agent on its own credentials and signing key — and every entry point the image would run
+ * exists in the repository. (tests/chart-install.test.ts installs it on a real control plane.)
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-
-const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CHART = join(REPO, 'charts', 'dermagan');
-const HELM = join(process.env.DERMAGAN_CACHE ?? join(homedir(), '.cache', 'dermagan'), 'bin', 'helm');
-if (!existsSync(HELM)) throw new Error(`${HELM} is missing: run 'npm run setup:test' (scripts/provision-helm.sh builds Helm)`);
+import { dashboardQueries, dermaganDashboard } from '../scripts/dashboards/dermagan.ts';
+import { renderDashboards } from '../scripts/dashboards/generate.ts';
+import { CHART, chartServices, helm, REPO, servicesOff } from './helpers/chart.ts';
 
 interface Container {
   name: string;
@@ -28,6 +22,7 @@ interface Container {
   livenessProbe?: { httpGet: { path: string } };
   readinessProbe?: { httpGet: { path: string } };
   resources: { limits: Record<string, unknown> };
+  securityContext?: Record<string, unknown>;
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
 interface Manifest {
@@ -36,14 +31,21 @@ interface Manifest {
   spec: {
     template: {
       metadata: { annotations?: Record<string, string> };
-      spec: { containers: Container[]; nodeSelector?: Record<string, string>; volumes?: Array<{ name: string; secret?: { secretName: string } }> };
+      spec: {
+        containers: Container[];
+        nodeSelector?: Record<string, string>;
+        volumes?: Array<{ name: string; secret?: { secretName: string } }>;
+        securityContext?: Record<string, unknown>;
+        automountServiceAccountToken?: boolean;
+        serviceAccountName?: string;
+      };
     };
   };
   data?: Record<string, string>;
 }
 
 async function template(...set: string[]): Promise<Manifest[]> {
-  const { stdout } = await run(HELM, ['template', 'dermagan', CHART, ...set.flatMap((s) => ['--set', s])], { maxBuffer: 16 << 20 });
+  const stdout = await helm(['template', 'dermagan', CHART, ...set.flatMap((s) => ['--set', s])]);
   return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
 }
 
@@ -66,14 +68,14 @@ const entryPoint = (c: Container) => join(REPO, 'services', env(c, 'SERVICE')!.v
 
 describe('Helm chart charts/dermagan', () => {
   it('lints clean', async () => {
-    const { stdout } = await run(HELM, ['lint', CHART]);
+    const stdout = await helm(['lint', CHART]);
     expect(stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  it('renders every central service as a Deployment with probes, scraping, the platform credentials, and GPUs where asked', async () => {
-    const ms = await template('kafka.brokers=kafka:9092', 's3.endpoint=http://minio:9000');
+  it('renders every central service as a Deployment with probes, scraping, its own S3 credentials, and GPUs where asked', async () => {
+    const ms = await template('kafka.brokers=kafka:9092', 's3.endpoint=http://minio:9000', 'services.gan-trainer.enabled=true');
     const byName = new Map(deployments(ms).map((m) => [m.metadata.name, m]));
-    expect([...byName.keys()].sort()).toEqual(['classifier', 'explainer', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'metrics'].map((n) => `dermagan-${n}`));
+    expect([...byName.keys()].sort()).toEqual(['classifier', 'explainer', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'launcher', 'metrics'].map((n) => `dermagan-${n}`));
     for (const [name, m] of byName) {
       const pod = m.spec.template;
       const c = pod.spec.containers[0]!;
@@ -81,7 +83,7 @@ describe('Helm chart charts/dermagan', () => {
       expect(c.readinessProbe?.httpGet.path, name).toBe('/readyz');
       expect(pod.metadata.annotations?.['prometheus.io/scrape'], name).toBe('true');
       expect(env(c, 'DERMAGAN_KAFKA_BROKERS')?.value).toBe('kafka:9092');
-      expect(env(c, 'DERMAGAN_S3_SECRET_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'dermagan-s3', key: 'secretKey' });
+      expect(env(c, 'DERMAGAN_S3_SECRET_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: name.replace(/^dermagan-/, 'dermagan-s3-'), key: 'secretKey' });
       expect(existsSync(entryPoint(c)), `${name} runs ${entryPoint(c)}`).toBe(true);
       const gpu = ['gan-trainer', 'generator', 'classifier', 'explainer'].some((s) => name === `dermagan-${s}`);
       expect(c.resources.limits['nvidia.com/gpu'], name).toBe(gpu ? 1 : undefined);
@@ -95,10 +97,44 @@ describe('Helm chart charts/dermagan', () => {
     expect(json.panels.some((p) => /federat/i.test(p.title))).toBe(true);
   });
 
+  it('hardens every pod: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp, CPU limits, API token only for the launcher', async () => {
+    const off = servicesOff();
+    const central = deployments(await template('services.gan-trainer.enabled=true'));
+    const tenant = deployments(await template(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k'));
+    expect(central.length + tenant.length).toBe(chartServices().length + 1);
+    for (const d of [...central, ...tenant]) {
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0]!;
+      expect(pod.securityContext, d.metadata.name).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(c.securityContext, d.metadata.name).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
+      expect(c.resources.limits.cpu, d.metadata.name).toBeDefined();
+      expect(c.volumeMounts, d.metadata.name).toContainEqual({ name: 'scratch', mountPath: '/tmp' });
+      const launcher = d.metadata.name === 'dermagan-launcher';
+      expect(pod.automountServiceAccountToken, d.metadata.name).toBe(launcher ? undefined : false);
+      expect(pod.serviceAccountName, d.metadata.name).toBe(launcher ? 'dermagan-launcher' : undefined);
+    }
+  });
+
+  it('ships NetworkPolicies for the central install and a hospital site: default deny, then DNS, Kafka, S3 out and scraping in; the API only for the launcher', async () => {
+    const policies = async (...set: string[]) => (await template(...set)).filter((m) => m.kind === 'NetworkPolicy').map((m) => m as unknown as { metadata: { name: string }; spec: { podSelector: unknown; policyTypes: string[]; ingress?: unknown[]; egress?: Array<{ ports: Array<{ port: number }> }> } });
+    const central = await policies();
+    expect(central.map((p) => p.metadata.name).sort()).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny', 'dermagan-launcher-kubernetes-api']);
+    const deny = central.find((p) => p.metadata.name === 'dermagan-default-deny')!;
+    expect(deny.spec).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'dermagan', 'app.kubernetes.io/instance': 'dermagan' } }, policyTypes: ['Ingress', 'Egress'] });
+    const allowed = central.find((p) => p.metadata.name === 'dermagan-bus-and-store')!;
+    expect(allowed.spec.egress!.map((e) => e.ports.map((p) => p.port))).toEqual([[53, 53], [9092, 9093], [443, 9000]]);
+    const off = servicesOff();
+    const site = await policies(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k');
+    expect(site.map((p) => p.metadata.name).sort()).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny']);
+  });
+
+  it('ships the dashboards exactly as the code builds them (npm run dashboards)', async () => {
+    for (const { file, json } of renderDashboards()) expect(await readFile(file, 'utf8'), `${file}: run 'npm run dashboards'`).toBe(json);
+  });
+
   it('plots only series the code exports (no panel left empty by a renamed metric)', async () => {
-    const dashboard = JSON.parse(await readFile(join(CHART, 'dashboards', 'dermagan.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
     const code = (await Promise.all((await sourceFiles(REPO)).map((f) => readFile(f, 'utf8')))).join('\n');
-    const plotted = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/dermagan_[a-z0-9_]+/g) ?? [])));
+    const plotted = new Set(dashboardQueries(dermaganDashboard()).flatMap((q) => q.expr.match(/dermagan_[a-z0-9_]+/g) ?? []));
     expect(plotted.size).toBeGreaterThan(15);
     for (const series of plotted) {
       const name = series.replace(/_bucket$/, '');
@@ -109,7 +145,7 @@ describe('Helm chart charts/dermagan', () => {
   });
 
   it("renders a hospital's site: only its tenant agent, on the hospital's credentials, bucket and signing key", async () => {
-    const off = ['ingest', 'gan-trainer', 'generator', 'metrics', 'classifier', 'explainer', 'fl-aggregator'].map((s) => `services.${s}.enabled=false`);
+    const off = servicesOff();
     const ms = await template(...off, 'tenant.enabled=true', 'tenant.id=Hospital-A', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing');
     const ds = deployments(ms);
     expect(ds.map((d) => d.metadata.name)).toEqual(['dermagan-tenant-hospital-a']);
@@ -121,7 +157,7 @@ describe('Helm chart charts/dermagan', () => {
     expect(env(c, 'DERMAGAN_BUCKET')?.value).toBe('hospital-a');
     expect(env(c, 'DERMAGAN_S3_ACCESS_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'hospital-a-s3', key: 'accessKey' });
     expect(env(c, 'DERMAGAN_TENANT_SIGNING_KEY_FILE')?.value).toBe('/secrets/signing/ed25519.pem');
-    expect(c.volumeMounts).toEqual([{ name: 'signing-key', mountPath: '/secrets/signing', readOnly: true }]);
+    expect(c.volumeMounts).toEqual([{ name: 'signing-key', mountPath: '/secrets/signing', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }]);
     expect(pod.volumes?.[0]?.secret?.secretName).toBe('hospital-a-signing');
     expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
   });

@@ -262,6 +262,8 @@ export class KafkaBus implements EventBus {
         return l;
       })();
       this.processedLogs.set(group, log);
+      // A failed open (e.g. a new topic's leader not elected yet) is not remembered: the next subscribe tries again.
+      log.catch(() => this.processedLogs.delete(group));
     }
     return log;
   }

@@ -8,6 +8,9 @@ import type { Admin, Consumer, ITopicConfig, Kafka } from 'kafkajs';
 import { BusError } from './errors.ts';
 import { sleep } from './retry.ts';
 
+/** Attempts at creating topics before giving up (a new topic's leader election can lag under load). */
+const CREATE_ATTEMPTS = 5;
+
 /** Creates topics that do not exist yet, remembering what it has made sure of. */
 export class TopicMaker {
   private readonly known = new Set<string>();
@@ -16,13 +19,20 @@ export class TopicMaker {
   async ensure(topics: ITopicConfig[]): Promise<void> {
     const missing = topics.filter((t) => !this.known.has(t.topic));
     if (missing.length === 0) return;
-    try {
-      await this.admin.createTopics({ topics: missing, waitForLeaders: true });
-    } catch (err) {
-      throw new BusError(`could not create topics ${missing.map((t) => t.topic).join(', ')}: ${(err as Error).message}`, {
-        retriable: (err as { retriable?: boolean }).retriable ?? true,
-        cause: err,
-      });
+    // A busy controller may not have elected the new topics' leaders by the time kafkajs stops
+    // waiting (UNKNOWN_TOPIC_OR_PARTITION): creating again is harmless (existing topics are kept).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+        break;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable ?? true;
+        if (retriable && attempt < CREATE_ATTEMPTS) {
+          await sleep(500 * attempt);
+          continue;
+        }
+        throw new BusError(`could not create topics ${missing.map((t) => t.topic).join(', ')}: ${(err as Error).message}`, { retriable, cause: err });
+      }
     }
     for (const t of missing) this.known.add(t.topic);
   }

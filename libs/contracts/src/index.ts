@@ -1,6 +1,7 @@
 export * from './artifact.ts';
 export * from './event.ts';
 export * from './events.ts';
+export * from './training-jobs.ts';
 export * from './version.ts';
 export * from './latent-directions.ts';
 export * from './options.ts';

@@ -267,6 +267,7 @@ export class FederationRun {
         const s = a.summary;
         for (const [tenant, norm] of Object.entries(s.updateNorms)) metrics?.updateNorm.set({ federation: fed, tenant }, norm);
         metrics?.participants.set({ federation: fed }, s.accepted.length);
+        for (const tenant of s.accepted) metrics?.tenantLastRound.set({ federation: fed, tenant }, s.round);
         metrics?.accepted.inc({ federation: fed }, s.accepted.length);
         if (s.dropped.length > 0) metrics?.dropped.inc({ federation: fed }, s.dropped.length);
         const key = `${s.round}:${s.attempt}`;

@@ -11,6 +11,7 @@ export interface AggregatorMetrics {
   dropped: Counter<'federation'>;
   rejected: Counter<'reason'>;
   updateNorm: Gauge<'federation' | 'tenant'>;
+  tenantLastRound: Gauge<'federation' | 'tenant'>;
   globalDeltaNorm: Gauge<'federation'>;
   epsilon: Gauge<'federation'>;
 }
@@ -24,6 +25,7 @@ export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
     dropped: new Counter({ name: 'dermagan_federation_dropped_total', help: 'Participants dropped from a round (deadline, drop-out)', labelNames: ['federation'], registers }),
     rejected: new Counter({ name: 'dermagan_federation_updates_rejected_total', help: 'Updates rejected, by reason (never averaged in)', labelNames: ['reason'], registers }),
     updateNorm: new Gauge({ name: 'dermagan_federation_update_norm', help: '‖update − global‖ of the tenant’s last validated update', labelNames: ['federation', 'tenant'], registers }),
+    tenantLastRound: new Gauge({ name: 'dermagan_federation_tenant_last_round', help: 'Last round the tenant’s update was averaged into (alerts: a tenant missing rounds)', labelNames: ['federation', 'tenant'], registers }),
     globalDeltaNorm: new Gauge({ name: 'dermagan_federation_global_delta_norm', help: '‖new global − old global‖ of the last aggregation', labelNames: ['federation'], registers }),
     epsilon: new Gauge({ name: 'dermagan_federation_epsilon', help: 'Differential-privacy ε spent so far (DP on)', labelNames: ['federation'], registers }),
   };

@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from '@dermagan/bus';
 import {
-  CheckpointSaved, TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent, type FolderRef,
+  CheckpointSaved, ContractError, TrainingCompleted, TrainingFailed, TrainingProgress, TrainingRequested, TrainingStarted, type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
 import { FolderCheckpointSink, META_FILE, parseFidMetric, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
 import { snapshotFidScorer } from '@dermagan/metrics';
@@ -52,7 +52,8 @@ export interface TrainerDeps {
   folders: FolderCache;
   /** Local work folder. */
   workDir: string;
-  onTick?: (run: string, record: HistoryRecord) => void;
+  /** Each tick's record, and the kimg the run trains to. */
+  onTick?: (run: string, record: HistoryRecord, totalKimg: number) => void;
   /** A snapshot metric (fid5k) as it is computed (Prometheus). */
   onScore?: (run: string, metric: string, value: number) => void;
 }
@@ -133,7 +134,7 @@ export async function handleTrainingRequested(
       latestKimg = s.kimg;
       const record = historyRecord(s);
       history.push(record);
-      deps.onTick?.(request.run, record);
+      deps.onTick?.(request.run, record, config.kimg);
       pending.push(
         deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }),
         publish(
@@ -165,11 +166,29 @@ function numbersOf(record: HistoryRecord): Record<string, number> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
+/**
+ * The in-process trainer (embedded default, services on one machine): the same lifecycle events as
+ * the launcher's training Jobs — `training.started`, then `training.completed`, or
+ * `training.failed` when the request is refused or the run fails for good.
+ */
 export function trainerSubscription(deps: TrainerDeps): Subscription<TrainingRequestedData> {
   return {
     group: 'gan-trainer',
     types: [TrainingRequested.type],
     parse: (raw) => TrainingRequested.parse(raw),
-    handler: async (event, context) => context.publish(await handleTrainingRequested(event, deps, context.publish, context.signal)),
+    handler: async (event, context) => {
+      const run = event.data.run;
+      const opts = (what: string) => ({ source: TRAINER_SOURCE, causedBy: event, id: `${event.id}/${what}` });
+      await context.publish(TrainingStarted.create({ run, attempt: 1, placement: { kind: 'in-process', service: 'gan-trainer' } }, opts('started')));
+      try {
+        await context.publish(await handleTrainingRequested(event, deps, context.publish, context.signal));
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable === false) {
+          const reason = err instanceof ContractError ? 'invalid-request' : 'error';
+          await context.publish(TrainingFailed.create({ run, reason, message: (err as Error).message, attempts: context.attempt }, opts('failed')));
+        }
+        throw err;
+      }
+    },
   };
 }

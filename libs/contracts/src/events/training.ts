@@ -20,6 +20,8 @@ export const TrainingRequested = defineEvent(
     output: OutputLocation,
     /** Metrics of every checkpoint (fid5k), into the progress events and the history. */
     snapshotMetrics: SnapshotMetrics.default({ metrics: [], preprocessing: 'sg2ada' }),
+    /** GPUs the run asks for where training runs as Kubernetes Jobs (services/launcher); absent = the launcher's default. */
+    gpus: z.number().int().min(0).max(64).optional(),
   }),
 );
 

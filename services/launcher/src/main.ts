@@ -1,0 +1,42 @@
+/**
+ * The launcher service: training requests become Kubernetes Jobs on the GPU pool (handlers.ts), and
+ * what those Jobs do becomes events (watcher.ts). Runs in the cluster with its own ServiceAccount.
+ *
+ * Settings beyond BaseConfig:
+ *   DERMAGAN_LAUNCHER_JOB_TEMPLATE   JSON of the Job template (job-template.ts; the chart renders it)
+ *                                    or a path to a file holding it
+ *   DERMAGAN_LAUNCHER_RESYNC_S       seconds between looks at every Job besides watch events (default 10)
+ * The Kubernetes API: the pod's ServiceAccount in a cluster, else KUBECONFIG / ~/.kube/config.
+ */
+import { BaseConfig, loadConfig, startService } from '@dermagan/runtime';
+import { z } from 'zod';
+import { launcherSubscriptions } from './handlers.ts';
+import { readJobTemplate } from './job-template.ts';
+import { KubeJobs } from './kube-jobs.ts';
+import { launcherMetrics, type LauncherMetrics } from './metrics.ts';
+import { JobWatcher } from './watcher.ts';
+
+const LauncherConfig = BaseConfig.extend({
+  jobTemplate: z.string().min(1, 'the Job template (JSON, or a file path) is required'),
+  resyncS: z.number().positive().default(10),
+});
+const config = loadConfig(LauncherConfig, {
+  defaults: { service: 'launcher' },
+  bindings: { DERMAGAN_LAUNCHER_JOB_TEMPLATE: { key: 'jobTemplate' }, DERMAGAN_LAUNCHER_RESYNC_S: { key: 'resyncS', parse: Number } },
+});
+const template = readJobTemplate(config.jobTemplate);
+const jobs = KubeJobs.fromEnvironment(template.namespace);
+let watcher: JobWatcher | undefined;
+let metrics: LauncherMetrics;
+await startService({
+  config,
+  subscriptions: ({ registry }) => {
+    metrics = launcherMetrics(registry);
+    return launcherSubscriptions({ jobs, template }, (r) => r.created && metrics.jobsCreated.inc({ kind: 'first' }));
+  },
+  started: async ({ bus, store, logger }) => {
+    watcher = new JobWatcher({ jobs, template, store, publish: (e) => bus.publish(e), logger, metrics, resyncMs: config.resyncS * 1000 });
+    await watcher.start();
+  },
+  stopping: async () => watcher?.stop(),
+});
