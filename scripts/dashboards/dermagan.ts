@@ -1,6 +1,6 @@
 /**
  * dermagan's Grafana dashboard as code: what an operator watches, one row per concern — training
- * (progress, speed, losses, ADA p), training Jobs (created, failed, unschedulable), evaluation
+ * (progress, speed, losses, ADA p, snapshot FID), training Jobs (created, failed, unschedulable), evaluation
  * scores and classifier AUC, the event bus (handled, dead letters, handler time), federations
  * (rounds, participants, tenants' last round, update norms, rejections, drop-outs, ε), and the
  * processes. Generated into charts/dermagan/dashboards/dermagan.json by `npm run dashboards`;
@@ -24,6 +24,7 @@ export function dermaganDashboard(): Dashboard {
     .withPanel(timeseries('Training speed (kimg/s)', 'none', q('dermagan_training_kimg_per_second', '{{run}}')))
     .withPanel(timeseries('Losses', 'none', q('dermagan_training_loss_g', '{{run}} G'), q('dermagan_training_loss_d', '{{run}} D')))
     .withPanel(timeseries('ADA augmentation probability p', 'percentunit', q('dermagan_training_ada_p', '{{run}}')))
+    .withPanel(timeseries('Snapshot FID (Inception-2015)', 'none', q('dermagan_training_fid', '{{run}} {{metric}}')))
 
     .withRow(new RowBuilder('Training Jobs (launcher)'))
     .withPanel(timeseries('Training Jobs created', 'none', q('sum by (kind) (dermagan_training_jobs_created_total)', '{{kind}}')))
