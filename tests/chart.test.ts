@@ -168,4 +168,32 @@ describe('Helm chart charts/dermagan', () => {
     const noSecret = (await template('tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h').catch((e: unknown) => e)) as { stderr?: string };
     expect(noSecret.stderr).toMatch(/tenant\.credentialsSecret is required/);
   });
+
+  it('renders the portal behind an Ingress, its database URL from a Secret, its schema migrated by a hook Job before it starts', async () => {
+    const ms = await template('portal.enabled=true', 'portal.database.urlSecret=portal-db', 'portal.ingress.enabled=true', 'portal.ingress.host=portal.example.org', 'portal.ingress.tlsSecret=portal-tls');
+    const portal = deployments(ms).find((d) => d.metadata.name === 'dermagan-portal')!;
+    const c = portal.spec.template.spec.containers[0]!;
+    expect(existsSync(entryPoint(c))).toBe(true);
+    expect(env(c, 'DERMAGAN_PORTAL_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'portal-db', key: 'url' });
+    expect(env(c, 'DERMAGAN_PORTAL_MIGRATE')?.value).toBe('false');
+    expect(env(c, 'DERMAGAN_PORTAL_SECURE_COOKIES')?.value).toBe('true');
+    expect(c.readinessProbe?.httpGet.path).toBe('/readyz');
+    const job = ms.find((m) => m.kind === 'Job' && m.metadata.name === 'dermagan-portal-migrate')!;
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const migrate = job.spec.template.spec.containers[0]!;
+    expect(entryPoint(migrate)).toBe(join(REPO, 'services', 'portal', 'src', 'migrate.ts'));
+    expect(existsSync(entryPoint(migrate))).toBe(true);
+    expect(env(migrate, 'DERMAGAN_PORTAL_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'portal-db', key: 'url' });
+    const ingress = ms.find((m) => m.kind === 'Ingress') as unknown as { spec: { tls: Array<{ secretName: string }>; rules: Array<{ host: string; http: { paths: Array<{ backend: { service: { name: string } } }> } }> } };
+    expect(ingress.spec.rules[0]!.host).toBe('portal.example.org');
+    expect(ingress.spec.rules[0]!.http.paths[0]!.backend.service.name).toBe('dermagan-portal');
+    expect(ingress.spec.tls[0]!.secretName).toBe('portal-tls');
+    const plain = await template('portal.enabled=true', 'portal.database.url=postgres://u:p@db:5432/portal');
+    expect(plain.some((m) => m.kind === 'Ingress')).toBe(false);
+  });
+
+  it('refuses a portal without its database, naming the value', async () => {
+    const err = (await template('portal.enabled=true').catch((e: unknown) => e)) as { stderr?: string };
+    expect(err.stderr).toMatch(/portal\.database\.url or portal\.database\.urlSecret is required/);
+  });
 });

@@ -15,6 +15,7 @@ import type { Database } from '@dermagan/db';
 import type { ObjectStore } from '@dermagan/store';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { generatorInfo } from '../explorer/directions.ts';
 import type { Renderer } from '../render/renderer.ts';
 import { federationId, studyId, trainingId } from './ids.ts';
 import type { LiveHub } from './live.ts';
@@ -22,6 +23,8 @@ import { addRound, addSnapshot, addTick, setGrid, upsertDataset, upsertRun } fro
 
 /** The seeds of every snapshot's sample grid: the same images at every snapshot, so progress shows. */
 export const GRID_SEEDS = Array.from({ length: 16 }, (_, i) => i);
+/** Side in pixels each grid image is shown at, at least. */
+export const GRID_MIN_SIDE = 64;
 
 export interface IndexerDeps {
   db: Database;
@@ -165,7 +168,9 @@ export class RunIndexer {
     const work = async () => {
       const { db, store, bucket, renderer, live } = this.deps;
       try {
-        const png = await renderer.render({ checkpoint, seeds: GRID_SEEDS, truncation: 1, classIndex: null, edits: [], columns: 8, scale: 1 });
+        // Small training resolutions are upscaled (nearest neighbour) so each image is at least GRID_MIN_SIDE pixels.
+        const { resolution } = await generatorInfo(store, checkpoint);
+        const png = await renderer.render({ checkpoint, seeds: GRID_SEEDS, truncation: 1, classIndex: null, edits: [], columns: 8, scale: Math.max(1, Math.ceil(GRID_MIN_SIDE / resolution)) });
         const key = `${ArtifactPrefix.portal}grids/${createHash('sha256').update(runId).digest('hex').slice(0, 16)}/${kimg.toFixed(3).padStart(12, '0')}.png`;
         const ref = await store.put(bucket, key, png, { contentType: 'image/png' });
         await setGrid(db, runId, kimg, ref as Record<string, unknown>, null);
