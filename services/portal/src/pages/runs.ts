@@ -7,8 +7,9 @@ import type { Page } from './page.ts';
 
 const READERS = ['operator', 'researcher', 'tenant-admin'] as const;
 
-/** Series plotted on a training's page (the trainer's history names). */
+/** Series plotted on a training's page (the trainer's history names; `fid*` = every snapshot FID the trainer computes). */
 export const CURVES = [
+  { title: 'FID (snapshots)', keys: ['fid*'] },
   { title: 'Losses', keys: ['lossG', 'lossD'] },
   { title: 'Regularisers', keys: ['r1', 'pl'] },
   { title: 'ADA p', keys: ['adaP'] },

@@ -86,7 +86,7 @@ export class RunIndexer {
         const data = d as z.output<typeof TrainingProgress.schema>;
         const id = trainingId(runid, data.run);
         await upsertRun(db, { id, kind: 'training', name: data.run, study: runid ?? null, tenant, status: 'running', at, summary: { kimg: data.kimg, totalKimg: data.totalKimg, ...data.stats } });
-        if (await addTick(db, id, data.kimg, data.stats, at)) notify('tick', id, { kimg: data.kimg, totalKimg: data.totalKimg, stats: data.stats });
+        notify('tick', id, { kimg: data.kimg, totalKimg: data.totalKimg, stats: await addTick(db, id, data.kimg, data.stats, at) });
         return;
       }
       case CheckpointSaved.type: {

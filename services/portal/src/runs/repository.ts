@@ -108,9 +108,18 @@ export async function getRun(db: Queryable, principal: Principal, id: string): P
   return rows[0] ? runOf(rows[0]) : null;
 }
 
-export async function addTick(db: Queryable, runId: string, kimg: number, stats: Record<string, number>, at: Date): Promise<boolean> {
-  const { rowCount } = await db.query('insert into run_ticks (run_id, kimg, stats, at) values ($1, $2, $3, $4) on conflict do nothing', [runId, kimg, JSON.stringify(stats), at]);
-  return rowCount > 0;
+/**
+ * Record a tick's numbers; numbers reported later for the same kimg (a snapshot's FID arrives
+ * after its tick) join the same row. Returns the tick's numbers after the merge.
+ */
+export async function addTick(db: Queryable, runId: string, kimg: number, stats: Record<string, number>, at: Date): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ stats: Record<string, number> }>(
+    `insert into run_ticks (run_id, kimg, stats, at) values ($1, $2, $3, $4)
+     on conflict (run_id, kimg) do update set stats = run_ticks.stats || excluded.stats
+     returning stats`,
+    [runId, kimg, JSON.stringify(stats), at],
+  );
+  return rows[0]!.stats;
 }
 
 export async function ticks(db: Queryable, runId: string): Promise<Array<{ kimg: number; stats: Record<string, number>; at: Date }>> {

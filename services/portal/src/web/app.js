@@ -71,7 +71,8 @@ const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700'];
 
 function drawPlots(ticks) {
   for (const svg of document.querySelectorAll('svg[data-plot]')) {
-    const keys = svg.dataset.plot.split(',');
+    // `fid*` stands for every stat whose name starts with `fid`.
+    const keys = svg.dataset.plot.split(',').flatMap((k) => (k.endsWith('*') ? [...new Set(ticks.flatMap((t) => Object.keys(t.stats).filter((s) => s.startsWith(k.slice(0, -1)))))] : [k]));
     const series = keys.map((k) => ticks.filter((t) => typeof t.stats[k] === 'number').map((t) => [t.kimg, t.stats[k]]));
     const all = series.flat();
     if (all.length === 0) { svg.innerHTML = '<text x="200" y="80" text-anchor="middle">no data yet</text>'; continue; }
@@ -106,7 +107,10 @@ if (live) {
     else {
       set(root, 'kimg', d.kimg.toFixed(2));
       if (typeof d.stats.adaP === 'number') set(root, 'adaP', d.stats.adaP.toFixed(3));
-      ticks.push({ kimg: d.kimg, stats: d.stats });
+      // A tick's numbers can come in two events (a snapshot's FID after its losses): one entry per kimg.
+      const known = ticks.find((t) => t.kimg === d.kimg);
+      if (known) Object.assign(known.stats, d.stats);
+      else ticks.push({ kimg: d.kimg, stats: d.stats });
       drawPlots(ticks);
     }
     set(root, 'status', 'running');
