@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
-import { AnalysisFinder } from './analyses/find.ts';
 import { apiRoutes } from './api/index.ts';
 import type { PortalDeps } from './deps.ts';
 import { errorHandler, mountRoutes, sendError } from './http/mount.ts';
@@ -33,7 +32,7 @@ export interface PortalApp {
 }
 
 export function mountPortal(app: Express, deps: PortalDeps): PortalApp {
-  const finder = new AnalysisFinder(deps.store, deps.bucket);
+  const finder = deps.finder;
   const routes = apiRoutes(deps, finder);
   const pages = [...runPages(deps), ...surveyPages(deps), ...expertPages(deps), ...miscPages(deps, finder)];
   const openapi = JSON.stringify(openApiDocument(routes));

@@ -4,6 +4,7 @@ import type { Database } from '@dermagan/db';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import type { Logger } from 'pino';
+import type { AnalysisFinder } from './analyses/find.ts';
 import type { Renderer } from './render/renderer.ts';
 import type { LiveHub } from './runs/live.ts';
 
@@ -15,6 +16,8 @@ export interface PortalDeps {
   /** Local copies of datasets and checkpoints. */
   folders: FolderCache;
   renderer: Renderer;
+  /** Other services' results in the store (latent directions, privacy audits, study reports). */
+  finder: AnalysisFinder;
   live: LiveHub;
   logger: Logger;
   sessions: SessionPolicy;

@@ -11,6 +11,7 @@ import type { EventBus } from '@dermagan/bus';
 import { openDatabase, type Database } from '@dermagan/db';
 import { FolderCache, startService, type RunningService } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
+import { AnalysisFinder } from './analyses/find.ts';
 import { mountPortal, type PortalApp } from './app.ts';
 import type { PortalConfig } from './config.ts';
 import type { PortalDeps } from './deps.ts';
@@ -74,6 +75,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
         bucket: config.bucket,
         folders,
         renderer,
+        finder: new AnalysisFinder(ctx.store, config.bucket),
         live: new LiveHub(),
         logger: ctx.logger,
         sessions: { absoluteS: config.sessionAbsoluteS, idleS: config.sessionIdleS },
@@ -92,6 +94,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
         bucket: config.bucket,
         live: deps!.live,
         renderer: deps!.renderer,
+        onAnalysis: () => deps!.finder.invalidate(),
         onError: (err, what) => ctx.logger.warn({ err }, what),
       });
       return [indexer.subscription()];

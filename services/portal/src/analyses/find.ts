@@ -27,6 +27,11 @@ export class AnalysisFinder {
     private readonly bucket: string,
   ) {}
 
+  /** Forget the listings (an explanation or an audit was just announced). */
+  invalidate(): void {
+    this.listings.clear();
+  }
+
   private keys(prefix: string, file: string): Promise<string[]> {
     const cached = this.listings.get(prefix);
     if (cached && Date.now() - cached.at < LIST_TTL_MS) return cached.keys;

@@ -7,7 +7,7 @@
  */
 import type { Subscription } from '@dermagan/bus';
 import {
-  ArtifactPrefix, CheckpointSaved, DatasetGenerated, DatasetIngested, EvaluationCompleted, FederationCompleted, FederationFailed,
+  ArtifactPrefix, CheckpointSaved, DatasetGenerated, DatasetIngested, EvaluationCompleted, ExplanationCompleted, FederationCompleted, FederationFailed,
   FederationRequested, FederationRoundCompleted, FederationRoundStarted, TrainingCompleted, TrainingProgress, TrainingRequested,
   type DermaganEvent, type EventDefinition, type FolderRef,
 } from '@dermagan/contracts';
@@ -33,12 +33,14 @@ export interface IndexerDeps {
   bucket: string;
   live: LiveHub;
   renderer: Renderer;
+  /** An explanation was announced (its latent directions are now in the store). */
+  onAnalysis: () => void;
   onError: (err: unknown, what: string) => void;
 }
 
 const DEFINITIONS = [
   TrainingRequested, TrainingProgress, CheckpointSaved, TrainingCompleted, EvaluationCompleted, DatasetIngested, DatasetGenerated,
-  FederationRequested, FederationRoundStarted, FederationRoundCompleted, FederationCompleted, FederationFailed,
+  FederationRequested, FederationRoundStarted, FederationRoundCompleted, FederationCompleted, FederationFailed, ExplanationCompleted,
 ] as const;
 
 type AnyEvent = DermaganEvent<Record<string, unknown>>;
@@ -150,6 +152,10 @@ export class RunIndexer {
           const { rows } = await db.query<{ tenants: string[] }>('select tenants from runs where id = $1', [id]);
           notify('round', id, data as Record<string, unknown>, rows[0]?.tenants ?? []);
         }
+        return;
+      }
+      case ExplanationCompleted.type: {
+        this.deps.onAnalysis();
         return;
       }
       case FederationCompleted.type:
