@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PretrainedError } from '@dermagan/pretrained';
+import { OutputRefusedError, UnsafePathError } from '@dermagan/safe-io';
 import { commands } from './commands/index.ts';
 import { UserError } from './output.ts';
 import { version } from './version.ts';
@@ -21,8 +22,8 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof UserError || err instanceof PretrainedError || (err as { exitCode?: number }).exitCode === 2) {
-    // A missing or damaged pretrained model is the user's to fix (the message says how).
+  } else if (err instanceof UserError || err instanceof PretrainedError || err instanceof OutputRefusedError || err instanceof UnsafePathError || (err as { exitCode?: number }).exitCode === 2) {
+    // A missing or damaged pretrained model, an output folder that is not ours, a path leaving its folder: the user's to fix (the message says how).
     process.stderr.write(`dermagan: ${(err as Error).message}\n`);
     process.exitCode = 2;
   } else {

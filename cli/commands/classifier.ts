@@ -22,6 +22,7 @@ import {
 } from '@dermagan/classifier';
 import { DatasetError } from '@dermagan/dataset';
 import { writeNpy } from '@dermagan/npy';
+import { checkOutputFile } from '@dermagan/safe-io';
 import { loadTf } from '@dermagan/tf';
 import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
 
@@ -165,6 +166,7 @@ export function registerClassifier(program: Command): void {
     .option('--seed <n>', 'bootstrap seed', integer('--seed'), 2022)
     .option('--json', 'print the report as one JSON line on stdout')
     .action(async (flags: EvalFlags) => {
+      if (flags.predictions !== undefined) await checkOutputFile(flags.predictions);
       const { tf } = await loadTf();
       const json = await asUserErrors(async () => {
         const { card, model } = await loadClassifier(tf, flags.model);
@@ -190,6 +192,7 @@ export function registerClassifier(program: Command): void {
     .option('--json', 'print a JSON summary line on stdout')
     .action(async (flags: { model: string; data: string; out: string; json?: boolean }) => {
       if (!flags.out.endsWith('.npy')) throw new UserError(`--out must name a .npy file, got "${flags.out}"`);
+      await checkOutputFile(flags.out);
       const { tf } = await loadTf();
       const { width, n } = await asUserErrors(async () => {
         const { card, model } = await loadClassifier(tf, flags.model);

@@ -5,13 +5,14 @@
  * (`--bus kafka --store s3`, DERMAGAN_KAFKA_BROKERS and DERMAGAN_S3_*). Per-round progress and
  * every rejected update go to stderr; `--json` prints one line with a `rounds` list.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
 import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
 import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink } from '@dermagan/gan';
 import { createSnapshotFid } from '@dermagan/metrics';
+import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import { loadTf } from '@dermagan/tf';
 import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
@@ -20,6 +21,9 @@ import { FederatedGanTrainingOptions } from '@dermagan/contracts';
 import { finiteNumber, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
 import { addGanTrainingFlags, ganTrainingOptionsFrom } from '../training-flags.ts';
 import { busFor, storeFor } from '../wiring.ts';
+
+/** What `federate --out` holds: global.dgw, checkpoint/, rounds.jsonl, federation.json, work/; recognised by its marker. */
+export const FEDERATION_RUN_FOLDER = runFolder('federate', 'dermagan federation run');
 
 const STRATEGY_FLAGS = ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum'] as const;
 /** CLI names → library names (the CLI says `median`, the library `fedmedian`). */
@@ -190,7 +194,7 @@ export async function federate(flags: FederateFlags) {
   const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
 
   const out = resolve(flags.out);
-  await mkdir(out, { recursive: true });
+  await claimOutputFolder(out, FEDERATION_RUN_FOLDER);
   const federation = flags.id ?? `fed-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
   const bus = busFor(flags.bus, 'dermagan-federate');
   const store = storeFor(flags.store, out);

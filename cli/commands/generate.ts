@@ -4,6 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { CheckpointError, FolderCheckpointSink, GenerateError, generateDataset, loadGenerator } from '@dermagan/gan';
+import { DATASET_FOLDER } from '@dermagan/dataset';
+import { checkOutputFolder } from '@dermagan/safe-io';
 import { loadTf } from '@dermagan/tf';
 import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
 
@@ -42,9 +44,10 @@ export function registerGenerate(program: Command): void {
     .option('--cutoff <k>', 'truncate only the first k ws', positiveInt('--cutoff'))
     .addOption(new Option('--noise <mode>', 'noise inputs').choices(['const', 'random', 'none']).default('const'))
     .option('--batch <n>', 'images per forward pass', positiveInt('--batch'), 32)
-    .requiredOption('--out <dir>', 'output dataset folder')
+    .requiredOption('--out <dir>', 'output dataset folder (created; a previous dataset there is replaced, anything else refused)')
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: GenerateFlags) => {
+      await checkOutputFolder(flags.out, DATASET_FOLDER);
       const { tf, info } = await loadTf();
       let bar;
       try {

@@ -43,6 +43,7 @@ import {
   type Preprocessing,
 } from '@dermagan/metrics';
 import { decodeNpy, NpyError } from '@dermagan/npy';
+import { checkOutputFile } from '@dermagan/safe-io';
 import { UserError, positiveInt, printJson, progress } from '../output.ts';
 
 /** `--metrics fid,kid` → the names, checked. */
@@ -191,6 +192,8 @@ export function registerMetrics(program: Command): void {
 }
 
 async function runMetrics(flags: MetricsFlags): Promise<void> {
+  if (flags.saveRealStats !== undefined) await checkOutputFile(flags.saveRealStats);
+
   // Load inputs.
   let extractor: FeatureExtractor | undefined;
   if (!isPreprocessing(flags.preprocessing)) throw new UserError(`--preprocessing must be one of ${PREPROCESSING_MODES.join(', ')}`);

@@ -4,11 +4,11 @@
  * (default) it runs those services' handlers in this process, on the chosen bus and store; with
  * `--services external` it only publishes and waits (the services run elsewhere, e.g. a cluster).
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { FolderCache } from '@dermagan/runtime';
-import { PRESETS, runStudy, StudyStepError } from '@dermagan/study';
+import { claimOutputFolder } from '@dermagan/safe-io';
+import { PRESETS, STUDY_FOLDER, runStudy, StudyStepError } from '@dermagan/study';
 import { loadTf } from '@dermagan/tf';
 import { startEmbeddedFederation, startEmbeddedServices } from '../embedded-services.ts';
 import { busFor, storeFor } from '../wiring.ts';
@@ -53,7 +53,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
     throw new UserError('--services external needs --bus kafka: an in-memory bus reaches no other process');
   }
   const out = resolve(flags.out);
-  await mkdir(out, { recursive: true });
+  await claimOutputFolder(out, STUDY_FOLDER);
   const bus = busFor(flags.bus, 'dermagan-study');
   const store = storeFor(flags.store, out);
   const { info: backend } = await loadTf();

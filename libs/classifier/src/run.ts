@@ -2,11 +2,13 @@
  * One utility experiment, start to end: load the scenario's data, train (checkpointing each
  * epoch into OUT/checkpoint, resuming from it when asked), evaluate the best model on the real
  * test images, and write OUT/model, OUT/classifier.json, OUT/test-predictions.csv and
- * OUT/test-report.json.
+ * OUT/test-report.json. OUT must be new, empty or an earlier experiment's folder (its marker says
+ * so); anything else is refused untouched.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
+import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import type { BackendInfo, Tf } from '@dermagan/tf';
 import { CARD_FORMAT, saveClassifier, type ClassifierCard } from './card.ts';
 import { classCounts } from './data/images.ts';
@@ -20,7 +22,7 @@ export interface ExperimentOptions {
   data: Omit<ScenarioOptions, 'validationFraction' | 'seed'> & { validationFraction?: number };
   /** Training options (defaults: DEFAULT_TRAIN_OPTIONS). */
   train?: Partial<TrainOptions>;
-  /** Output folder. */
+  /** Output folder: new, empty, or an earlier experiment's (CLASSIFIER_RUN_FOLDER). */
   out: string;
   /** Continue from OUT/checkpoint when it exists. */
   resume?: boolean;
@@ -29,7 +31,11 @@ export interface ExperimentOptions {
   onProgress?: (p: TrainProgress) => void;
 }
 
+/** What `classifier train --out` holds: model/, checkpoint/, classifier.json, test reports; recognised by its marker. */
+export const CLASSIFIER_RUN_FOLDER = runFolder('classifier train', 'dermagan classifier run');
+
 export async function runExperiment(tf: Tf, backend: BackendInfo, options: ExperimentOptions) {
+  await claimOutputFolder(options.out, CLASSIFIER_RUN_FOLDER);
   const trainOptions: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options.train };
   const dataSeed = trainOptions.seed;
   const data = await loadScenario({ ...options.data, validationFraction: options.data.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seed: dataSeed });

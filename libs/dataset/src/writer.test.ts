@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '@dermagan/npy';
@@ -93,6 +93,17 @@ describe('DatasetWriter', () => {
     await write(1, 512, { quarantine: [{ id: 'bad', reason: 'truncated', detail: 'premature end' }] });
     expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'shards']);
     expect((await readManifest(dir)).quarantine).toEqual([{ id: 'bad', reason: 'truncated', detail: 'premature end' }]);
+  });
+
+  it('writes only into an absent or empty folder or a dataset: a foreign manifest.json is refused and kept', async () => {
+    await writeFile(join(dir, 'manifest.json'), '{"name":"my web app"}');
+    await expect(DatasetWriter.create({ dir, size: SIZE })).rejects.toThrow(/is not a dermagan dataset \(it holds a manifest\.json without the format dermagan\.dataset\/v1\)/);
+    expect(await readdir(dir)).toEqual(['manifest.json']);
+    await rm(join(dir, 'manifest.json'));
+    const w = await DatasetWriter.create({ dir, size: SIZE });
+    await w.append(image(1), { id: 'a', patient: 'p', label: 0, sha256: hex(1) });
+    await w.finish(info);
+    await DatasetWriter.create({ dir, size: SIZE }); // a dataset may be rewritten in place
   });
 
   it('an empty dataset is valid: no shards, no images', async () => {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { npyHeader, writeNpy } from '@dermagan/npy';
+import { checkOutputFolder } from '@dermagan/safe-io';
+import { DATASET_FOLDER } from './folder-kind.ts';
 import { DATASET_FORMAT, DatasetManifest, type ImageEntry, type QuarantineEntry, type ShardEntry } from './manifest.ts';
 import { DatasetError } from './reader.ts';
 
@@ -17,7 +19,11 @@ import { DatasetError } from './reader.ts';
  *   const manifest = await writer.finish({ name, labels, source, split, tenants, placement });
  */
 export interface DatasetWriterOptions {
-  /** Output folder; created if missing. Existing shard files of the same names are replaced. */
+  /**
+   * Output folder; created if missing. It must be absent, empty or a dataset (and nothing else),
+   * whose shard files of the same names are replaced; anything else is an OutputRefusedError.
+   * To replace a dataset as a whole, write into `createStagingFolder` and `replaceFolder` it.
+   */
   dir: string;
   /** Side of the square images in pixels; every appended image is size×size×3 uint8. */
   size: number;
@@ -93,6 +99,7 @@ export class DatasetWriter {
     const { dir, size, shardSize = 512 } = options;
     if (!Number.isInteger(size) || size < 1) throw new DatasetError(`DatasetWriter: size must be a positive integer, got ${size}`);
     if (!Number.isInteger(shardSize) || shardSize < 1) throw new DatasetError(`DatasetWriter: shardSize must be a positive integer, got ${shardSize}`);
+    await checkOutputFolder(dir, DATASET_FOLDER);
     await mkdir(join(dir, 'shards'), { recursive: true });
     return new DatasetWriter({ dir, size, shardSize });
   }

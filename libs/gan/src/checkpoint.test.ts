@@ -1,5 +1,5 @@
 /** Checkpoint files: round trip, torn-write detection, atomic folder replacement. */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,14 @@ describe('checkpoint files', () => {
     expect(() => decodeCheckpoint(new Map(), 'x')).toThrow(/not a dermagan GAN checkpoint/);
     const files = await sink.load();
     expect(() => decodeCheckpoint(files, sink.location)).toThrow(/tensors.bin is corrupt/);
+  });
+  it('replaces only a checkpoint: a folder holding anything else is refused and kept', async () => {
+    const mine = join(dir, 'mine');
+    await mkdir(mine);
+    await writeFile(join(mine, 'notes.txt'), 'precious');
+    await expect(new FolderCheckpointSink(mine).save(encodeCheckpoint({ format: CHECKPOINT_FORMAT }, arrays))).rejects.toThrow(/is not a dermagan GAN checkpoint \(it holds notes\.txt/);
+    expect(await readdir(mine)).toEqual(['notes.txt']);
+    expect((await readdir(dir)).filter((n) => n.startsWith('mine.'))).toEqual([]);
   });
   it('says what to pass when the folder does not exist', async () => {
     await expect(new FolderCheckpointSink(join(dir, 'nope')).load()).rejects.toThrow(/no checkpoint here \(ENOENT\); pass the folder a training run wrote/);

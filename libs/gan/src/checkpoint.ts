@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { checkOutputFolder, listNames, readJsonObject, type OutputKind } from '@dermagan/safe-io';
 
 export const CHECKPOINT_FORMAT = 'dermagan.gan-checkpoint/v1';
 export const META_FILE = 'checkpoint.json';
@@ -90,11 +91,26 @@ export function decodeCheckpoint(files: CheckpointFiles, where: string): { meta:
   return { meta, arrays };
 }
 
-/** A checkpoint folder, replaced atomically: written beside it, then renamed over it. */
+/** A GAN checkpoint folder: checkpoint.json with the checkpoint format, tensors.bin, nothing else. */
+export const GAN_CHECKPOINT_FOLDER: OutputKind = {
+  title: 'dermagan GAN checkpoint',
+  async foreign(dir, names) {
+    const extra = names.filter((n) => n !== META_FILE && n !== TENSORS_FILE);
+    if (extra.length > 0) return `it holds ${listNames(extra)}, which a checkpoint does not`;
+    const meta = await readJsonObject(join(dir, META_FILE));
+    return meta?.format === CHECKPOINT_FORMAT ? null : `it holds no ${META_FILE} of the format ${CHECKPOINT_FORMAT}`;
+  },
+};
+
+/**
+ * A checkpoint folder, replaced atomically: written beside it, then renamed over it. The folder
+ * replaced must be a checkpoint (GAN_CHECKPOINT_FOLDER), absent or empty; anything else is refused.
+ */
 export class FolderCheckpointSink implements CheckpointSink {
   constructor(readonly location: string) {}
 
   async save(files: CheckpointFiles): Promise<void> {
+    await checkOutputFolder(this.location, GAN_CHECKPOINT_FOLDER);
     const parent = dirname(this.location);
     await mkdir(parent, { recursive: true });
     const staging = `${this.location}.tmp-${randomBytes(4).toString('hex')}`;

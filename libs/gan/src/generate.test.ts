@@ -3,11 +3,12 @@
  * collapses every image to the w_avg image; the dataset output is a valid dermagan dataset with
  * source.kind 'generated' and the generator's provenance; misuse is refused with what to do.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '@dermagan/dataset';
+import { OutputRefusedError } from '@dermagan/safe-io';
 import { loadTf } from '@dermagan/tf';
 import { MemoryCheckpointSink } from './checkpoint.ts';
 import { preset } from './config.ts';
@@ -85,5 +86,20 @@ describe('generateDataset', () => {
     expect(ds.entries.map((e) => e.id)).toEqual(['seed000100', 'seed000101', 'seed000102', 'seed000103', 'seed000104', 'seed000105']);
     expect(ds.manifest.source.generator).toMatchObject({ truncation: 0.7, noiseMode: 'const', step: 3, seeds: { first: 100 } });
     expect(ds.pixels.length).toBe(6 * 16 * 16 * 3);
+  });
+
+  it('replaces a previous dataset, and refuses a folder that is not one, untouched', async () => {
+    const out = join(dir, 'again');
+    await generateDataset(tf, loaded, { n: 2, seed: 0, truncation: 1 }, out);
+    await generateDataset(tf, loaded, { n: 1, seed: 0, truncation: 1 }, out);
+    expect((await openDataset(out)).entries).toHaveLength(2);
+
+    const webapp = join(dir, 'webapp');
+    await mkdir(webapp);
+    await writeFile(join(webapp, 'manifest.json'), '{"name":"my web app"}');
+    await expect(generateDataset(tf, loaded, { n: 1, seed: 0, truncation: 1 }, webapp)).rejects.toBeInstanceOf(OutputRefusedError);
+    expect(await readdir(webapp)).toEqual(['manifest.json']);
+    expect(await readFile(join(webapp, 'manifest.json'), 'utf8')).toBe('{"name":"my web app"}');
+    expect((await readdir(dir)).filter((n) => n.includes('partial'))).toEqual([]);
   });
 });

@@ -5,8 +5,10 @@
  * clamp(x·127.5 + 128). Writes a dermagan dataset (source.kind 'generated') with the provenance.
  */
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
-import { DatasetWriter, type DatasetManifest } from '@dermagan/dataset';
+import { DATASET_FOLDER, DatasetWriter, type DatasetManifest } from '@dermagan/dataset';
+import { checkOutputFolder, createStagingFolder, replaceFolder } from '@dermagan/safe-io';
 import { decodeCheckpoint, type CheckpointSink } from './checkpoint.ts';
 import type { NetworkConfig } from './config.ts';
 import { Generator } from './generator.ts';
@@ -155,11 +157,29 @@ export interface GenerateDatasetResult {
   images: number;
 }
 
-/** Generate into a dermagan dataset folder with source.kind 'generated' and the generator's provenance. */
+/**
+ * Generate into a dermagan dataset folder with source.kind 'generated' and the generator's
+ * provenance. `out` must be absent, empty or a previous dataset (and nothing else), which is then
+ * replaced as a whole once every image is written; anything else is an OutputRefusedError.
+ */
 export async function generateDataset(tf: Tf, loaded: LoadedGenerator, options: GenerateOptions, out: string, backend: Record<string, unknown> = {}, onProgress?: (done: number, total: number) => void): Promise<GenerateDatasetResult> {
   const cfg = loaded.G.cfg;
   if (cfg.imgChannels !== 3) throw new GenerateError('generateDataset: datasets hold RGB images; this generator has ' + cfg.imgChannels + ' channels');
-  const writer = await DatasetWriter.create({ dir: out, size: cfg.resolution });
+  await checkOutputFolder(out, DATASET_FOLDER);
+  const staging = await createStagingFolder(out);
+  try {
+    const result = await generateInto(tf, loaded, options, staging, backend, onProgress);
+    await replaceFolder(staging, out, DATASET_FOLDER);
+    return result;
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function generateInto(tf: Tf, loaded: LoadedGenerator, options: GenerateOptions, dir: string, backend: Record<string, unknown>, onProgress?: (done: number, total: number) => void): Promise<GenerateDatasetResult> {
+  const cfg = loaded.G.cfg;
+  const writer = await DatasetWriter.create({ dir, size: cfg.resolution });
   const total = options.n * (cfg.cDim > 0 ? (options.classes ?? [...Array(cfg.cDim).keys()]).length : 1);
   let done = 0;
   await generateImages(tf, loaded, options, async (images) => {

@@ -29,7 +29,7 @@ export { loadGenerator, generateImages, generateDataset, GenerateError, type Gen
 export { registerEngineGradients } from './ops/register-gradients.ts';
 export { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
 export { AdaController } from './ada.ts';
-export { runTraining, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
+export { runTraining, TRAINING_RUN_FOLDER, type TrainRunOptions, type TrainRunResult } from './run-training.ts';
 export { GAN_TRAINING_DEFAULTS } from './defaults.ts';
 export { ganConfigFrom, trainerOptionsFrom, withGanDefaults } from './options.ts';
 export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';

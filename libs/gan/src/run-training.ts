@@ -2,12 +2,14 @@
  * One training run as the CLI and the gan-trainer service start it: load the reals, build the
  * trainer from the training options (or take it from the checkpoint when resuming), train in
  * ticks, and leave in OUT: `checkpoint/` (the last good one), `stats.jsonl` (one tick per line)
- * and `run.json` (what made the run: options, dataset, backend, version).
+ * and `run.json` (what made the run: options, dataset, backend, version). OUT must be new, empty or
+ * an earlier training run's folder (its `dermagan-output.json` says so): anything else is refused.
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION, type GanTrainingOptions } from '@dermagan/contracts';
 import { scoreSnapshot, type SnapshotScore, type SnapshotScorer } from './snapshot-metrics.ts';
+import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import { FolderCheckpointSink, type CheckpointSink } from './checkpoint.ts';
 import { checkResolution, type GanConfig } from './config.ts';
 import { trainerOptionsFrom, withGanDefaults } from './options.ts';
@@ -18,7 +20,7 @@ import { Trainer, type TickStats } from './training-loop.ts';
 export interface TrainRunOptions {
   /** Ingested dataset folder. */
   data: string;
-  /** Output folder. */
+  /** Output folder: new, empty, or an earlier training run's (see TRAINING_RUN_FOLDER). */
   out: string;
   /** The training options (resolution, length, preset and overrides, augmentation, seed, tick). */
   options: GanTrainingOptions;
@@ -39,6 +41,9 @@ export interface TrainRunResult {
   lastTick: TickStats | null;
   config: GanConfig;
 }
+
+/** What `train --out` holds: checkpoint/, stats.jsonl, run.json, recognised by its marker. */
+export const TRAINING_RUN_FOLDER = runFolder('train', 'dermagan training run');
 
 export async function runTraining(
   tf: Tf,
@@ -62,12 +67,13 @@ export async function runTraining(
     throw new TrainingDataError((err as Error).message);
   }
 
-  // Load training set.
   if (options.cond && o.classFilter !== undefined) throw new TrainingDataError('--cond and --class exclude each other: a one-class model is unconditional');
+  await claimOutputFolder(o.out, TRAINING_RUN_FOLDER);
+
+  // Load training set.
   const data = await loadTrainingData(tf, o.data, { resolution: options.res, ...(o.classFilter !== undefined ? { classes: [o.classFilter] } : {}) });
 
   // Construct or resume the trainer.
-  await mkdir(o.out, { recursive: true });
   const sink = hooks.sink ?? new FolderCheckpointSink(join(o.out, 'checkpoint'));
   let trainer: Trainer;
   if (o.resume) {

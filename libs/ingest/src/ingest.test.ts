@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '@dermagan/dataset';
+import { OutputRefusedError } from '@dermagan/safe-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestError } from './errors.ts';
 import { ingest, type IngestProgress } from './ingest.ts';
@@ -198,9 +199,29 @@ describe('ingest: sources and output folder', () => {
     await mkdir(other);
     await writeFile(join(other, 'thesis.tex'), 'precious');
     const err = await ingest({ data: csv, images: DEMO, out: other, size: 8 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(IngestError);
-    expect((err as Error).message).toMatch(/non-empty folder that is not a dermagan dataset/);
+    expect(err).toBeInstanceOf(OutputRefusedError);
+    expect((err as Error).message).toMatch(/mine is not a dermagan dataset \(it holds thesis\.tex, which a dermagan dataset does not\)/);
     expect(await readFile(join(other, 'thesis.tex'), 'utf8')).toBe('precious');
+  });
+
+  it('replaces only a dataset and nothing else: a foreign manifest.json, a wrong format, extra files in shards/', async () => {
+    const csv = await demoSubset(3);
+    const cases: Record<string, Record<string, string>> = {
+      webapp: { 'manifest.json': '{"name":"my web app"}', 'index.html': '<p>' },
+      'manifest-only': { 'manifest.json': '{"name":"my web app"}' },
+      'other-format': { 'manifest.json': '{"format":"dermagan.dataset/v0"}', 'shards/shard-00000.npy': 'x' },
+      'shard-extra': { 'manifest.json': '{"format":"dermagan.dataset/v1"}', 'shards/shard-00000.npy': 'x', 'shards/notes.txt': 'mine' },
+    };
+    for (const [name, files] of Object.entries(cases)) {
+      const out = join(root, 'foreign', name);
+      for (const [file, text] of Object.entries(files)) {
+        await mkdir(join(out, file, '..'), { recursive: true });
+        await writeFile(join(out, file), text);
+      }
+      await expect(ingest({ data: csv, images: DEMO, out, size: 8, split: null }), name).rejects.toBeInstanceOf(OutputRefusedError);
+      for (const [file, text] of Object.entries(files)) expect(await readFile(join(out, file), 'utf8')).toBe(text);
+    }
+    expect((await readdir(join(root, 'foreign'))).sort()).toEqual(Object.keys(cases).sort());
   });
 
   it('a malformed CSV is one IngestError and writes nothing', async () => {

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { DatasetWriter, type DatasetManifest, type QuarantineEntry } from '@dermagan/dataset';
+import { DATASET_FOLDER, DatasetWriter, type DatasetManifest, type QuarantineEntry } from '@dermagan/dataset';
+import { checkOutputFolder, createStagingFolder, replaceFolder } from '@dermagan/safe-io';
 import { INGEST_DEFAULTS } from './defaults.ts';
 import { IngestError } from './errors.ts';
-import { checkOutputFolder, createStagingFolder, replaceFolder } from './output-folder.ts';
 import { orderedPool } from './pool.ts';
 import { preprocessFile, type PreprocessResult } from './preprocess.ts';
 import { loadSource } from './sources/detect.ts';
@@ -18,7 +18,7 @@ export interface IngestOptions {
   images?: string | undefined;
   /** Source format; 'auto' (default) detects it from the path and the CSV header. */
   source?: SourceKind | 'auto' | undefined;
-  /** Output dataset folder: created, or replaced if it holds a previous dataset. */
+  /** Output dataset folder: created, or replaced if it holds a previous dataset and nothing else (anything else: OutputRefusedError). */
   out: string;
   /** Output side in pixels (default 256). */
   size?: number | undefined;
@@ -109,7 +109,7 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
 
   // Read the source and check the output folder before any work.
   const source = await loadSource(options.data, options.source ?? 'auto', { images: options.images });
-  await checkOutputFolder(out);
+  await checkOutputFolder(out, DATASET_FOLDER);
   const warnings = [...source.notes];
 
   const rejected: Rejected[] = [];
@@ -174,7 +174,7 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
       quarantine: quarantined,
       placement: splits.map((s, i) => ({ split: s, tenant: tenantOf[i]! })),
     });
-    await replaceFolder(staging, out);
+    await replaceFolder(staging, out, DATASET_FOLDER);
     report('done');
     return { manifest, accepted: accepted.length, quarantined, outDir: out, counts: countImages(manifest), warnings };
   } catch (err) {

@@ -16,6 +16,7 @@ import {
   UtilityRequested, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef, type OutputLocation,
 } from '@dermagan/contracts';
 import { loadImages, readManifest, selectImages, type DatasetManifest } from '@dermagan/dataset';
+import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import type { ObjectStore } from '@dermagan/store';
 import { gridPng } from './grid.ts';
 import type { StudyPreset } from './presets.ts';
@@ -57,6 +58,9 @@ export interface StudyOutcome {
   reportPath: string;
 }
 
+/** What `study --out` holds: report.html, results.json, assets/, work/ and the fs store; recognised by its marker. */
+export const STUDY_FOLDER = runFolder('study', 'dermagan study');
+
 export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
   const { preset, bus, bucket, out } = options;
   const runId = options.runId ?? `study-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}-${randomUUID().slice(0, 6)}`;
@@ -64,6 +68,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyOutcome> {
   const progress = options.onProgress ?? (() => {});
   const timeout = preset.stepTimeoutS * 1000;
   const startedAt = new Date();
+  await claimOutputFolder(out, STUDY_FOLDER);
   await mkdir(join(out, 'assets'), { recursive: true });
   await options.store.ensureBucket(bucket);
 

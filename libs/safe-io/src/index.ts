@@ -1,0 +1,2 @@
+export * from './output-folder.ts';
+export * from './paths.ts';
