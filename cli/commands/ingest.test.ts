@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../output.ts';
-import { DEMO_DATA, parseSplit, parseTenants } from './ingest.ts';
+import { DEMO_DATA, parseLimit, parseSplit, parseTenants } from './ingest.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/dermagan.js', import.meta.url).pathname;
@@ -32,6 +32,14 @@ describe('flag parsers', () => {
   });
 });
 
+describe('--limit', () => {
+  it('NAME=VALUE for a known limit, repeatable', () => {
+    expect(parseLimit('imagePixels=100', parseLimit('csvBytes=7'))).toEqual({ csvBytes: 7, imagePixels: 100 });
+    expect(() => parseLimit('pixels=100')).toThrow(/NAME one of imagePixels, imageBytes, csvBytes, csvLineBytes, csvColumns/);
+    expect(() => parseLimit('imagePixels=-1')).toThrow(/positive integer/);
+  });
+});
+
 describe('dermagan ingest (the real command)', () => {
   it('--json: the last stdout line is the result; progress goes to stderr', async () => {
     const [header, ...rows] = (await readFile(DEMO_DATA, 'utf8')).trim().split('\n');
@@ -48,6 +56,16 @@ describe('dermagan ingest (the real command)', () => {
       counts: { split: { all: 10 }, tenant: { 'tenant-0': 5, 'tenant-1': 5 } },
     });
     expect(stderr).toMatch(/ingest: 11\/11/);
+  });
+
+  it('a too-large image under a lowered --limit is quarantined as too-large, with the limit named', async () => {
+    const [header, ...rows] = (await readFile(DEMO_DATA, 'utf8')).trim().split('\n');
+    const csv = join(root, 'two.csv');
+    await writeFile(csv, `${header}\n${rows.slice(0, 2).join('\n')}\n`);
+    const { stdout } = await run('node', [BIN, 'ingest', '--data', csv, '--images', join(DEMO_DATA, '..'), '--out', join(root, 'limited'), '--size', '8', '--split', 'none', '--limit', 'imagePixels=1000', '--json']);
+    const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(last.accepted).toBe(0);
+    expect(last.quarantined.map((q: { reason: string }) => q.reason)).toEqual(['too-large', 'too-large']);
   });
 
   it('a missing CSV: one clear message on stderr, exit code 2, no stack trace', async () => {

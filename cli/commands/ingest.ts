@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { IngestError, INGEST_DEFAULTS, SOURCE_KINDS, ingest } from '@dermagan/ingest';
+import { IngestError, INGEST_DEFAULTS, INGEST_LIMITS, LIMIT_NAMES, SOURCE_KINDS, ingest, type IngestLimits } from '@dermagan/ingest';
 import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
 
 /** The demo subset shipped in the repository (data/demo). */
@@ -33,6 +33,17 @@ export function parseTenants(value: string): number | number[] {
   return parts.length === 1 ? numbers[0]! : numbers;
 }
 
+/** `--limit imagePixels=100000000` (repeatable): one ingest limit raised or lowered. */
+export function parseLimit(value: string, previous: Partial<IngestLimits> = {}): Partial<IngestLimits> {
+  const [name, raw] = value.split('=', 2);
+  if (!LIMIT_NAMES.includes(name as keyof IngestLimits) || raw === undefined) {
+    throw new UserError(`--limit must be NAME=VALUE with NAME one of ${LIMIT_NAMES.join(', ')}, got "${value}"`);
+  }
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`--limit ${name} must be a positive integer, got "${raw}"`);
+  return { ...previous, [name as keyof IngestLimits]: n };
+}
+
 interface IngestFlags {
   data: string;
   images?: string;
@@ -44,6 +55,7 @@ interface IngestFlags {
   tenants?: number | number[];
   minSide: number;
   concurrency?: number;
+  limit?: Partial<IngestLimits>;
   json?: boolean;
 }
 
@@ -68,6 +80,11 @@ export function registerIngest(program: Command): void {
     .option('--tenants <n|sizes>', 'partition the train images into N tenants, or tenants of the given sizes (e.g. 2000,12000,20000)', parseTenants)
     .option('--min-side <px>', 'smallest accepted source side in pixels', positiveInt('--min-side'), INGEST_DEFAULTS.minSide)
     .option('--concurrency <n>', 'images decoded at once (default: 2 × CPU cores)', positiveInt('--concurrency'))
+    .option(
+      '--limit <name=value>',
+      `raise or lower what ingest reads at most (repeatable): ${LIMIT_NAMES.map((n) => `${n} (default ${INGEST_LIMITS[n]})`).join(', ')}`,
+      parseLimit,
+    )
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: IngestFlags) => {
       const bar = progress('ingest', 0);
@@ -85,6 +102,7 @@ export function registerIngest(program: Command): void {
             tenants: flags.tenants ?? null,
             minSide: flags.minSide,
             concurrency: flags.concurrency,
+            limits: flags.limit,
           },
           (p) => {
             bar.setTotal(p.total);

@@ -45,6 +45,10 @@ export const QuarantineReason = z.enum([
   'duplicate', // same content hash as an earlier image (the first is kept)
   'missing-file', // a CSV row whose image file does not exist
   'missing-label', // a row without a usable label
+  'too-large', // over an ingest limit: more pixels (by its header) or more bytes than allowed
+  'blank', // one flat colour: nothing of a lesion to learn from
+  'unsupported-format', // a format dermagan does not decode (SVG, PDF, …): only JPEG, PNG, TIFF, WebP and GIF
+  'outside-source', // a link out of the source folder, not followed
 ]);
 export type QuarantineReason = z.infer<typeof QuarantineReason>;
 

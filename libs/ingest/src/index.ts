@@ -1,6 +1,7 @@
 export { ingest, countImages, type IngestOptions, type IngestProgress, type IngestResult, type IngestCounts } from './ingest.ts';
 export { IngestError } from './errors.ts';
 export { INGEST_DEFAULTS } from './defaults.ts';
+export { INGEST_LIMITS, LIMIT_NAMES, resolveLimits, type IngestLimits } from './limits.ts';
 export { preprocessBytes, preprocessFile, type PreprocessOptions, type PreprocessResult } from './preprocess.ts';
 export { partitionGroups, type PartitionItem } from './partition.ts';
 export { splitByPatient, type Split } from './split.ts';

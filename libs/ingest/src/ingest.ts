@@ -4,6 +4,7 @@ import { DATASET_FOLDER, DatasetWriter, type DatasetManifest, type QuarantineEnt
 import { checkOutputFolder, createStagingFolder, replaceFolder } from '@dermagan/safe-io';
 import { INGEST_DEFAULTS } from './defaults.ts';
 import { IngestError } from './errors.ts';
+import { resolveLimits, type IngestLimits } from './limits.ts';
 import { orderedPool } from './pool.ts';
 import { preprocessFile, type PreprocessResult } from './preprocess.ts';
 import { loadSource } from './sources/detect.ts';
@@ -36,6 +37,8 @@ export interface IngestOptions {
   shardSize?: number | undefined;
   /** Dataset name in the manifest; default the output folder's name. */
   name?: string | undefined;
+  /** What ingest reads at most (image pixels and bytes, CSV size, line length, columns); undefined = INGEST_LIMITS. */
+  limits?: Partial<IngestLimits> | undefined;
   /** Abort: stops decoding new images, removes the partial output and rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
 }
@@ -108,7 +111,8 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
   const out = resolve(options.out);
 
   // Read the source and check the output folder before any work.
-  const source = await loadSource(options.data, options.source ?? 'auto', { images: options.images });
+  const limits = resolveLimits(options.limits);
+  const source = await loadSource(options.data, options.source ?? 'auto', { images: options.images, limits });
   await checkOutputFolder(out, DATASET_FOLDER);
   const warnings = [...source.notes];
 
@@ -116,7 +120,7 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
   const pending: Array<{ row: SourceRow; at: number }> = [];
   source.rows.forEach((row, at) => {
     if (row.label === null) rejected.push({ row: at, id: row.id, reason: 'missing-label', detail: row.problem ?? 'no label' });
-    else if (row.file === null) rejected.push({ row: at, id: row.id, reason: 'missing-file', detail: row.problem ?? 'no image file' });
+    else if (row.file === null) rejected.push({ row: at, id: row.id, reason: row.reason ?? 'missing-file', detail: row.problem ?? 'no image file' });
     else pending.push({ row, at });
   });
 
@@ -132,7 +136,7 @@ export async function ingest(options: IngestOptions, onProgress?: (progress: Ing
     report('images');
     await orderedPool(
       pending,
-      ({ row }) => preprocessFile(row.file!, { size, minSide }),
+      ({ row }) => preprocessFile(row.file!, { size, minSide, limits }),
       async (result: PreprocessResult, i) => {
         const { row, at } = pending[i]!;
         if (!result.ok) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessBytes, preprocessFile, sniffFormat } from './preprocess.ts';
-import { cmykJpeg, greyPng, jpeg, png, rgbaPng, tiff, truncatedJpeg } from './testing/images.ts';
+import { cmykJpeg, flatPng, greyPng, jpeg, png, pngBomb, rgbaPng, svgWithExternalHref, tiff, truncatedJpeg } from './testing/images.ts';
 
 const opts = { size: 8, minSide: 8 };
 
@@ -76,9 +76,11 @@ describe('preprocessBytes: accepted images', () => {
     expect(diff / n).toBeLessThan(1);
   });
 
-  it('upscales a flat 8×8 PNG to 32×32 without changing its colour', async () => {
-    const px = pixelsOf(await preprocessBytes(await bands(8, 8, [0, 0, 0], [90, 140, 40], 8), { size: 32, minSide: 8 }));
-    for (let i = 0; i < px.length; i += 3) expect([px[i], px[i + 1], px[i + 2]]).toEqual([90, 140, 40]);
+  it('upscales an 8×8 PNG to 32×32 without changing its colours (a flat 4×4 centre in a flat border)', async () => {
+    const px = pixelsOf(await preprocessBytes(await bands(8, 8, [200, 60, 30], [90, 140, 40], 4), { size: 32, minSide: 8 }));
+    const at = (x: number, y: number) => Array.from(px.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
+    for (const [x, y] of [[0, 0], [31, 0], [0, 31], [31, 31]]) expect(at(x!, y!)).toEqual([200, 60, 30]);
+    for (const [x, y] of [[14, 14], [17, 17], [15, 16]]) expect(at(x!, y!)).toEqual([90, 140, 40]);
   });
 
   it('greyscale (1 channel) is converted to sRGB with R = G = B', async () => {
@@ -99,9 +101,13 @@ describe('preprocessBytes: accepted images', () => {
   });
 
   it('RGBA is flattened onto black: white at alpha 0.5 becomes ~128', async () => {
-    const white = await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.5 } } }).png().toBuffer();
-    const px = pixelsOf(await preprocessBytes(white, opts));
-    for (const v of px) expect(Math.abs(v - 128)).toBeLessThanOrEqual(1);
+    const red = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
+    const white = await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.5 } } })
+      .composite([{ input: red, left: 0, top: 0 }])
+      .png()
+      .toBuffer();
+    const px = pixelsOf(await preprocessBytes(white, { size: 16, minSide: 8 }));
+    for (let y = 4; y < 16; y++) for (let x = 4; x < 16; x++) for (let c = 0; c < 3; c++) expect(Math.abs(px[(y * 16 + x) * 3 + c]! - 128)).toBeLessThanOrEqual(1);
     expect((await preprocessBytes(await rgbaPng(16, 16), opts)).ok).toBe(true);
   });
 
@@ -159,6 +165,46 @@ describe('preprocessBytes: quarantine reasons', () => {
   });
 });
 
+describe('preprocessBytes: hostile and degenerate images', () => {
+  it('too-large: a 16000² PNG bomb (100 kB on disk, 256 M pixels decoded) is refused from its header, not decoded', async () => {
+    const bomb = pngBomb(16000, 16000);
+    expect(bomb.length).toBeLessThan(1_000_000);
+    const r = await preprocessBytes(bomb, opts);
+    expect(r).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(!r.ok && r.detail).toMatch(/16000×16000 = 256000000 pixels, over the limit of 67108864 \(imagePixels\)/);
+  });
+
+  it('too-large (not truncated): a 30000² PNG, over libvips\' own pixel limit too', async () => {
+    expect(await preprocessBytes(pngBomb(30000, 30000), opts)).toMatchObject({ ok: false, reason: 'too-large' });
+  });
+
+  it('too-large: the pixel limit holds for formats whose header libvips reads (a TIFF claiming 20000×20000)', async () => {
+    const big = tiff(16, 16, 3, 2);
+    big.writeUInt16LE(20000, 8 + 2 + 8); // ImageWidth (SHORT)
+    big.writeUInt16LE(20000, 8 + 2 + 12 + 8); // ImageLength
+    expect(await preprocessBytes(big, opts)).toMatchObject({ ok: false, reason: 'too-large' });
+  });
+
+  it('the limit is an option: the same image is accepted under a larger one, refused under a smaller one', async () => {
+    expect((await preprocessBytes(await png(64, 64, 3), { ...opts, limits: { imagePixels: 64 * 64 } })).ok).toBe(true);
+    expect(await preprocessBytes(await png(64, 64, 3), { ...opts, limits: { imagePixels: 64 * 64 - 1 } })).toMatchObject({ ok: false, reason: 'too-large' });
+  });
+
+  it('blank: an image of one flat colour (a black bomb under a raised limit, a white square) carries no lesion', async () => {
+    const r = await preprocessBytes(await flatPng(64, 48, [255, 255, 255]), opts);
+    expect(r).toMatchObject({ ok: false, reason: 'blank' });
+    expect(!r.ok && r.detail).toMatch(/one flat colour/);
+    expect(await preprocessBytes(pngBomb(512, 512), opts)).toMatchObject({ ok: false, reason: 'blank' });
+  });
+
+  it('unsupported-format: an SVG with an external href is never handed to a decoder', async () => {
+    const r = await preprocessBytes(svgWithExternalHref(), opts);
+    expect(r).toMatchObject({ ok: false, reason: 'unsupported-format' });
+    expect(!r.ok && r.detail).toMatch(/svg/i);
+    expect(await preprocessBytes(Buffer.from('%PDF-1.4\n'), opts)).toMatchObject({ ok: false, reason: 'unsupported-format' });
+  });
+});
+
 describe('preprocessFile', () => {
   let dir: string;
   beforeAll(async () => {
@@ -175,6 +221,13 @@ describe('preprocessFile', () => {
     const r = await preprocessFile(join(dir, 'folder.jpg'), opts);
     expect(r).toMatchObject({ ok: false, reason: 'unreadable' });
     expect(!r.ok && r.detail).toContain('EISDIR');
+  });
+
+  it('too-large: a file over the byte limit is not read', async () => {
+    await writeFile(join(dir, 'big.png'), await png(16, 16));
+    const r = await preprocessFile(join(dir, 'big.png'), { ...opts, limits: { imageBytes: 10 } });
+    expect(r).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(!r.ok && r.detail).toMatch(/bytes, over the limit of 10 \(imageBytes\)/);
   });
 
   it('reads and preprocesses a file', async () => {

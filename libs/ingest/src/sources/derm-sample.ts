@@ -16,7 +16,7 @@ export const DERM_SAMPLE_LABELS = ['other', 'melanoma'];
 /** Read derm-sample's metadata.csv; the images (`<image_id>.jpg`) are beside it unless `options.images`. */
 export async function readDermSample(path: string, options: SourceOptions = {}): Promise<Source> {
   const csv = resolve(path);
-  const table = await readCsv(csv);
+  const table = await readCsv(csv, options.limits);
   requireColumns(table, 'derm-sample metadata.csv', DERM_SAMPLE_COLUMNS);
   const dirs = [options.images !== undefined ? resolve(options.images) : dirname(csv)];
   const index = await indexImages(dirs, options.images !== undefined);

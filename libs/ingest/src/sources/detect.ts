@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IngestError } from '../errors.ts';
+import { openData } from './csv.ts';
 import { DERM_SAMPLE_COLUMNS, readDermSample } from './derm-sample.ts';
 import { readFolders } from './folders.ts';
 import { HAM10000_COLUMNS, readHam10000 } from './ham10000.ts';
@@ -10,18 +10,7 @@ import type { Source, SourceKind, SourceOptions } from './source.ts';
 
 /** The columns of a CSV's first line (no quotes handling beyond stripping them; enough for headers). */
 async function headerColumns(path: string): Promise<string[]> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new IngestError(
-      code === 'ENOENT'
-        ? `--data ${path} does not exist; give a metadata CSV (ISIC 2020 train.csv, HAM10000 metadata, derm-sample metadata.csv) or a folder per class`
-        : `--data ${path} cannot be read (${code})`,
-      { cause: err },
-    );
-  }
+  const fh = await openData(path);
   try {
     const buf = Buffer.alloc(8192);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);

@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { readCsv, requireColumns } from './csv.ts';
-import { assertSomeFound, indexImages } from './image-index.ts';
+import { assertSomeFound, indexImages, lookupImage } from './image-index.ts';
 import type { Source, SourceOptions, SourceRow } from './source.ts';
 
 /** HAM10000_metadata(.csv): lesion_id, image_id, dx, dx_type, age, sex, localization. */
@@ -22,7 +22,7 @@ export function ham10000ImageDirs(csv: string): string[] {
 /** Read HAM10000 metadata; label = melanoma (dx 'mel') vs other, patient = lesion_id. */
 export async function readHam10000(path: string, options: SourceOptions = {}): Promise<Source> {
   const csv = resolve(path);
-  const table = await readCsv(csv);
+  const table = await readCsv(csv, options.limits);
   requireColumns(table, 'HAM10000 metadata', HAM10000_COLUMNS);
   const dirs = options.images !== undefined ? [resolve(options.images)] : ham10000ImageDirs(csv);
   const index = await indexImages(dirs, options.images !== undefined);
@@ -30,10 +30,8 @@ export async function readHam10000(path: string, options: SourceOptions = {}): P
     const id = r.image_id!;
     const dx = (r.dx ?? '').trim().toLowerCase();
     const label = dx === '' ? null : dx === 'mel' ? 1 : 0;
-    const file = index.get(id) ?? null;
-    const row: SourceRow = { id, patient: r.lesion_id ?? '', label, file };
+    const row: SourceRow = { id, patient: r.lesion_id ?? '', label, ...lookupImage(index, id, dirs) };
     if (label === null) row.problem = 'dx is empty';
-    else if (file === null) row.problem = `no ${id}.* in ${dirs.join(', ')}`;
     return row;
   });
   assertSomeFound('ham10000', csv, dirs, rows.length, rows.filter((r) => r.file !== null).length);

@@ -18,7 +18,7 @@ export function isic2020ImageDirs(csv: string): string[] {
 /** Read ISIC 2020 `train.csv`; images from `options.images` or the usual folders beside it. */
 export async function readIsic2020(path: string, options: SourceOptions = {}): Promise<Source> {
   const csv = resolve(path);
-  const table = await readCsv(csv);
+  const table = await readCsv(csv, options.limits);
   requireColumns(table, 'ISIC 2020 train.csv', ISIC2020_COLUMNS);
   const dirs = options.images !== undefined ? [resolve(options.images)] : isic2020ImageDirs(csv);
   const index = await indexImages(dirs, options.images !== undefined);

@@ -1,3 +1,6 @@
+import type { IngestLimits } from '../limits.ts';
+import { lookupImage, type ImageIndex } from './image-index.ts';
+
 /**
  * What every source (ISIC 2020, HAM10000, the derm-sample CSV, a folder per class) yields: one row
  * per image the source names, with the labels' names. Rows are not filtered: a row without a file
@@ -18,6 +21,8 @@ export interface SourceRow {
   file: string | null;
   /** Why `label` or `file` is null (the raw value or the folders searched), for the quarantine detail. */
   problem?: string;
+  /** Why `file` is null: no such file (default), or a link that leaves the source folder. */
+  reason?: 'missing-file' | 'outside-source';
 }
 
 export interface Source {
@@ -31,10 +36,12 @@ export interface Source {
   notes: string[];
 }
 
-/** Where a source's images are when they are not beside the CSV. */
+/** Where a source's images are when they are not beside the CSV, and how much of a CSV is read. */
 export interface SourceOptions {
   /** Folder holding the images; undefined = the source's usual places (see each source). */
   images?: string | undefined;
+  /** CSV limits (csvBytes, csvLineBytes, csvColumns); undefined = INGEST_LIMITS. */
+  limits?: Partial<IngestLimits> | undefined;
 }
 
 /**
@@ -52,11 +59,9 @@ export function parseBinaryTarget(value: string | undefined): 0 | 1 | null {
  * A row of a CSV with a 0/1 `target` column (ISIC 2020, derm-sample): its image looked up in
  * `index`, and the problem (bad target, missing file) that sends it to quarantine.
  */
-export function binaryTargetRow(id: string, patient: string | undefined, target: string | undefined, index: ReadonlyMap<string, string>, dirs: readonly string[]): SourceRow {
+export function binaryTargetRow(id: string, patient: string | undefined, target: string | undefined, index: ImageIndex, dirs: readonly string[]): SourceRow {
   const label = parseBinaryTarget(target);
-  const file = index.get(id) ?? null;
-  const row: SourceRow = { id, patient: patient ?? '', label, file };
+  const row: SourceRow = { id, patient: patient ?? '', label, ...lookupImage(index, id, dirs) };
   if (label === null) row.problem = `target is "${target ?? ''}", expected 0 or 1`;
-  else if (file === null) row.problem = `no ${id}.* in ${dirs.join(', ')}`;
   return row;
 }

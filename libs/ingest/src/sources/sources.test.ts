@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.ts';
 import { detectSource, loadSource } from './detect.ts';
@@ -45,6 +45,19 @@ describe('ISIC 2020 train.csv', () => {
     ]);
     expect(source.rows[2]!.problem).toContain('no ISIC_3.*');
     expect(source.rows[3]!.problem).toBe('target is "", expected 0 or 1');
+  });
+
+  it('a link in the image folder that leaves it is not followed: the row is outside-source', async () => {
+    const dir = join(root, 'isic-links');
+    await touch(join(dir, 'jpeg', 'train', 'ISIC_1.jpg'));
+    await touch(join(root, 'elsewhere', 'ISIC_2.jpg'));
+    await symlink(join(root, 'elsewhere', 'ISIC_2.jpg'), join(dir, 'jpeg', 'train', 'ISIC_2.jpg'));
+    await writeFile(join(dir, 'train.csv'), 'image_name,patient_id,target\nISIC_1,P1,0\nISIC_2,P2,1\n');
+    const source = await readIsic2020(join(dir, 'train.csv'));
+    expect(source.rows.map((r) => [r.id, r.file !== null, r.reason ?? null])).toEqual([
+      ['ISIC_1', true, null],
+      ['ISIC_2', false, 'outside-source'],
+    ]);
   });
 
   it('takes the images from --images when given, and errors if that folder is missing', async () => {
@@ -126,6 +139,25 @@ describe('folder per class', () => {
     ]);
   });
 
+  it('a link is followed inside the root, never out of it (the row stays, to be quarantined as outside-source)', async () => {
+    const dir = join(root, 'linked');
+    await touch(join(dir, 'nevus', 'a.png'));
+    await touch(join(dir, '.store', 'kept.png'));
+    await touch(join(root, 'secret', 'patient.png'));
+    await mkdir(join(dir, 'melanoma'), { recursive: true });
+    await symlink(join(dir, '.store', 'kept.png'), join(dir, 'melanoma', 'inside.png'));
+    await symlink(join(root, 'secret', 'patient.png'), join(dir, 'melanoma', 'outside.png'));
+    await symlink('../../secret/patient.png', join(dir, 'melanoma', 'relative.png'));
+    const source = await readFolders(dir);
+    expect(source.rows.map((r) => [r.id, r.file && relative(dir, r.file), r.reason ?? null])).toEqual([
+      ['melanoma/inside', '.store/kept.png', null],
+      ['melanoma/outside', null, 'outside-source'],
+      ['melanoma/relative', null, 'outside-source'],
+      ['nevus/a', 'nevus/a.png', null],
+    ]);
+    expect(source.rows[1]!.problem).toMatch(/is a link to .*secret\/patient\.png, outside .*linked; links out of a source folder are not followed/);
+  });
+
   it('a root without class folders is an IngestError', async () => {
     const dir = join(root, 'flat');
     await touch(join(dir, 'x.jpg'));
@@ -167,6 +199,29 @@ describe('auto-detection and malformed CSVs', () => {
   it('an unparsable CSV (unbalanced quote, wrong field count) is an IngestError with the line', async () => {
     await expect(loadSource(await csv('q.csv', 'image_id,patient_id,target\n"A,P,1\n'), 'derm-sample')).rejects.toThrow(/is malformed: .*quote/i);
     await expect(loadSource(await csv('c.csv', 'image_id,patient_id,target\nA,P,1,extra\n'), 'derm-sample')).rejects.toThrow(/is malformed: .*line 2/i);
+  });
+
+  it('a CSV of a million columns is refused at once (a line limit, linear header checks, a column limit)', async () => {
+    const header = Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',');
+    const path = await csv('wide.csv', `${header}\n`);
+    const started = Date.now();
+    await expect(loadSource(path, 'derm-sample')).rejects.toThrow(/line 1 is longer than 65536 bytes \(csvLineBytes\)/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const wide = await csv('wide-short.csv', `${Array.from({ length: 20_000 }, (_, i) => `c${i}`).join(',')}\n`);
+    await expect(loadSource(wide, 'derm-sample', { limits: { csvLineBytes: 1e6 } })).rejects.toThrow(/has 20000 columns, more than the limit of 256 \(csvColumns\)/);
+  }, 60_000);
+
+  it('repeated column names are found in linear time and named', async () => {
+    const header = [...Array.from({ length: 250 }, (_, i) => `c${i}`), 'image_id', 'patient_id', 'target', 'c7', 'c7', 'c9'].join(',');
+    await expect(loadSource(await csv('dupes.csv', `${header}\n`), 'derm-sample')).rejects.toThrow(/repeated column names: c7, c9/);
+  });
+
+  it('a line over the line limit is refused with its number; a file over the size limit is not read', async () => {
+    const long = `image_id,patient_id,target,notes\nA,P,1,short\nB,P,0,${'x'.repeat(70_000)}\n`;
+    await expect(loadSource(await csv('long.csv', long), 'derm-sample')).rejects.toThrow(/line 3 is longer than 65536 bytes \(csvLineBytes\)/);
+    await expect(loadSource(await csv('big.csv', 'image_id,patient_id,target\nA,P,1\n'), 'derm-sample', { limits: { csvBytes: 10 } })).rejects.toThrow(
+      /is 33 bytes, more than the limit of 10 \(csvBytes\)/,
+    );
   });
 
   it('an empty CSV is an IngestError', async () => {

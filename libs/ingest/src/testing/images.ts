@@ -3,6 +3,7 @@
  * pattern, and a hand-written uncompressed TIFF for layouts sharp will not write (a transparency
  * mask, which libvips reads as an unconvertible 'multiband' image).
  */
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 /** Deterministic RGB pattern, [height, width, 3] uint8 (a different image per `seed`). */
@@ -88,4 +89,45 @@ export function tiff(width: number, height: number, samples: number, photometric
   for (let s = 0; s < samples; s++) buf.writeUInt16LE(8, bpsAt + s * 2);
   data.copy(buf, dataAt);
   return buf;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/**
+ * A decompression bomb: a valid 1-bit greyscale PNG of width×height black pixels, a few hundred
+ * kB on disk (16000² = 256 M pixels in ~100 kB) that a decoder expands to width·height pixels.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8))); // filter byte 0 + zero bits per row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(rows, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** An SVG whose only content is an image fetched from elsewhere (an external reference). */
+export function svgWithExternalHref(url = 'https://attacker.example/x.png'): Buffer {
+  return Buffer.from(
+    `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64">` +
+      `<image xlink:href="${url}" width="64" height="64"/></svg>\n`,
+  );
+}
+
+/** A flat PNG: every pixel the same colour. */
+export function flatPng(width: number, height: number, rgb: [number, number, number] = [0, 0, 0]): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
 }
