@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Tf } from '@dermagan/tf';
+import { modelFilesHandler, type Tf } from '@dermagan/tf';
 import { ClassifierInputError } from './errors.ts';
 import { seededDropoutClass } from './models/seeded-dropout.ts';
 
@@ -72,7 +72,7 @@ export async function loadModel(tf: Tf, dir: string): Promise<LayersModel> {
   seededDropoutClass(tf); // the custom layer must be registered before deserialising
   const path = join(dir, 'model.json');
   if (!(await exists(path))) throw new ClassifierInputError(`${dir} holds no model (${path} is missing)`);
-  return tf.loadLayersModel(`${fileUri(dir)}/model.json`);
+  return tf.loadLayersModel(modelFilesHandler(path));
 }
 
 export async function saveCheckpoint(tf: Tf, dir: string, state: TrainState, model: LayersModel, best: LayersModel | null, optimizer: Optimizer): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { relativeSegments } from '@dermagan/safe-io';
 
 /**
  * The dataset format every dermagan service reads and writes: a folder with `manifest.json` and
@@ -26,9 +27,18 @@ export const ImageEntry = z.object({
 });
 export type ImageEntry = z.infer<typeof ImageEntry>;
 
+/** A path relative to the dataset folder that stays inside it (see relativeSegments in @dermagan/safe-io). */
+const InsidePath = z.string().superRefine((path, ctx) => {
+  try {
+    relativeSegments(path, 'shard');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
 export const ShardEntry = z.object({
-  /** Path relative to the dataset folder. */
-  file: z.string(),
+  /** Path relative to the dataset folder (inside it: no '..', not absolute). */
+  file: InsidePath,
   count: z.number().int().nonnegative(),
   /** SHA-256 of the shard file. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

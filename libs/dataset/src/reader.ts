@@ -1,7 +1,9 @@
+import { constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeNpy } from '@dermagan/npy';
+import { safeJoin } from '@dermagan/safe-io';
 import { z } from 'zod';
 import { DatasetManifest, type ImageEntry } from './manifest.ts';
 
@@ -80,14 +82,15 @@ export async function loadImages(dir: string, manifest: DatasetManifest, entries
   for (const [shardIndex, rows] of byShard) {
     const shard = manifest.shards[shardIndex];
     if (!shard) throw new DatasetError(`${dir}: manifest refers to shard ${shardIndex}, which it does not list`);
-    const bytes = await readFile(join(dir, shard.file)).catch((err: NodeJS.ErrnoException) => {
-      throw new DatasetError(`${dir}: shard ${shard.file} cannot be read (${err.code})`, { cause: err });
+    const path = safeJoin(dir, shard.file, `${dir}/manifest.json shard ${shardIndex}`);
+    const bytes = await readFile(path, { flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch((err: NodeJS.ErrnoException) => {
+      throw new DatasetError(`${dir}: shard ${shard.file} cannot be read (${err.code === 'ELOOP' ? 'it is a link' : err.code})`, { cause: err });
     });
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash !== shard.sha256) {
       throw new DatasetError(`${dir}: shard ${shard.file} is corrupt (sha256 ${hash} ≠ manifest ${shard.sha256}); re-ingest or re-download it`);
     }
-    const array = decodeNpy(bytes, join(dir, shard.file));
+    const array = decodeNpy(bytes, path);
     if (array.dtype !== 'uint8' || array.shape.length !== 4 || array.shape[1] !== size || array.shape[2] !== size || array.shape[3] !== 3) {
       throw new DatasetError(`${dir}: shard ${shard.file} has ${array.dtype} [${array.shape}], expected uint8 [n, ${size}, ${size}, 3]`);
     }

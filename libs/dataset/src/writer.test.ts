@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readNpy } from '@dermagan/npy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATASET_FORMAT } from './manifest.ts';
-import { openDataset, readManifest } from './reader.ts';
+import { loadImages, openDataset, readManifest } from './reader.ts';
 import { DatasetWriter, datasetFingerprint, type FinishInfo } from './writer.ts';
 
 const SIZE = 2;
@@ -93,6 +93,23 @@ describe('DatasetWriter', () => {
     await write(1, 512, { quarantine: [{ id: 'bad', reason: 'truncated', detail: 'premature end' }] });
     expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'shards']);
     expect((await readManifest(dir)).quarantine).toEqual([{ id: 'bad', reason: 'truncated', detail: 'premature end' }]);
+  });
+
+  it('a shard path that leaves the dataset folder is refused before anything is read', async () => {
+    await write(1, 512);
+    const outside = join(dir, '..', `${basename(dir)}-outside.npy`);
+    await copyFile(join(dir, 'shards', 'shard-00000.npy'), outside); // same bytes, same hash: only the path gives it away
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    manifest.shards[0].file = `../${basename(outside)}`;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await expect(readManifest(dir)).rejects.toThrow(/climbs out with "\.\.".*at shards\[0\]\.file/s);
+    await expect(loadImages(dir, manifest, manifest.images)).rejects.toThrow(/the path "\.\.\/.*-outside\.npy" climbs out with "\.\."/);
+    for (const bad of ['/etc/passwd', 'file:///etc/passwd']) {
+      manifest.shards[0].file = bad;
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      await expect(readManifest(dir)).rejects.toThrow(/must stay inside/);
+    }
+    await rm(outside);
   });
 
   it('writes only into an absent or empty folder or a dataset: a foreign manifest.json is refused and kept', async () => {

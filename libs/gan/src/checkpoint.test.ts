@@ -1,9 +1,10 @@
-/** Checkpoint files: round trip, torn-write detection, atomic folder replacement. */
+/** Checkpoint files: round trip, torn-write and tamper detection, atomic folder replacement. */
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FORMAT, FolderCheckpointSink, TENSORS_FILE, decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_FORMAT, FolderCheckpointSink, META_FILE, TENSORS_FILE, decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,6 +38,43 @@ describe('checkpoint files', () => {
     const files = await sink.load();
     expect(() => decodeCheckpoint(files, sink.location)).toThrow(/tensors.bin is corrupt/);
   });
+  describe('a tampered tensor index is refused, never loaded as another model', () => {
+    const three = new Map([
+      ['G/a', { shape: [2], data: Float32Array.from([1, 2]) }],
+      ['G/b', { shape: [2], data: Float32Array.from([3, 4]) }],
+      ['D/c', { shape: [1], data: Float32Array.from([5]) }],
+    ]);
+    /** The files with checkpoint.json's tensors section edited by `edit` (the hash fields kept or recomputed as told). */
+    const tampered = (edit: (t: { index: Array<{ name: string; shape: number[]; offset: number }>; indexSha256?: string }) => void) => {
+      const files = encodeCheckpoint({ format: CHECKPOINT_FORMAT }, three);
+      const meta = JSON.parse(new TextDecoder().decode(files.get(META_FILE)));
+      edit(meta.tensors);
+      files.set(META_FILE, new TextEncoder().encode(JSON.stringify(meta)));
+      return files;
+    };
+    const rehash = (t: { index: unknown; indexSha256?: string }) => (t.indexSha256 = createHash('sha256').update(JSON.stringify(t.index)).digest('hex'));
+
+    it('the untouched files decode', () => {
+      const { arrays: back } = decodeCheckpoint(tampered(() => {}), 'x');
+      expect(Array.from(back.get('G/b')!.data)).toEqual([3, 4]);
+    });
+
+    it('two offsets swapped (the index hash kept, or recomputed to match)', () => {
+      const swap = (t: { index: Array<{ offset: number }> }) => ([t.index[0]!.offset, t.index[1]!.offset] = [t.index[1]!.offset, t.index[0]!.offset]);
+      expect(() => decodeCheckpoint(tampered(swap), 'x')).toThrow(/x: the tensor index of checkpoint\.json does not match its sha256/);
+      expect(() => decodeCheckpoint(tampered((t) => (swap(t), rehash(t))), 'x')).toThrow(/x: tensor G\/a starts at 2, expected 0 \(the index must lay the tensors end to end in order\)/);
+    });
+
+    it('an offset past the end, an overlap, a shape that does not fit, a repeated name, a missing index hash', () => {
+      expect(() => decodeCheckpoint(tampered((t) => ((t.index[2]!.offset = 1e9), rehash(t))), 'x')).toThrow(/tensor D\/c starts at 1000000000, expected 4/);
+      expect(() => decodeCheckpoint(tampered((t) => ((t.index[1]!.offset = 1), rehash(t))), 'x')).toThrow(/tensor G\/b starts at 1, expected 2/);
+      expect(() => decodeCheckpoint(tampered((t) => ((t.index[2]!.shape = [2]), rehash(t))), 'x')).toThrow(/the index covers 6 values but tensors\.bin holds 5/);
+      expect(() => decodeCheckpoint(tampered((t) => ((t.index[2]!.shape = [-1]), rehash(t))), 'x')).toThrow(/tensor D\/c has the shape \[-1\]/);
+      expect(() => decodeCheckpoint(tampered((t) => ((t.index[1]!.name = 'G/a'), rehash(t))), 'x')).toThrow(/tensor G\/a is listed twice/);
+      expect(() => decodeCheckpoint(tampered((t) => delete t.indexSha256), 'x')).toThrow(/checkpoint\.json has no indexSha256/);
+    });
+  });
+
   it('replaces only a checkpoint: a folder holding anything else is refused and kept', async () => {
     const mine = join(dir, 'mine');
     await mkdir(mine);

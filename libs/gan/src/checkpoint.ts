@@ -2,7 +2,10 @@
  * Checkpoint files: `checkpoint.json` (everything that is not a tensor: config, counters, RNG and
  * augment-pipe state, ADA, pl_mean, dataset fingerprint, backend, DERMAGAN_VERSION) and
  * `tensors.bin` (float32 little-endian, concatenated; the JSON's `tensors` index gives name, shape
- * and offset, and the sha256 of the file so a torn write is detected).
+ * and offset, with the sha256 of the file so a torn write is detected and the sha256 of the index
+ * so an edited index is). Decoding refuses an index that does not lay the tensors end to end in
+ * order over exactly the file's values (a swapped, overlapping or out-of-range offset), even when
+ * its hash was recomputed to match.
  *
  * Where the files go is a `CheckpointSink`: a folder here (atomic replace, so the last good
  * checkpoint survives a crash mid-write), a store-backed sink elsewhere.
@@ -63,28 +66,69 @@ export function encodeCheckpoint(meta: CheckpointMeta, arrays: Map<string, Named
   }
   const bin = new Uint8Array(all.buffer);
   const sha256 = createHash('sha256').update(bin).digest('hex');
-  const json = JSON.stringify({ ...meta, tensors: { file: TENSORS_FILE, sha256, index } }, null, 1);
+  const json = JSON.stringify({ ...meta, tensors: { file: TENSORS_FILE, sha256, index, indexSha256: indexHash(index) } }, null, 1);
   return new Map([
     [META_FILE, new TextEncoder().encode(json)],
     [TENSORS_FILE, bin],
   ]);
 }
 
-/** Decode checkpoint files; verifies the format and the tensors' hash. */
+/** sha256 of the tensor index as it is serialised (name, shape, offset of each entry, in order). */
+function indexHash(index: readonly TensorIndexEntry[]): string {
+  return createHash('sha256').update(JSON.stringify(index)).digest('hex');
+}
+
+/**
+ * Check the index against the tensors file: each entry a distinct name and a shape of
+ * non-negative integers, laid end to end from offset 0 in index order, covering exactly the file's
+ * values, so no tensor can overlap, leave or reorder another's values.
+ */
+function checkIndex(index: unknown, values: number, where: string): asserts index is TensorIndexEntry[] {
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${where}: ${why}; the checkpoint was edited or damaged, use another one`);
+  };
+  if (!Array.isArray(index)) fail(`${META_FILE} has no tensor index`);
+  const names = new Set<string>();
+  let next = 0;
+  for (const e of index as Array<Partial<TensorIndexEntry>>) {
+    const name = e?.name;
+    if (typeof name !== 'string' || name === '') fail(`a tensor of the index has no name`);
+    if (names.has(name!)) fail(`tensor ${name} is listed twice in the index`);
+    names.add(name!);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name} has the shape ${JSON.stringify(e.shape)}`);
+    if (e.offset !== next) fail(`tensor ${name} starts at ${String(e.offset)}, expected ${next} (the index must lay the tensors end to end in order)`);
+    next += e.shape!.reduce((x, y) => x * y, 1);
+    if (!Number.isSafeInteger(next)) fail(`tensor ${name} is impossibly large`);
+  }
+  if (next !== values) fail(`the index covers ${next} values but ${TENSORS_FILE} holds ${values}`);
+}
+
+/** Decode checkpoint files; verifies the format, the tensors' and the index's hashes, and the index's bounds. */
 export function decodeCheckpoint(files: CheckpointFiles, where: string): { meta: CheckpointMeta; arrays: Map<string, NamedArray> } {
   const metaBytes = files.get(META_FILE);
   const bin = files.get(TENSORS_FILE);
   if (!metaBytes || !bin) throw new CheckpointError(`${where}: not a dermagan GAN checkpoint (needs ${META_FILE} and ${TENSORS_FILE})`);
-  const meta = JSON.parse(new TextDecoder().decode(metaBytes)) as CheckpointMeta & {
-    tensors: { sha256: string; index: TensorIndexEntry[] };
-  };
-  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where}: checkpoint format "${String(meta.format)}", expected "${CHECKPOINT_FORMAT}"`);
+  let meta: CheckpointMeta & { tensors?: { sha256?: string; index?: unknown; indexSha256?: string } };
+  try {
+    meta = JSON.parse(new TextDecoder().decode(metaBytes));
+  } catch (err) {
+    throw new CheckpointError(`${where}: ${META_FILE} is not JSON (${(err as Error).message})`, { cause: err });
+  }
+  if (meta?.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where}: checkpoint format "${String(meta?.format)}", expected "${CHECKPOINT_FORMAT}"`);
+  const tensors = meta.tensors ?? {};
   const sha256 = createHash('sha256').update(bin).digest('hex');
-  if (sha256 !== meta.tensors.sha256) throw new CheckpointError(`${where}: ${TENSORS_FILE} is corrupt (sha256 ${sha256} ≠ ${meta.tensors.sha256})`);
+  if (sha256 !== tensors.sha256) throw new CheckpointError(`${where}: ${TENSORS_FILE} is corrupt (sha256 ${sha256} ≠ ${String(tensors.sha256)})`);
+  if (typeof tensors.indexSha256 !== 'string') throw new CheckpointError(`${where}: ${META_FILE} has no indexSha256 (written by an older dermagan, or edited); it cannot be verified`);
+  if (!Array.isArray(tensors.index) || indexHash(tensors.index) !== tensors.indexSha256) {
+    throw new CheckpointError(`${where}: the tensor index of ${META_FILE} does not match its sha256; the checkpoint was edited or damaged, use another one`);
+  }
+  if (bin.byteLength % 4 !== 0) throw new CheckpointError(`${where}: ${TENSORS_FILE} is ${bin.byteLength} bytes, not whole float32 values`);
+  const index: unknown = tensors.index;
+  checkIndex(index, bin.byteLength / 4, where);
   const aligned = new Float32Array(bin.byteLength / 4);
   new Uint8Array(aligned.buffer).set(bin);
   const arrays = new Map<string, NamedArray>();
-  for (const e of meta.tensors.index) {
+  for (const e of index) {
     const n = e.shape.reduce((x, y) => x * y, 1);
     arrays.set(e.name, { shape: e.shape, data: aligned.subarray(e.offset, e.offset + n) });
   }

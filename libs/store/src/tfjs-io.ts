@@ -1,5 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { ArtifactRef } from '@dermagan/contracts';
+import { relativeSegments } from '@dermagan/safe-io';
 import { IntegrityError } from './errors.ts';
 import { sha256Hex } from './hashing.ts';
 import { checkBucket, checkPrefix } from './keys.ts';
@@ -101,13 +102,13 @@ export class StoreIOHandler implements io.IOHandler {
     return artifacts;
   }
 
-  // A weights path in model.json is relative to model.json's own prefix.
+  // A weights path in model.json is relative to model.json's own prefix, and stays below it.
   private resolve(path: string): string {
-    const relative = path.replace(/^\.\//, '');
-    if (relative.startsWith('/') || relative.split('/').includes('..') || /^[a-z]+:/i.test(relative)) {
-      throw new IntegrityError(this.bucket, this.prefix + MODEL_JSON, null, 'unknown', `its weights path "${path}" leaves the model's prefix`);
+    try {
+      return this.prefix + relativeSegments(path, `${this.bucket}/${this.prefix}${MODEL_JSON}`).join('/');
+    } catch (err) {
+      throw new IntegrityError(this.bucket, this.prefix + MODEL_JSON, null, 'unknown', `its weights path "${path}" leaves the model's prefix (${(err as Error).message})`);
     }
-    return this.prefix + relative;
   }
 }
 

@@ -10,3 +10,4 @@ export {
   unsortedSegmentSum,
 } from './wasm-kernels.ts';
 export { runOnBackend, BackendRunError, type BackendRun, type RunOptions } from './run-on-backend.ts';
+export { readModelFiles, modelFilesHandler, ModelFileError, type ModelFiles } from './model-files.ts';

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTf } from '@dermagan/tf';
 import { describe, expect, it } from 'vitest';
-import { saveModel } from '../checkpoint.ts';
+import { loadModel, saveModel } from '../checkpoint.ts';
 import { B2_FEATURES, buildEfficientNetB2, roundFilters, roundRepeats } from './efficientnet-b2.ts';
 import { loadPretrainedWeights } from './pretrained.ts';
 import { seededDropoutClass } from './seeded-dropout.ts';
@@ -118,6 +118,32 @@ describe('pretrained weights by name', () => {
       const report = await loadPretrainedWeights(tf, target, `http://127.0.0.1:${port}/model.json`);
       expect(report.loaded).toBe(source.weights.length);
       expect(Array.from(target.getLayer('logit').getWeights()[0]!.dataSync())).toEqual(Array.from(source.getLayer('logit').getWeights()[0]!.dataSync()));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a model.json whose weight path leaves its folder (file:// and http://), and so does loadModel, before reading it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'classifier-weights-'));
+    const dir = join(root, 'm');
+    await saveModel(buildSmallCnn(tf, { size: 16, seed: 1 }), dir);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    await rename(join(dir, json.weightsManifest[0].paths[0]), join(root, 'secret.bin'));
+    json.weightsManifest[0].paths = ['../secret.bin'];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    const target = buildSmallCnn(tf, { size: 16, seed: 2 });
+    await expect(loadPretrainedWeights(tf, target, `file://${dir}/model.json`)).rejects.toThrow(/the path "\.\.\/secret\.bin" climbs out with "\.\."/);
+    await expect(loadModel(tf, dir)).rejects.toThrow(/the path "\.\.\/secret\.bin" climbs out with "\.\."/);
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url!);
+      readFile(join(root, req.url!)).then((body) => res.end(body), () => ((res.statusCode = 404), res.end()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await expect(loadPretrainedWeights(tf, target, `http://127.0.0.1:${port}/m/model.json`)).rejects.toThrow(/climbs out/);
+      expect(asked.filter((u) => !u.startsWith('/m/'))).toEqual([]);
     } finally {
       server.close();
     }

@@ -5,7 +5,7 @@
  * `http(s)://…/model.json`, whose `weightsManifest` lists the weights (a `modelTopology` is
  * not needed and is ignored).
  */
-import type { Tf } from '@dermagan/tf';
+import { ModelFileError, readModelFiles, type Tf } from '@dermagan/tf';
 import { ClassifierInputError } from '../errors.ts';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
@@ -39,15 +39,15 @@ export async function loadPretrainedWeights(tf: Tf, model: LayersModel, uri: str
       `loadPretrainedWeights: s3:// weight URIs are not supported yet (${uri}); copy the model.json and its .bin files to a folder and pass file://DIR/model.json`,
     );
   }
-  const handlers = tf.io.getLoadHandlers(uri);
-  if (handlers.length !== 1 || handlers[0]!.load === undefined) {
+  if (!/^(file|https?):\/\//.test(uri)) {
     throw new ClassifierInputError(`loadPretrainedWeights: ${uri} is not a model URI this backend can read; use file://DIR/model.json or https://HOST/PATH/model.json`);
   }
   let artifacts: import('@tensorflow/tfjs').io.ModelArtifacts;
   try {
-    artifacts = await handlers[0]!.load();
+    artifacts = (await readModelFiles(uri)).artifacts;
   } catch (err) {
-    throw new ClassifierInputError(`loadPretrainedWeights: cannot read weights from ${uri}: ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof ModelFileError)) throw err;
+    throw new ClassifierInputError(`loadPretrainedWeights: cannot read weights from ${uri}: ${err.message}`, { cause: err });
   }
   if (artifacts.weightData === undefined || artifacts.weightSpecs === undefined) {
     throw new ClassifierInputError(`loadPretrainedWeights: ${uri} has no weightsManifest (no weights to load)`);

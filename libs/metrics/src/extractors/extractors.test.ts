@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '@dermagan/tf';
@@ -79,6 +79,23 @@ describe('model-backed extractors (tfjs model from a model URI)', () => {
     expect(Array.from(got)).toEqual(Array.from(want));
     e.dispose?.();
     model.dispose();
+  });
+
+  it('refuses a model.json whose weight path leaves its folder, before reading it', async () => {
+    const { tf } = await loadTf();
+    const dir = mkdtempSync(join(tmpdir(), 'dermagan-extractor-'));
+    const model = tf.sequential({ layers: [tf.layers.globalAveragePooling2d({ inputShape: [6, 6, 3] }), tf.layers.dense({ units: 5 })] });
+    await model.save(`file://${dir}`);
+    model.dispose();
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const weights = json.weightsManifest[0].paths[0].replace(/^\.\//, '');
+    renameSync(join(dir, weights), join(dir, '..', `${basename(dir)}.bin`));
+    json.weightsManifest[0].paths = [`../${basename(dir)}.bin`];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(modelExtractor(join(dir, 'model.json'), { id: 'x', inputSize: 6, resize: 'none', dim: 5 }, tf)).rejects.toThrow(/the path "\.\.\/.*\.bin" climbs out with "\.\."/);
+    json.weightsManifest[0].paths = ['/etc/hostname'];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(modelExtractor(pathToFileURL(join(dir, 'model.json')).toString(), { id: 'x', inputSize: 6, resize: 'none', dim: 5 }, tf)).rejects.toThrow(/is absolute/);
   });
 
   it('says what is wrong: a missing model, the wrong width, s3:// without the store, an unknown id', async () => {

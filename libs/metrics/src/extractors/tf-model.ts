@@ -5,13 +5,10 @@
  *
  * The model contract (what scripts/convert-inception.py produces): input float32 NHWC
  * [n, S, S, 3] with pixel values in [0, 255] (the model normalises itself), output [n, dim].
- * The extractor's hash is the sha256 of model.json followed by every weight file, in manifest order.
+ * The extractor's hash is the sha256 of model.json followed by every weight file, in manifest order;
+ * weight paths that leave model.json's folder are refused (readModelFiles in @dermagan/tf).
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Tf } from '@dermagan/tf';
+import { ModelFileError, readModelFiles, type Tf } from '@dermagan/tf';
 import type { FeatureExtractor } from '../features.ts';
 import { INCEPTION_POOL3_ID } from '../keys.ts';
 import { resizeImages, type ResizeMode } from '../resize.ts';
@@ -40,88 +37,18 @@ export const INCEPTION_V3_POOL3: ModelExtractorSpec = Object.freeze({ id: INCEPT
 /** VGG16, 4096-d fc2 features; NVlabs' precision/recall space. */
 export const VGG16_FC2: ModelExtractorSpec = Object.freeze({ id: 'vgg16-fc2', inputSize: 224, resize: 'pil-bicubic', dim: 4096 });
 
-async function readUri(uri: string): Promise<Buffer> {
-  if (uri.startsWith('http://') || uri.startsWith('https://')) {
-    let res: Response;
-    try {
-      res = await fetch(uri);
-    } catch (err) {
-      throw new ModelLoadError(`cannot fetch ${uri}: ${(err as Error).message}`, true, { cause: err });
-    }
-    if (!res.ok) throw new ModelLoadError(`cannot fetch ${uri}: HTTP ${res.status}`, res.status >= 500);
-    return Buffer.from(await res.arrayBuffer());
-  }
-  if (uri.startsWith('s3://')) {
-    throw new ModelLoadError(
-      `s3:// model URIs need @dermagan/store's storeFromUrl, which this build does not have yet; ` +
-        `copy the model folder locally and pass file:///path/to/model.json`,
-      false,
-    );
-  }
-  const path = uri.startsWith('file://') ? fileURLToPath(uri) : uri;
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new ModelLoadError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false, { cause: err });
-  }
-}
-
-function sibling(uri: string, name: string): string {
-  if (/^(https?|s3):\/\//.test(uri)) return new URL(name, uri).toString();
-  const path = uri.startsWith('file://') ? fileURLToPath(uri) : uri;
-  return join(dirname(path), name);
-}
-
-interface ModelJson {
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string;
-  modelTopology: unknown;
-  weightsManifest: Array<{ paths: string[]; weights: unknown[] }>;
-  signature?: unknown;
-  userDefinedMetadata?: Record<string, unknown>;
-  modelInitializer?: unknown;
-}
-
 /** Load a tfjs model and wrap it as an extractor. */
 export async function modelExtractor(uri: string, spec: ModelExtractorSpec, tf: Tf): Promise<FeatureExtractor> {
-  const jsonBytes = await readUri(uri);
-  let json: ModelJson;
+  let files;
   try {
-    json = JSON.parse(jsonBytes.toString('utf8'));
+    files = await readModelFiles(uri);
   } catch (err) {
-    throw new ModelLoadError(`${uri} is not a tfjs model.json (${(err as Error).message})`, false, { cause: err });
+    if (err instanceof ModelFileError) throw new ModelLoadError(err.message, err.retriable, { cause: err });
+    throw err;
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new ModelLoadError(`${uri} is not a tfjs model.json (needs modelTopology and weightsManifest)`, false);
-  }
-  const hash = createHash('sha256').update(jsonBytes);
-  const shards: Buffer[] = [];
-  const weightSpecs: unknown[] = [];
-  for (const group of json.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) {
-      const bytes = await readUri(sibling(uri, p));
-      hash.update(bytes);
-      shards.push(bytes);
-    }
-  }
-  const all = Buffer.concat(shards);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const artifacts = {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs,
-    weightData,
-    signature: json.signature,
-    userDefinedMetadata: json.userDefinedMetadata,
-    modelInitializer: json.modelInitializer,
-  } as unknown as Parameters<Tf['io']['fromMemory']>[0];
-  const handler = tf.io.fromMemory(artifacts);
-  const model = json.format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
-  const digest = hash.digest('hex');
+  const handler = tf.io.fromMemory(files.artifacts);
+  const model = files.artifacts.format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+  const digest = files.sha256;
   const { inputSize, resize, dim } = spec;
   return {
     id: spec.id,
