@@ -4,6 +4,7 @@
  * image size.
  */
 import { readManifest, type DatasetManifest } from '@dermagan/dataset';
+import { toCsv } from '@dermagan/safe-io';
 import type { Tf } from '@dermagan/tf';
 import type { ClassifierCard } from './card.ts';
 import { loadSet, type ImageSet } from './data/images.ts';
@@ -88,11 +89,11 @@ export async function embedDataset(tf: Tf, model: LayersModel, card: ClassifierC
 
 /**
  * `id,label,score` lines, one per evaluated image: label is the class index (0 = labels[0],
- * 1 = labels[1], the positive class), score is P(positive).
+ * 1 = labels[1], the positive class), score is P(positive). Ids are written through `toCsv`, so
+ * one cannot run as a spreadsheet formula.
  */
 export function predictionsCsv(predictions: readonly Prediction[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return `id,label,score\n${predictions.map((p) => `${quote(p.id)},${p.label},${p.score}`).join('\n')}\n`;
+  return toCsv(['id', 'label', 'score'], predictions.map((p) => [p.id, p.label, p.score]));
 }
 
 /** The report as one flat JSON object (NaN → null), the keys the CLI promises first. */

@@ -1,2 +1,3 @@
 export * from './output-folder.ts';
 export * from './paths.ts';
+export * from './csv.ts';
