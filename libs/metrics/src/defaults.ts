@@ -33,6 +33,12 @@ export const DEFAULTS = Object.freeze({
   momentBlockFloat64: 128,
   /** FID accumulator: rows per covariance block (tf mode; float32 sums inside a block). */
   momentBlockTf: 512,
+  /**
+   * Largest feature magnitude accepted. The tf path evaluates the cubic KID kernel (x·y/d + 1)³ in
+   * float32, which leaves float32's range (3.4e38) once |x| passes ~2.6e6; 1e6 keeps every path in
+   * range with room, and is far above real features (Inception pool3 < 100, VGG16 fc2 < 1e4).
+   */
+  featureMagnitude: 1e6,
 });
 
 /** Metric names the CLI and the metrics service accept (`--metrics fid,kid,pr,dc,auth`). */

@@ -142,6 +142,16 @@ export function evaluateFeatures(real: FeatureMatrix, fake: FeatureMatrix, optio
     }
   }
 
+  // A score that is NaN or ±Infinity is an error with its reason, never a silent null in JSON.
+  for (const [key, value] of Object.entries(scores)) {
+    if (value !== null && !Number.isFinite(value)) {
+      throw new MetricInputError(
+        `metrics: ${key} came out ${value} (compute ${compute.mode}): the inputs' values are too large or degenerate for it; ` +
+          `check the ${options.realStatistics ? 'real statistics and the ' : ''}features`,
+      );
+    }
+  }
+
   const provenance = makeProvenance({
     extractor,
     nReal: options.realStatistics && !metrics.some((m) => m !== 'fid') ? options.realStatistics.n : real.rows,

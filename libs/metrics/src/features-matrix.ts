@@ -1,6 +1,7 @@
 /**
  * The one input type of every metric: a feature matrix, row-major, one sample per row.
  */
+import { DEFAULTS } from './defaults.ts';
 
 export type FeatureData = Float32Array | Float64Array;
 
@@ -30,7 +31,8 @@ export function featureMatrix(data: FeatureData, shape: readonly number[]): Feat
 }
 
 /**
- * Check a matrix where it enters a metric: consistent shape, at least `minRows` rows, finite values.
+ * Check a matrix where it enters a metric: consistent shape, at least `minRows` rows, finite values
+ * within ±DEFAULTS.featureMagnitude (beyond it the products of some compute path overflow).
  * `what` names the caller and the argument ("precisionRecall: real").
  */
 export function checkFeatures(what: string, m: FeatureMatrix, minRows = 1): void {
@@ -44,10 +46,17 @@ export function checkFeatures(what: string, m: FeatureMatrix, minRows = 1): void
     throw new MetricInputError(`${what}: needs at least ${minRows} samples, got ${m.rows}`);
   }
   const data = m.data;
+  const limit = DEFAULTS.featureMagnitude;
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
+    const v = data[i]!;
+    if (!(Math.abs(v) <= limit)) {
       const row = Math.floor(i / m.cols);
-      throw new MetricInputError(`${what}: value at row ${row}, column ${i - row * m.cols} is ${data[i]} (features must be finite)`);
+      const at = `${what}: value at row ${row}, column ${i - row * m.cols} is ${v}`;
+      throw new MetricInputError(
+        Number.isFinite(v)
+          ? `${at}, beyond ±${limit} (DEFAULTS.featureMagnitude: the cubic KID kernel of larger values leaves float32); these are not features of a feature network`
+          : `${at} (features must be finite)`,
+      );
     }
   }
 }

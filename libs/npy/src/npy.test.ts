@@ -44,6 +44,7 @@ describe('npy', () => {
     expect(() => decodeNpy(Buffer.from('hello world'), 'x.npy')).toThrow(/x.npy: not a .npy file/);
     const good = encodeNpy({ dtype: 'float32', shape: [4], data: new Float32Array(4) });
     expect(() => decodeNpy(good.subarray(0, good.length - 2), 'x.npy')).toThrow(/truncated .npy data/);
+    expect(() => decodeNpy(Buffer.concat([good, Buffer.from([1, 2])]), 'x.npy')).toThrow(/x\.npy: 2 bytes after the array's 16 bytes of data/);
     const big = Buffer.from(good);
     big.write("'>f4'", big.indexOf("'<f4'"), 'latin1');
     expect(() => decodeNpy(big)).toThrow(/unsupported dtype >f4/);

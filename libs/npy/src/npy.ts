@@ -88,13 +88,16 @@ export function parseNpyHeader(bytes: Uint8Array, what = 'array'): NpyHeaderInfo
   return { dtype, shape, offset: start + headerLen };
 }
 
-/** Decode `.npy` bytes. The returned data is a copy aligned for its typed array. */
+/** Decode `.npy` bytes (exactly one array: nothing may follow its data). The returned data is a copy aligned for its typed array. */
 export function decodeNpy(bytes: Uint8Array, what = 'array'): NpyArray {
   const { dtype, shape, offset } = parseNpyHeader(bytes, what);
   const count = shape.reduce((a, b) => a * b, 1);
   const byteLength = count * BYTES[dtype];
   if (bytes.byteLength - offset < byteLength) {
     throw new NpyError(`${what}: truncated .npy data: shape [${shape}] needs ${byteLength} bytes, file has ${bytes.byteLength - offset}`);
+  }
+  if (bytes.byteLength - offset > byteLength) {
+    throw new NpyError(`${what}: ${bytes.byteLength - offset - byteLength} bytes after the array's ${byteLength} bytes of data (shape [${shape}]); the file is corrupt or not one array`);
   }
   const copy = new ArrayBuffer(byteLength);
   new Uint8Array(copy).set(bytes.subarray(offset, offset + byteLength));
