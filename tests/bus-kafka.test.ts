@@ -33,7 +33,19 @@ const fast = (extra: Partial<KafkaBusOptions> = {}): KafkaBusOptions => ({
   ...extra,
 });
 
-busContractSuite('kafka', ({ retry }) => new KafkaBus(fast({ retry })), { waitMs: 30_000, quietMs: 1_000 });
+/** A plain kafkajs producer: what a foreign or broken producer puts on a topic. */
+const raw = new Kafka({ brokers, clientId: 'bus-kafka-test-raw', logLevel: logLevel.NOTHING }).producer();
+let rawConnected: Promise<void> | undefined;
+afterAll(async () => {
+  if (rawConnected) await raw.disconnect();
+});
+async function injectRaw(topic: string, value: string): Promise<void> {
+  rawConnected ??= raw.connect();
+  await rawConnected;
+  await raw.send({ topic, acks: -1, messages: [{ value }] });
+}
+
+busContractSuite('kafka', ({ retry }) => new KafkaBus(fast({ retry })), { waitMs: 30_000, quietMs: 1_000, injectRaw });
 
 const Tick = (type: string) => defineEvent(type, z.object({ n: z.number().int() }));
 const freshType = (verb: string) => `org.dermagan.kafka-${randomUUID().slice(0, 8)}.${verb}.v1`;

@@ -1,16 +1,18 @@
 /**
  * What happens to one received message, the same for every adapter:
  *
- * 1. decode the structured envelope — not an envelope: dead letter, no attempt;
- * 2. skip an id the group already finished with (a redelivery after a crash or restart);
- * 3. validate with `subscription.parse` — contract broken: dead letter, no attempt;
- * 4. call the handler; a retriable failure is retried with backoff, a non-retriable one or the
- *    last retry's failure sends the event to `<type>.dlq` with the error;
- * 5. record the id as processed; the adapter then commits.
+ * 1. decode the structured envelope and validate it with `subscription.parse` — not an envelope,
+ *    or the contract broken: dead letter, no attempt, recorded under the hash of its bytes;
+ * 2. skip an event the group already finished with (a redelivery after a crash or restart), by
+ *    its idempotency key, source + id (see `eventKey`);
+ * 3. call the handler; a failure that says it is retriable is retried with backoff, any other or
+ *    the last retry's failure sends the event to `<type>.dlq` with the error;
+ * 4. record the key as processed; the adapter then commits.
  *
  * While the bus closes, an event whose handler stops (or that waits for a retry) is handed back
  * uncommitted, so another member of the group gets it.
  */
+import { createHash } from 'node:crypto';
 import type { DermaganEvent } from '@dermagan/contracts';
 import type { DeadLetter, Subscription } from './bus.ts';
 import { describeError, isRetriable } from './errors.ts';
@@ -47,33 +49,44 @@ export interface DeliveryContext {
 /** `handed-back`: not processed and must not be committed. Every other outcome is committed. */
 export type DeliveryOutcome = 'handled' | 'duplicate' | 'dead-lettered' | 'handed-back';
 
+/**
+ * The idempotency key of a valid event: its source and id, which CloudEvents (§3.1.1) has
+ * producers keep unique per distinct event (a consumer may take equal ones for duplicates).
+ */
+export function eventKey(event: { source: unknown; id: string }): string {
+  return JSON.stringify([String(event.source), event.id]);
+}
+
+/**
+ * The idempotency key of a message that is not a valid event: the hash of its bytes. Any id inside
+ * such bytes is untrusted, so it must never be recorded as that id: a malformed message copying a
+ * valid event's id would suppress the valid event. The same broken bytes delivered again are
+ * recognised (one dead letter); the valid event keeps its own key.
+ */
+export function malformedKey(value: string | null): string {
+  return `sha256:${createHash('sha256').update(value ?? '').digest('hex')}`;
+}
+
 export async function deliver(message: ReceivedMessage, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   const { group, subscription, processed, moments } = ctx;
-
-  // Decode the envelope.
-  let envelope: Record<string, unknown> & { id: string; type: string };
-  try {
-    envelope = fromWire(message.value);
-  } catch (err) {
-    const event = { raw: message.value };
-    return deadLetter(ctx, message, event, undefined, message.topic, err, 0);
-  }
-  const { id } = envelope;
   const type = message.topic;
 
-  // Skip what the group already finished with.
-  if (processed.has(id)) {
-    moments.emit('duplicate', { type, id, group });
-    return 'duplicate';
-  }
-
-  // Validate once, freeze.
+  // Decode the envelope, validate once, freeze; a message that is not a valid event is keyed by its bytes.
+  let envelope: (Record<string, unknown> & { id: string; type: string }) | undefined;
   let event: DermaganEvent<unknown>;
   try {
+    envelope = fromWire(message.value);
     event = deepFreeze(subscription.parse(envelope));
   } catch (err) {
-    return deadLetter(ctx, message, envelope, id, type, err, 0);
+    const key = malformedKey(message.value);
+    if (processed.has(key)) return duplicate(ctx, type, envelope?.id ?? key);
+    return deadLetter(ctx, message, envelope ?? { raw: message.value }, envelope?.id, key, type, err, 0);
   }
+  const { id } = event;
+  const key = eventKey(event);
+
+  // Skip what the group already finished with.
+  if (processed.has(key)) return duplicate(ctx, type, id);
 
   // Handle, retrying transient failures.
   for (let attempt = 1; ; attempt++) {
@@ -84,7 +97,7 @@ export async function deliver(message: ReceivedMessage, ctx: DeliveryContext): P
     } catch (err) {
       if (ctx.signal.aborted) return handBack(ctx, type, id);
       if (!isRetriable(err) || attempt > ctx.retry.retries) {
-        return deadLetter(ctx, message, envelope, id, type, err, attempt);
+        return deadLetter(ctx, message, envelope, id, key, type, err, attempt);
       }
       const delayMs = backoffDelay(attempt, ctx.retry, ctx.random);
       moments.emit('retried', { type, id, group, attempt, delayMs, error: describeError(err).message });
@@ -96,10 +109,15 @@ export async function deliver(message: ReceivedMessage, ctx: DeliveryContext): P
       continue;
     }
     const durationMs = performance.now() - started;
-    await processed.record(id, 'handled');
+    await processed.record(key, 'handled');
     moments.emit('handled', { type, id, group, attempts: attempt, durationMs });
     return 'handled';
   }
+}
+
+function duplicate(ctx: DeliveryContext, type: string, id: string): DeliveryOutcome {
+  ctx.moments.emit('duplicate', { type, id, group: ctx.group });
+  return 'duplicate';
 }
 
 function handBack(ctx: DeliveryContext, type: string, id: string): DeliveryOutcome {
@@ -112,6 +130,7 @@ async function deadLetter(
   message: ReceivedMessage,
   event: Record<string, unknown>,
   id: string | undefined,
+  key: string,
   type: string,
   err: unknown,
   attempts: number,
@@ -129,7 +148,7 @@ async function deadLetter(
     origin,
   };
   await ctx.deadLetter(topic, letter, id);
-  if (id !== undefined) await ctx.processed.record(id, 'dead-lettered');
+  await ctx.processed.record(key, 'dead-lettered');
   ctx.moments.emit('deadLettered', { type, id, group: ctx.group, topic, reason: letter.error.message, attempts });
   return 'dead-lettered';
 }

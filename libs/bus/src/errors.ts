@@ -46,21 +46,41 @@ export class RetriesExhaustedError extends BusError {
 const NON_RETRIABLE_NAMES = new Set(['ContractError', 'ZodError', 'ValidationError', 'UserError', 'ConfigError']);
 
 /**
- * Can retrying help? An error's own boolean `retriable` decides (BusError, ContractError,
- * KafkaJSError and the project's errors all carry one) — except kafkajs' "number of retries
- * exceeded", which is transient for us; known bad-input errors are not retriable; anything else is
- * assumed transient.
+ * Node system error codes of failures that pass: a peer that reset, refused or timed out, a name
+ * lookup that may succeed later, a resource that is busy or exhausted for now.
+ */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EAI_AGAIN', 'EBUSY', 'EAGAIN', 'EMFILE', 'ENFILE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
+]);
+
+/** The decision one error (not its causes) carries, or undefined when it says nothing. */
+function ownDecision(err: object): boolean | undefined {
+  const { name, retriable, code } = err as { name?: unknown; retriable?: unknown; code?: unknown };
+  // kafkajs marks "gave up retrying" non-retriable, yet the brokers may well be back later
+  if (name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  if (typeof retriable === 'boolean') return retriable;
+  if (typeof name === 'string' && NON_RETRIABLE_NAMES.has(name)) return false;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  return undefined;
+}
+
+/**
+ * Can retrying help? Only when an error says so: its own boolean `retriable` (BusError,
+ * ContractError, KafkaJSError, StoreError and the project's errors all carry one), else a known
+ * bad-input name (never), else a transient Node system error code (ECONNRESET, ETIMEDOUT, …),
+ * else the first decision down its `cause` chain (a wrapper keeps its cause's). An error that says
+ * nothing — a plain Error, a TypeError, a thrown string — is not retried: retrying a bug or bad
+ * input only delays its dead letter. Mark a transient failure `retriable: true` to have it retried.
  */
 export function isRetriable(err: unknown): boolean {
-  if (typeof err === 'object' && err !== null) {
-    // kafkajs marks "gave up retrying" non-retriable, yet the brokers may well be back later
-    if ((err as { name?: unknown }).name === 'KafkaJSNumberOfRetriesExceeded') return true;
-    const flag = (err as { retriable?: unknown }).retriable;
-    if (typeof flag === 'boolean') return flag;
-    const name = (err as { name?: unknown }).name;
-    if (typeof name === 'string' && NON_RETRIABLE_NAMES.has(name)) return false;
+  const seen = new Set<unknown>();
+  for (let e = err; typeof e === 'object' && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const decision = ownDecision(e);
+    if (decision !== undefined) return decision;
   }
-  return true;
+  return false;
 }
 
 /** The name, message and retriability of any thrown value (for dead letters and logs). */

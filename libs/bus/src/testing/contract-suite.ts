@@ -20,6 +20,8 @@ export interface ContractBusOptions {
 export type MakeBus = (options: ContractBusOptions) => EventBus | Promise<EventBus>;
 
 export interface ContractSuiteOptions {
+  /** Put a raw message value on a topic, as a foreign or broken producer would (bypassing publish). */
+  injectRaw: (topic: string, value: string) => Promise<void>;
   /** Longest wait for one expected delivery, in ms (Kafka group joins take seconds). Default 10 000. */
   waitMs?: number;
   /** How long to keep watching for a delivery that must not happen, in ms. Default 300. */
@@ -36,7 +38,7 @@ const Data = z.object({
   nested: z.object({ list: z.array(z.number()) }).optional(),
 });
 
-export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: ContractSuiteOptions = {}): void {
+export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: ContractSuiteOptions): void {
   const waitMs = suiteOptions.waitMs ?? 10_000;
   const quietMs = suiteOptions.quietMs ?? 300;
 
@@ -157,7 +159,7 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
         handler: async (e, ctx) => {
           if (e.data.n === 0) {
             attempts.push(ctx.attempt);
-            throw new Error('disk on fire');
+            throw Object.assign(new Error('disk on fire'), { retriable: true });
           }
           handled.push(e.data.n);
         },
@@ -216,6 +218,69 @@ export function busContractSuite(name: string, makeBus: MakeBus, suiteOptions: C
       expect(attempts).toEqual([1]);
       const [letter] = await b.readDeadLetters(type);
       expect(letter).toMatchObject({ attempts: 1, error: { name: 'ContractError', message: 'tenant sizes do not add up', retriable: false } });
+    });
+
+    it('dead-letters at once an error that does not say it is retriable (never retried blindly)', async () => {
+      const { type, def } = freshType('unflagged');
+      const b = await bus();
+      const attempts: number[] = [];
+      const dead: string[] = [];
+      b.moments.on('deadLettered', (m) => m.type === type && dead.push(m.reason));
+      await b.subscribe({
+        group: freshGroup('unflagged'), types: [type], parse: def.parse,
+        handler: async (_e, ctx) => {
+          attempts.push(ctx.attempt);
+          throw new RangeError('tenant count must be positive');
+        },
+      });
+      await b.publish(def.create({ n: 1 }));
+      await waitFor('the dead letter', () => dead.length === 1);
+      await quiet();
+      expect(attempts).toEqual([1]);
+      const [letter] = await b.readDeadLetters(type);
+      expect(letter).toMatchObject({ attempts: 1, error: { name: 'RangeError', message: 'tenant count must be positive', retriable: false } });
+    });
+
+    it('a malformed event that takes a valid event’s id neither suppresses it nor is dead-lettered twice', async () => {
+      const { type, def } = freshType('impostor');
+      const wrong = defineEvent(type, z.object({ n: z.string() }));
+      const b = await bus();
+      const handled: number[] = [];
+      const dead: string[] = [];
+      b.moments.on('deadLettered', (m) => m.type === type && dead.push(m.reason));
+      await b.subscribe({ group: freshGroup('impostor'), types: [type], parse: def.parse, handler: async (e) => void handled.push(e.data.n) });
+      const valid = def.create({ n: 7 }, { runid: 'r' });
+      const impostor = wrong.create({ n: 'seven' }, { runid: 'r', id: valid.id });
+      await b.publish(impostor);
+      await b.publish(impostor); // redelivered: recognised by its bytes
+      await b.publish(valid);
+      await b.publish(valid); // a true duplicate: handled once
+      await b.publish(def.create({ n: 8 }, { runid: 'r' }));
+      await waitFor('the events after the impostor', () => handled.includes(8));
+      await quiet();
+      expect(handled).toEqual([7, 8]);
+      expect(dead).toHaveLength(1);
+      expect(await b.readDeadLetters(type)).toHaveLength(1);
+    });
+
+    it('dead-letters a message of an unknown type, or no event at all, on a group’s topic without calling the handler', async () => {
+      const { type, def } = freshType('foreign');
+      const b = await bus();
+      const handled: number[] = [];
+      const dead: string[] = [];
+      b.moments.on('deadLettered', (m) => m.type === type && dead.push(m.reason));
+      await b.subscribe({ group: freshGroup('foreign'), types: [type], parse: def.parse, handler: async (e) => void handled.push(e.data.n) });
+      const unknown = { specversion: '1.0', id: randomUUID(), source: '/elsewhere', type: 'org.example.unknown.v1', datacontenttype: 'application/json', data: { n: 1 } };
+      await suiteOptions.injectRaw(type, JSON.stringify(unknown));
+      await suiteOptions.injectRaw(type, 'not json at all');
+      await b.publish(def.create({ n: 2 }));
+      await waitFor('the valid event after the foreign ones', () => handled.includes(2));
+      await waitFor('two dead letters', () => dead.length === 2);
+      expect(handled).toEqual([2]);
+      expect(dead[0]).toMatch(new RegExp(`expected event type ${type.replace(/\./g, '\\.')}, got org\\.example\\.unknown\\.v1`));
+      const letters = await b.readDeadLetters(type);
+      expect(letters.map((l) => [l.attempts, l.error.retriable])).toEqual([[0, false], [0, false]]);
+      expect(letters[1]!.event).toEqual({ raw: 'not json at all' });
     });
 
     it('dead-letters an envelope that breaks the contract without calling the handler', async () => {
