@@ -5,7 +5,7 @@
  */
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingest } from '@dermagan/ingest';
@@ -50,6 +50,9 @@ describe('dermagan federate', () => {
       scraped = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => scraped);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // By default only this machine can scrape it: another interface's address is refused.
+    const other = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (other) await expect(fetch(`http://${other.address}:${port}/metrics`)).rejects.toThrow();
     const result = await running;
     expect(scraped).toMatch(/dermagan_federation_round_fid\{federation="cli-test"\} \d/);
     expect(scraped).toMatch(/dermagan_federation_participants\{federation="cli-test"\} 3/);

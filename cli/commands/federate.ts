@@ -14,7 +14,7 @@ import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSi
 import { createSnapshotFid } from '@dermagan/metrics';
 import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import { loadTf } from '@dermagan/tf';
-import { createHttpApp, Gauge, listen, publishFolder, Registry } from '@dermagan/runtime';
+import { createHttpApp, Gauge, listen, LOOPBACK, publishFolder, Registry } from '@dermagan/runtime';
 import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
 import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
 import { FederatedGanTrainingOptions } from '@dermagan/contracts';
@@ -53,6 +53,8 @@ export interface FederateFlags extends Record<string, unknown> {
   out: string;
   fid?: number;
   metricsPort?: number;
+  /** Address of the metrics server (default 127.0.0.1: this machine only). */
+  metricsHost?: string;
   json?: boolean;
 }
 
@@ -108,7 +110,8 @@ export function registerFederate(program: Command): void {
     .addOption(new Option('--store <kind>', 'artifact store').choices(['local', 's3']).default('local'))
     .requiredOption('--out <dir>', 'output folder: global.dgw, checkpoint/ (G_ema for generate/metrics), rounds.jsonl, federation.json')
     .option('--fid <n>', "after each round, the FID (Inception-2015, sg2ada; real statistics cached) of n G_ema samples to the dataset's reals", positiveInt('--fid'))
-    .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://0.0.0.0:<port>/metrics while it runs (0 = any free port)', nonNegativeInt('--metrics-port'))
+    .option('--metrics-port <port>', 'serve the run’s Prometheus series on http://<metrics-host>:<port>/metrics while it runs (0 = any free port)', nonNegativeInt('--metrics-port'))
+    .option('--metrics-host <host>', 'address --metrics-port listens on (0.0.0.0: every interface, so other machines can scrape it)', LOOPBACK)
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: FederateFlags) => {
       const result = await federate(flags);
@@ -207,8 +210,9 @@ export async function federate(flags: FederateFlags) {
   // The aggregator's series (rounds, participants, rejections by reason, norms, ε) and the per-round FD.
   const registry = new Registry();
   const roundFd = new Gauge({ name: 'dermagan_federation_round_fid', help: 'FID (Inception-2015) of the last scored round’s G_ema samples to the reals (federate --fid)', labelNames: ['federation'], registers: [registry] });
-  const http = flags.metricsPort !== undefined ? await listen(createHttpApp(registry, []), flags.metricsPort) : null;
-  if (http) log(`federate: Prometheus series at http://0.0.0.0:${http.port}/metrics`);
+  const metricsHost = flags.metricsHost ?? LOOPBACK;
+  const http = flags.metricsPort !== undefined ? await listen(createHttpApp(registry, []), flags.metricsPort, metricsHost) : null;
+  if (http) log(`federate: Prometheus series at http://${metricsHost}:${http.port}/metrics`);
   try {
     await bus.start();
     const dataset = await publishFolder(store, flags.data, { bucket: 'datasets', prefix: `${manifest.name}-${manifest.fingerprint.slice(0, 12)}/` }, 'manifest.json');

@@ -38,7 +38,13 @@ export function createHttpApp(registry: Registry, probes: ReadinessProbe[]): Exp
   return app;
 }
 
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number }> {
+/** The address a command on someone's laptop listens on unless told otherwise: reachable from this machine only. */
+export const LOOPBACK = '127.0.0.1';
+/** Every interface: for a service in a pod, whose probes and Prometheus come over the pod network. */
+export const ALL_INTERFACES = '0.0.0.0';
+
+/** Serve `app` on `host:port` (port 0 = any free port). The host has no default: each caller decides who may reach it. */
+export async function listen(app: Express, port: number, host: string): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
     server.once('error', reject);

@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { EventBus, Subscription } from '@dermagan/bus';
 import type { ObjectStore } from '@dermagan/store';
 import type { BaseConfig } from './config.ts';
-import { createHttpApp, listen } from './http.ts';
+import { ALL_INTERFACES, createHttpApp, listen } from './http.ts';
 import { createLogger } from './logger.ts';
 import { busMetrics, createRegistry } from './metrics.ts';
 import { onShutdown } from './shutdown.ts';
@@ -69,7 +69,8 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
     { name: 'store', check: () => store.ping() },
   ]);
   def.routes?.(app, ctx);
-  const { server, port } = await listen(app, config.httpPort, def.host);
+  // A service in a pod listens on every interface: the kubelet's probes and Prometheus come over the pod network.
+  const { server, port } = await listen(app, config.httpPort, def.host ?? ALL_INTERFACES);
   logger.info({ port }, 'http listening (/healthz /readyz /metrics)');
 
   try {
