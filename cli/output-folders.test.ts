@@ -22,6 +22,7 @@ const FOREIGN: Record<string, string> = {
   'report.html': '<p>my report</p>',
   'checkpoint/notes.txt': 'my notes',
   'shards/shard-00000.npy': 'not an array',
+  'work/draft.txt': 'my draft',
 };
 
 async function foreignFolder(name: string): Promise<string> {
@@ -54,6 +55,7 @@ describe('a folder that is not a dermagan output is never replaced or written in
     ['federate', (out: string) => ['federate', '--data', at('demo'), '--rounds', '1', '--k', '1', '--cfg', 'test', '--out', out]],
     ['classifier train', (out: string) => ['classifier', 'train', '--data', at('demo'), '--epochs', '1', '--out', out]],
     ['study', (out: string) => ['study', '--preset', 'smoke', '--out', out]],
+    ['explain run', (out: string) => ['explain', 'run', '--classifier', at('no-classifier'), '--data', at('demo'), '--out', out]],
   ])('%s --out FOLDER: exit 2, every file as it was', async (name, args) => {
     const out = await foreignFolder(`foreign-${name.replace(' ', '-')}`);
     const before = await snapshot(out);

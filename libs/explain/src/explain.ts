@@ -7,12 +7,13 @@
  * Every part can be left out; a part that cannot run (no generator, too few framed images) is
  * recorded in `skipped` with its reason instead of failing the whole explanation.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkCompatible, loadClassifier, loadSet, testEntries } from '@dermagan/classifier';
 import { DERMAGAN_VERSION, type ExplainPart, type LatentDirections } from '@dermagan/contracts';
 import { readManifest, selectImages } from '@dermagan/dataset';
 import { FolderCheckpointSink, loadGenerator } from '@dermagan/gan';
+import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import type { BackendInfo, Tf } from '@dermagan/tf';
 import { EXPLAIN_PARTS, explainOptions } from './defaults.ts';
 import { ExplainInputError } from './errors.ts';
@@ -24,6 +25,8 @@ import { frameRemovalStep } from './steps/frame-removal-step.ts';
 import { xraiStep } from './steps/xrai-step.ts';
 
 export const SUMMARY_FORMAT = 'dermagan.explanation/v1';
+/** What an explanation's OUT holds (summary.json, view-3d.html, xrai/, directions/, work/), recognised by its marker. */
+export const EXPLANATION_FOLDER = runFolder('explain run', 'dermagan explanation');
 export const SUMMARY_FILE = 'summary.json';
 
 export interface ExplainInputs {
@@ -59,7 +62,7 @@ export async function runExplanation(tf: Tf, backend: BackendInfo, inputs: Expla
   for (const p of inputs.parts) if (!EXPLAIN_PARTS.includes(p)) throw new ExplainInputError(`explain: unknown part "${p}"; known: ${EXPLAIN_PARTS.join(', ')}`);
   const parts = EXPLAIN_PARTS.filter((p) => inputs.parts.includes(p));
   const progress = inputs.onProgress ?? (() => {});
-  await mkdir(inputs.out, { recursive: true });
+  await claimOutputFolder(inputs.out, EXPLANATION_FOLDER);
   const started = Date.now();
 
   // Load the classifier and the images it is explained on (the data must match it).

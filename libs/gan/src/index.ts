@@ -16,6 +16,7 @@ export { Trainer, DEFAULT_AUGMENT, type AugmentConfig, type TrainerOptions, type
 export { loadTrainingData, inMemoryData, resizeImages, TrainingDataError, type TrainingData, type LoadDataOptions } from './training-data.ts';
 export {
   FolderCheckpointSink,
+  GAN_CHECKPOINT_FOLDER,
   MemoryCheckpointSink,
   CheckpointError,
   encodeCheckpoint,
