@@ -18,8 +18,8 @@ const T0 = 1_000_000;
 class Driver {
   state: FederationState;
   log: FederationAction[] = [];
-  constructor(tenants: string[], rules: Partial<Parameters<typeof startFederation>[0]['rules']> = {}, private planner?: RoundPlanner) {
-    const t = startFederation({ federation: 'f1', rules: { rounds: 3, quorum: 2, roundTimeoutMs: 60_000, ...rules }, globalRef: G0, tenants, strategyState: { name: 'fedavg' }, at: T0 }, planner);
+  constructor(tenants: string[], rules: Partial<Parameters<typeof startFederation>[0]['rules']> = {}, private planner?: RoundPlanner, samples?: Record<string, number>) {
+    const t = startFederation({ federation: 'f1', rules: { rounds: 3, quorum: 2, roundTimeoutMs: 60_000, ...rules }, globalRef: G0, tenants, ...(samples ? { samples } : {}), strategyState: { name: 'fedavg' }, at: T0 }, planner);
     this.state = restoreFederationState(JSON.parse(JSON.stringify(t.state)));
     this.log.push(...t.actions);
   }
@@ -29,8 +29,8 @@ class Driver {
     this.log.push(...t.actions);
     return t.actions;
   }
-  submit(tenant: string, round = this.state.round, samples = 1000, at = T0 + 1) {
-    return this.send({ type: 'update.submitted', tenant, round, ref: ref(`${tenant}-r${round}`), samples, signature: 'sig', at });
+  submit(tenant: string, round = this.state.round, samples = 1000, at = T0 + 1, bytes = ref(`${tenant}-r${round}`)) {
+    return this.send({ type: 'update.submitted', tenant, round, ref: bytes, samples, signature: 'sig', at });
   }
   accept(tenant: string, norm = 1, round = this.state.round) {
     return this.send({ type: 'update.validated', tenant, round, deltaNorm: norm, at: T0 + 2 });
@@ -175,13 +175,60 @@ describe('round reducer', () => {
     expect(only(d.aggregated(ref('g1')), 'publish-round-completed')[0]!.summary.rejected.map((r) => r.reason)).toEqual(['non-finite']);
   });
 
+  it('a tenant cannot claim more samples than it registered: rejected, the round goes on without it', () => {
+    const d = new Driver(['a', 'b', 'c'], {}, undefined, { a: 1000, b: 1000, c: 1000 });
+    d.submitAndAccept('a');
+    d.submitAndAccept('b');
+    const out = d.submit('c', 1, 2_000_000_000);
+    expect(only(out, 'reject-update')[0]!.rejection).toMatchObject({
+      tenant: 'c', reason: 'bad-sample-count', detail: 'sample count 2000000000 exceeds the 1000 tenant c registered',
+    });
+    expect(only(out, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'b']);
+    const fine = new Driver(['a', 'b', 'c'], {}, undefined, { a: 1000, b: 1000, c: 1000 });
+    expect(types(fine.submit('c', 1, 1000))).toEqual(['validate-update']);
+  });
+
+  it('by default an update more than 3× the round’s median norm is rejected, with 3 tenants too', () => {
+    const d = new Driver(['a', 'b', 'c']);
+    d.submitAndAccept('a', 0.03);
+    d.submitAndAccept('b', 0.035);
+    const out = d.submitAndAccept('c', 1000);
+    expect(only(out, 'reject-update')[0]!.rejection).toMatchObject({
+      tenant: 'c', reason: 'norm-over-median', detail: '‖update − global‖ = 1000 > 3 × the round’s median 0.03500',
+    });
+    expect(only(out, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'b']);
+    expect(only(d.aggregated(ref('g1')), 'publish-round-completed')[0]!.summary).toMatchObject({ accepted: ['a', 'b'], updateNorms: { c: 1000 } });
+  });
+
+  it('norms within the factor all pass; the factor is a rule (0 = off); with 2 updates there is no median to trust', () => {
+    const within = new Driver(['a', 'b', 'c']);
+    for (const [t, n] of [['a', 1], ['b', 2], ['c', 2.9]] as const) within.submitAndAccept(t, n);
+    expect(within.state.phase).toBe('aggregating');
+    expect(within.state.rejected).toEqual([]);
+    const off = new Driver(['a', 'b', 'c'], { maxNormToMedian: 0 });
+    for (const [t, n] of [['a', 1], ['b', 1], ['c', 1000]] as const) off.submitAndAccept(t, n);
+    expect(off.state.rejected).toEqual([]);
+    const two = new Driver(['a', 'b']);
+    two.submitAndAccept('a', 1);
+    expect(only(two.submitAndAccept('b', 1000), 'aggregate')[0]!.updates).toHaveLength(2);
+  });
+
+  it('another tenant’s update bytes re-submitted are rejected as copied-update; the original stands', () => {
+    const d = new Driver(['a', 'b', 'c']);
+    d.submitAndAccept('a');
+    const out = d.submit('b', 1, 1000, T0 + 1, ref('a-r1'));
+    expect(only(out, 'reject-update')[0]!.rejection).toMatchObject({ tenant: 'b', reason: 'copied-update', detail: `the same bytes (sha256 ${ref('a-r1').sha256.slice(0, 12)}…) as tenant a's update` });
+    const last = d.submitAndAccept('c');
+    expect(only(last, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'c']);
+  });
+
   it('robust outlier rejection among the accepted norms when outlierZ is set', () => {
     const d = new Driver(['a', 'b', 'c', 'd', 'e'], { outlierZ: 3.5 });
     for (const [t, n] of [['a', 1], ['b', 1.1], ['c', 0.9], ['d', 1.05]] as const) d.submitAndAccept(t, n);
-    const out = d.submitAndAccept('e', 50);
+    const out = d.submitAndAccept('e', 2.5); // under 3 × the median, yet far out for so tight a round
     expect(only(out, 'reject-update')[0]!.rejection).toMatchObject({ tenant: 'e', reason: 'norm-outlier' });
     expect(only(out, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'b', 'c', 'd']);
-    expect(only(d.aggregated(ref('g1')), 'publish-round-completed')[0]!.summary.updateNorms.e).toBe(50);
+    expect(only(d.aggregated(ref('g1')), 'publish-round-completed')[0]!.summary.updateNorms.e).toBe(2.5);
   });
 
   it('quorum missed: the attempt is reported, the round retried (stale timers ignored), then the federation fails', () => {

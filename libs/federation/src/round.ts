@@ -26,7 +26,7 @@
  */
 import { ArtifactRef } from '@dermagan/contracts';
 import { z } from 'zod';
-import { checkEnvelope, normOutliers, REJECTION_REASONS, type Rejection } from './validation.ts';
+import { checkEnvelope, normOutliers, normsOverMedian, REJECTION_REASONS, type Rejection } from './validation.ts';
 
 /** Rules of a federation. */
 export const RoundRulesSchema = z.object({
@@ -40,6 +40,12 @@ export const RoundRulesSchema = z.object({
   maxRoundRetries: z.number().int().nonnegative().default(2),
   /** Largest acceptable sample count per update; absent = no bound. */
   maxSamples: z.number().int().positive().optional(),
+  /**
+   * Reject accepted updates whose ‖update − global‖ exceeds this many times the median of the
+   * round's norms (validation.normsOverMedian; with ≥ 3 updates). 3 by default: honest updates of
+   * one round, K local steps from the same model, differ far less; 0 = off.
+   */
+  maxNormToMedian: z.number().nonnegative().default(3),
   /** Reject accepted updates whose norm's robust z-score exceeds this (validation.normOutliers); absent = off. */
   outlierZ: z.number().positive().optional(),
   /** Secure aggregation: every participant's update is needed (see the module comment). */
@@ -279,10 +285,13 @@ function progress(s: FederationState, at: number, planner: RoundPlanner, actions
     return missedRound({ ...next, excluded: [...next.excluded, ...waiting] }, [secaggReason(waiting)], at, planner, actions);
   }
 
-  // Robust outlier test over the accepted norms (none under secure aggregation: no norms).
-  if (next.rules.outlierZ !== undefined && !next.rules.secagg) {
+  // Norm bounds relative to the round's accepted norms (none under secure aggregation: no norms):
+  // more than maxNormToMedian × the median, then the robust z-score test on what remains.
+  if (!next.rules.secagg) {
     const norms = Object.entries(next.received).map(([tenant, r]) => ({ tenant, norm: r.deltaNorm ?? 0 }));
-    const outliers = normOutliers(next.round, norms, { maxZ: next.rules.outlierZ });
+    const overMedian = normsOverMedian(next.round, norms, next.rules.maxNormToMedian);
+    const rest = norms.filter((n) => !overMedian.some((o) => o.tenant === n.tenant));
+    const outliers = [...overMedian, ...(next.rules.outlierZ !== undefined ? normOutliers(next.round, rest, { maxZ: next.rules.outlierZ }) : [])];
     if (outliers.length > 0) {
       const received = { ...next.received };
       for (const o of outliers) {
@@ -377,12 +386,16 @@ export function reduceFederation(state: FederationState, input: FederationInput,
       }
       const ctx = finished
         ? { round: s.round + 1, participants: [], dropped: [], submitted: [] }
-        : { round: s.round, participants: s.participants, dropped: s.dropped, submitted: s.submitted, maxSamples: s.rules.maxSamples };
-      const rejection = checkEnvelope(ctx, input);
+        : {
+            round: s.round, participants: s.participants, dropped: s.dropped, submitted: s.submitted, maxSamples: s.rules.maxSamples,
+            registered: Object.fromEntries(Object.entries(s.tenants).map(([t, x]) => [t, x.samples])),
+            hashes: Object.fromEntries(Object.entries(s.received).map(([t, r]) => [t, r.ref.sha256])),
+          };
+      const rejection = checkEnvelope(ctx, { ...input, sha256: input.ref.sha256 });
       if (rejection) {
         actions.push({ type: 'reject-update', rejection });
         // Only a rejection of this round's expected update resolves the tenant for this round.
-        if (rejection.reason === 'bad-sample-count' && s.phase === 'collecting') {
+        if ((rejection.reason === 'bad-sample-count' || rejection.reason === 'copied-update') && s.phase === 'collecting') {
           const next = { ...s, submitted: [...s.submitted, input.tenant], rejected: [...s.rejected, rejection] };
           return { state: progress(next, input.at, planner, actions), actions };
         }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeWeightSet, chunkSource, memorySource, weightSetSha256 } from './weight-file.ts';
 import { generateTenantKeyPair, signUpdate, type SignedFields } from './signing.ts';
 import { ws } from './testing.ts';
-import { checkEnvelope, checkInspection, checkSignature, inspectUpdate, normOutliers, type Rejection } from './validation.ts';
+import { checkEnvelope, checkInspection, checkSignature, inspectUpdate, normOutliers, normsOverMedian, type Rejection } from './validation.ts';
 import type { WeightSet } from './weights.ts';
 
 const GLOBAL = ws({ 'G/w': [0, 0], 'D/b': [0], 'G_ema/w': [0, 0] });
@@ -30,6 +30,12 @@ describe('envelope checks', () => {
   });
   it('accepts an expected participant once', () => {
     expect(checkEnvelope(ctx, { tenant: 'a', round: 5, samples: 2000 })).toBeNull();
+  });
+  it('bounds the sample count by what the tenant registered, and refuses another tenant’s bytes', () => {
+    const more = { ...ctx, registered: { a: 2000 }, hashes: { b: 'f'.repeat(64) } };
+    expect(checkEnvelope(more, { tenant: 'a', round: 5, samples: 2000, sha256: 'a'.repeat(64) })).toBeNull();
+    expect(checkEnvelope(more, { tenant: 'a', round: 5, samples: 2001, sha256: 'a'.repeat(64) })).toMatchObject({ reason: 'bad-sample-count', detail: 'sample count 2001 exceeds the 2000 tenant a registered' });
+    expect(checkEnvelope(more, { tenant: 'a', round: 5, samples: 10, sha256: 'f'.repeat(64) })?.reason).toBe('copied-update');
   });
 });
 
@@ -105,6 +111,15 @@ describe('content checks (streamed inspection)', () => {
     const bytes = encodeWeightSet(GOOD);
     const source = chunkSource('s3://t/u', async () => (async function* () { yield bytes.subarray(0, bytes.length - 3); })());
     expect(await judge(source)).toMatchObject({ reason: 'corrupt' });
+  });
+
+  it('norm over the median: a scale-free bound that needs 3 updates', () => {
+    const norms = (xs: number[]) => xs.map((norm, i) => ({ tenant: `t${i}`, norm }));
+    expect(normsOverMedian(7, norms([0.03, 0.035, 1000]), 3).map((r) => [r.tenant, r.reason])).toEqual([['t2', 'norm-over-median']]);
+    expect(normsOverMedian(7, norms([1, 2, 2.9]), 3)).toEqual([]);
+    expect(normsOverMedian(7, norms([1e-9, 1, 2.9]), 3)).toEqual([]); // a tiny update cannot drag honest ones out
+    expect(normsOverMedian(7, norms([1, 1000]), 3)).toEqual([]);
+    expect(normsOverMedian(7, norms([1, 1, 1, 1, 1, 40, 50]), 3).map((r) => r.tenant)).toEqual(['t5', 't6']);
   });
 
   it('robust z-score flags the one huge norm among similar ones, and nothing with too few updates', () => {

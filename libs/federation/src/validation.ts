@@ -2,34 +2,21 @@
  * Checks an update must pass before it can be averaged in. Each failed check is a Rejection with a
  * stable reason code (for logs, counters and `round.completed`); a rejected update is never read
  * again. Three stages, cheapest first:
- *   1. envelope (pure, in the round reducer): right round, an expected participant, not a duplicate;
+ *   1. envelope (pure, in the round reducer): right round, an expected participant, not a duplicate,
+ *      a sample count within what the tenant registered, not another tenant's bytes;
  *   2. signature (signing.ts): the tenant's Ed25519 key over (federation, round, tenant, sha256, samples);
  *   3. content (streamed, `inspectUpdate`): the bytes hash to the signed sha256, names and shapes
  *      equal the global model's, every value finite, ‖update − global‖ within bounds, and not a
  *      robust outlier among this round's norms.
  */
+import { REJECTION_REASONS } from '@dermagan/contracts';
 import { squaredDistance } from './aggregate.ts';
 import { verifyUpdate, type SignedFields } from './signing.ts';
 import type { WeightSource } from './weight-file.ts';
 import { groupOf, isMomentGroup, schemaDifferences, WeightsError, type GanScalars, type TensorGroup } from './weights.ts';
 
-/** Why an update was not averaged in. */
-export const REJECTION_REASONS = [
-  'stale-round', // answers a round that is already closed (a replay or a straggler)
-  'future-round', // answers a round that has not started
-  'not-participant', // the tenant was not asked to take part in this round
-  'past-deadline', // arrived after this round's deadline dropped the tenant
-  'duplicate', // the tenant already submitted for this round
-  'unknown-tenant', // no public key registered for the tenant
-  'signature-missing',
-  'signature-invalid',
-  'bad-sample-count', // sample count not a positive integer, or above the allowed maximum
-  'corrupt', // unreadable, truncated, or the bytes do not hash to the signed sha256
-  'schema-mismatch', // tensor names, order or shapes differ from the global model
-  'non-finite', // a NaN or ±Infinity value
-  'norm-too-large', // ‖update − global‖ above the configured bound
-  'norm-outlier', // robust z-score of the norm above the bound among this round's updates
-] as const;
+/** Why an update was not averaged in: the one list, in the event contract. */
+export { REJECTION_REASONS };
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** A rejected update: who, which round, why. */
@@ -55,12 +42,16 @@ export interface EnvelopeContext {
   submitted: readonly string[];
   /** Largest acceptable sample count (undefined = no bound). */
   maxSamples?: number | undefined;
+  /** Sample counts the tenants registered (request or join): a tenant may not claim more. */
+  registered?: Readonly<Record<string, number | undefined>> | undefined;
+  /** sha256 of the updates other tenants submitted this round, by tenant. */
+  hashes?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Check round, participation, duplicates and the sample count. */
+/** Check round, participation, duplicates, the sample count and copies of another tenant's bytes. */
 export function checkEnvelope(
   ctx: EnvelopeContext,
-  update: { tenant: string; round: number; samples: number },
+  update: { tenant: string; round: number; samples: number; sha256?: string },
 ): Rejection | null {
   const reject = (reason: RejectionReason, detail: string): Rejection => ({ tenant: update.tenant, round: update.round, reason, detail });
   if (update.round < ctx.round) return reject('stale-round', `update for round ${update.round}; round ${ctx.round} is open`);
@@ -71,6 +62,14 @@ export function checkEnvelope(
   if (!(Number.isInteger(update.samples) && update.samples > 0)) return reject('bad-sample-count', `sample count must be a positive integer, got ${update.samples}`);
   if (ctx.maxSamples !== undefined && update.samples > ctx.maxSamples) {
     return reject('bad-sample-count', `sample count ${update.samples} exceeds the maximum ${ctx.maxSamples}`);
+  }
+  const registered = ctx.registered?.[update.tenant];
+  if (registered !== undefined && update.samples > registered) {
+    return reject('bad-sample-count', `sample count ${update.samples} exceeds the ${registered} tenant ${update.tenant} registered`);
+  }
+  const original = update.sha256 === undefined ? undefined : Object.entries(ctx.hashes ?? {}).find(([t, h]) => t !== update.tenant && h === update.sha256)?.[0];
+  if (original !== undefined) {
+    return reject('copied-update', `the same bytes (sha256 ${update.sha256!.slice(0, 12)}…) as tenant ${original}'s update`);
   }
   return null;
 }
@@ -200,6 +199,42 @@ export function checkInspection(
   return null;
 }
 
+/** The median of a non-empty list. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length;
+  return m % 2 ? s[(m - 1) / 2]! : (s[m / 2 - 1]! + s[m / 2]!) / 2;
+}
+
+/**
+ * Updates whose norm is more than `factor` times the median norm of the round's updates. The
+ * bound needs no calibration and moves with training (updates shrink as it converges); the median
+ * of three or more updates lies among honest norms as long as most updates are honest, so one
+ * tenant can neither pass a huge update nor, by sending a tiny one, push honest ones out (an
+ * honest update is rejected only when honest norms differ by more than `factor`). Norm bounds
+ * relative to the round's updates are the standard defence against scaled (model-replacement)
+ * updates: Sun et al. 2019, "Can you really backdoor federated learning?" (arXiv:1911.07963);
+ * FLAME's clipping to the median norm, Nguyen et al. 2022 (arXiv:2101.02281). With fewer than
+ * `minUpdates` (default 3) nothing is flagged: of two updates, neither can be told honest.
+ */
+export function normsOverMedian(
+  round: number,
+  norms: readonly { tenant: string; norm: number }[],
+  factor: number,
+  minUpdates = 3,
+): Rejection[] {
+  if (!(factor > 0) || norms.length < minUpdates) return [];
+  const med = median(norms.map((n) => n.norm));
+  return norms
+    .filter((n) => n.norm > factor * med)
+    .map((n) => ({
+      tenant: n.tenant,
+      round,
+      reason: 'norm-over-median' as const,
+      detail: `‖update − global‖ = ${n.norm.toPrecision(4)} > ${factor} × the round’s median ${med.toPrecision(4)}`,
+    }));
+}
+
 /** Options of the robust outlier test. */
 export interface OutlierOptions {
   /** Reject when the modified z-score exceeds this (Iglewicz & Hoaglin recommend 3.5). */
@@ -220,11 +255,6 @@ export function normOutliers(
 ): Rejection[] {
   const { maxZ = 3.5, minUpdates = 4 } = options;
   if (norms.length < minUpdates) return [];
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length;
-    return m % 2 ? s[(m - 1) / 2]! : (s[m / 2 - 1]! + s[m / 2]!) / 2;
-  };
   const xs = norms.map((n) => n.norm);
   const med = median(xs);
   const mad = median(xs.map((x) => Math.abs(x - med)));

@@ -10,15 +10,30 @@ import { Numbers } from './numbers.ts';
  * ones also carry `tenant`.
  */
 
-/** Why an update was not averaged in (libs/federation validation.ts REJECTION_REASONS). */
+/** Why an update was not averaged in (the checks are libs/federation validation.ts). */
+export const REJECTION_REASONS = [
+  'stale-round', // answers a round that is already closed (a replay or a straggler)
+  'future-round', // answers a round that has not started
+  'not-participant', // the tenant was not asked to take part in this round
+  'past-deadline', // arrived after this round's deadline dropped the tenant
+  'duplicate', // the tenant already submitted for this round
+  'copied-update', // the same bytes as another tenant's update this round (a free ride, or a weight doubled)
+  'unknown-tenant', // no public key registered for the tenant
+  'signature-missing',
+  'signature-invalid',
+  'bad-sample-count', // sample count not a positive integer, above what the tenant registered, or above the maximum
+  'corrupt', // unreadable, truncated, or the bytes do not hash to the signed sha256
+  'schema-mismatch', // tensor names, order or shapes differ from the global model
+  'non-finite', // a NaN or ±Infinity value
+  'norm-too-large', // ‖update − global‖ above the configured absolute bound
+  'norm-over-median', // ‖update − global‖ more than maxNormToMedian × the median of this round's norms
+  'norm-outlier', // robust z-score of the norm above the bound among this round's updates
+] as const;
+
 const FederationRejection = z.object({
   tenant: z.string(),
   round: z.number().int(),
-  reason: z.enum([
-    'stale-round', 'future-round', 'not-participant', 'past-deadline', 'duplicate', 'unknown-tenant',
-    'signature-missing', 'signature-invalid', 'bad-sample-count', 'corrupt', 'schema-mismatch',
-    'non-finite', 'norm-too-large', 'norm-outlier',
-  ]),
+  reason: z.enum(REJECTION_REASONS),
   detail: z.string(),
 });
 
