@@ -3,6 +3,7 @@ import {
   AggregationError,
   coordinateMedian,
   initialMoments,
+  capWeights,
   normalizeWeights,
   scaleToward,
   serverOptimizerStep,
@@ -13,6 +14,21 @@ import {
 const f = (xs: number[]) => Float32Array.from(xs);
 
 describe('aggregate math', () => {
+  it('capWeights: no weight over factor × 1/n, the excess shared in proportion, the sum kept at 1', () => {
+    const sum = (w: number[]) => w.reduce((a, b) => a + b, 0);
+    const attacked = capWeights(normalizeWeights([2_000_000_000, 100, 300]), 2);
+    expect(attacked[0]).toBeCloseTo(2 / 3, 12);
+    expect(attacked[1]! / attacked[2]!).toBeCloseTo(1 / 3, 12);
+    expect(sum(attacked)).toBeCloseTo(1, 12);
+    const study = normalizeWeights([2000, 12000, 20000]); // the study's tenants: under the cap, unchanged
+    expect(capWeights(study, 2)).toEqual(study);
+    expect(capWeights([0.9, 0.05, 0.05], 1)).toEqual([1 / 3, 1 / 3, 1 / 3].map((w) => expect.closeTo(w, 12)));
+    const cascade = capWeights([0.7, 0.2, 0.06, 0.04], 1.2); // capping the first pushes the second over too
+    expect(cascade.map((w) => w <= 0.3 + 1e-12)).toEqual([true, true, true, true]);
+    expect(sum(cascade)).toBeCloseTo(1, 12);
+    expect(() => capWeights([1], 0)).toThrow(/factor must be > 0/);
+  });
+
   it('normalizeWeights: [1, 3] → [0.25, 0.75]; refuses 0, negative and NaN counts', () => {
     expect(normalizeWeights([1, 3])).toEqual([0.25, 0.75]);
     for (const bad of [0, -1, NaN]) expect(() => normalizeWeights([1, bad])).toThrow(AggregationError);

@@ -29,6 +29,33 @@ export function normalizeWeights(samples: readonly number[]): number[] {
   return samples.map((s) => s / total);
 }
 
+/**
+ * Weights summing to 1 in which none exceeds `factor` × the equal share 1/n: the excess of a capped
+ * weight goes to the others in proportion to theirs, until none is over (water-filling). A tenant
+ * with a large registered dataset then still cannot dominate the model (with factor 2 and 3
+ * tenants: at most 2/3). factor ≤ 1 gives equal weights; Infinity leaves them as they are.
+ */
+export function capWeights(weights: readonly number[], factor: number): number[] {
+  const n = weights.length;
+  if (n === 0) throw new AggregationError('capWeights: no weights');
+  if (!(factor > 0)) throw new AggregationError(`capWeights: factor must be > 0, got ${factor}`);
+  const cap = Math.min(1, factor / n);
+  const out = [...weights];
+  const capped = new Set<number>();
+  for (;;) {
+    const over = out.map((w, i) => i).filter((i) => !capped.has(i) && out[i]! > cap * (1 + 1e-12));
+    if (over.length === 0) return out;
+    for (const i of over) {
+      out[i] = cap;
+      capped.add(i);
+    }
+    const free = out.map((_, i) => i).filter((i) => !capped.has(i));
+    const rest = 1 - cap * capped.size;
+    const freeTotal = free.reduce((a, i) => a + out[i]!, 0);
+    for (const i of free) out[i] = freeTotal > 0 ? (out[i]! / freeTotal) * rest : rest / free.length;
+  }
+}
+
 /** Σ_j weights[j]·values[j], coordinate-wise (FedAvg's mean when the weights sum to 1). */
 export function weightedMean(values: readonly Float32Array[], weights: readonly number[]): Float32Array {
   const n = assertSameLength('weightedMean', values);

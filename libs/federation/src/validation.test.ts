@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeWeightSet, chunkSource, memorySource, weightSetSha256 } from './weight-file.ts';
 import { generateTenantKeyPair, signUpdate, type SignedFields } from './signing.ts';
 import { ws } from './testing.ts';
-import { checkEnvelope, checkInspection, checkSignature, inspectUpdate, normOutliers, normsOverMedian, type Rejection } from './validation.ts';
+import { checkEnvelope, checkInspection, checkSignature, inspectUpdate, normOutliers, normsOverMedian, secaggMeanBound, secaggQuantisation, type Rejection } from './validation.ts';
 import type { WeightSet } from './weights.ts';
 
 const GLOBAL = ws({ 'G/w': [0, 0], 'D/b': [0], 'G_ema/w': [0, 0] });
@@ -120,6 +120,19 @@ describe('content checks (streamed inspection)', () => {
     expect(normsOverMedian(7, norms([1e-9, 1, 2.9]), 3)).toEqual([]); // a tiny update cannot drag honest ones out
     expect(normsOverMedian(7, norms([1, 1000]), 3)).toEqual([]);
     expect(normsOverMedian(7, norms([1, 1, 1, 1, 1, 40, 50]), 3).map((r) => r.tenant)).toEqual(['t5', 't6']);
+  });
+
+  it('secure aggregation: the mean of honest reports bounds the unmasked mean, a scaled update does not fit', () => {
+    const honest = [{ weight: 0.25, norm: 0.03 }, { weight: 0.25, norm: 0.035 }, { weight: 0.5, norm: 0.032 }];
+    const bound = secaggMeanBound(honest, 3);
+    expect(bound).toBeCloseTo(0.25 * 0.03 + 0.25 * 0.035 + 0.5 * 0.032, 12);
+    // A liar reporting a huge norm to widen the bound is capped at 3 × the median report.
+    const liar = [honest[0]!, honest[1]!, { weight: 0.5, norm: 1e6 }];
+    expect(secaggMeanBound(liar, 3)).toBeCloseTo(0.25 * 0.03 + 0.25 * 0.035 + 0.5 * 3 * 0.035, 12);
+    // Its mean update of +1000 on every value of a small model is far above either bound.
+    const meanNorm = 0.5 * 1000 * Math.sqrt(100);
+    expect(meanNorm).toBeGreaterThan(secaggMeanBound(liar, 3));
+    expect(secaggMeanBound(honest, 3, secaggQuantisation(3, 1e6, 2 ** 20))).toBeCloseTo(bound + (3 * 0.5 * 1000) / 2 ** 20, 12);
   });
 
   it('robust z-score flags the one huge norm among similar ones, and nothing with too few updates', () => {

@@ -235,6 +235,34 @@ export function normsOverMedian(
     }));
 }
 
+/**
+ * Secure aggregation hides every tenant's update, so no per-update norm can be checked. What can
+ * be checked is the unmasked mean Σ p_i·Δ_i against what the tenants reported (each signs
+ * ‖Δ_i‖ with its update): by the triangle inequality an honest round has
+ *   ‖Σ p_i·Δ_i‖ ≤ Σ p_i·‖Δ_i‖ = Σ p_i·r_i,
+ * so a larger mean proves that some participant sent more than it reported. Each report is capped
+ * at `factor` × the median report first (as normsOverMedian does for clear updates), so one tenant
+ * cannot widen the bound by reporting a huge norm; `quantisation` adds the fixed-point rounding the
+ * masks allow (≤ n · ½/scale per value). A tenant can then move the model by no more than about
+ * the bound, however it scales its masked update; it cannot be named (the masks hide who), so the
+ * round's mean is refused as a whole. Bounded per-tenant weights (capWeights) alone would not do:
+ * they limit how much a tenant is weighted, not what it multiplies its update by.
+ */
+export function secaggMeanBound(
+  reports: readonly { weight: number; norm: number }[],
+  factor: number,
+  quantisation = 0,
+): number {
+  if (reports.length === 0) return 0;
+  const cap = factor > 0 && reports.length >= 3 ? factor * median(reports.map((r) => r.norm)) : Infinity;
+  return reports.reduce((b, r) => b + r.weight * Math.min(r.norm, cap), 0) + quantisation;
+}
+
+/** The fixed-point rounding in ‖Σ p_i·Δ_i‖ of `participants` masked updates of `values` values each at `scale`. */
+export function secaggQuantisation(participants: number, values: number, scale: number): number {
+  return (participants * 0.5 * Math.sqrt(values)) / scale;
+}
+
 /** Options of the robust outlier test. */
 export interface OutlierOptions {
   /** Reject when the modified z-score exceeds this (Iglewicz & Hoaglin recommend 3.5). */
