@@ -7,3 +7,4 @@ export { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 export { putDirectory, getDirectory, type DirectoryOptions } from './directory.ts';
 export { StoreIOHandler, storeIOHandler, MODEL_JSON, WEIGHTS_BIN } from './tfjs-io.ts';
 export { storeFromUrl, s3StoreFromEnv, type S3Credentials, type StoreFromUrlOptions } from './config.ts';
+export { getRefBytes } from './ref.ts';
