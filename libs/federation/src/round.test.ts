@@ -66,9 +66,9 @@ describe('round reducer', () => {
       {
         type: 'aggregate', round: 1, attempt: 0, globalRef: G0, strategyState: { name: 'fedavg' },
         updates: [
-          { tenant: 'a', ref: ref('a-r1'), samples: 1000, deltaNorm: 1 },
-          { tenant: 'b', ref: ref('b-r1'), samples: 1000, deltaNorm: 2 },
-          { tenant: 'c', ref: ref('c-r1'), samples: 1000, deltaNorm: 3 },
+          { tenant: 'a', ref: ref('a-r1'), samples: 1000, deltaNorm: 1, reportedNorm: null },
+          { tenant: 'b', ref: ref('b-r1'), samples: 1000, deltaNorm: 2, reportedNorm: null },
+          { tenant: 'c', ref: ref('c-r1'), samples: 1000, deltaNorm: 3, reportedNorm: null },
         ],
         failures: [],
       },

@@ -63,6 +63,8 @@ const ReceivedSchema = z.object({
   status: z.enum(['validating', 'accepted']),
   /** ‖update − global‖ once accepted. */
   deltaNorm: z.number().nullable(),
+  /** ‖update − global‖ as the tenant reported (and signed) it: under secure aggregation, the only norm there is. */
+  reportedNorm: z.number().nonnegative().nullable().default(null),
 });
 export type ReceivedUpdate = z.output<typeof ReceivedSchema>;
 
@@ -124,7 +126,7 @@ export type FederationState = z.output<typeof FederationStateSchema>;
 export type FederationInput =
   | { type: 'tenant.joined'; tenant: string; samples?: number; at: number }
   | { type: 'tenant.dropped'; tenant: string; at: number; reason?: string }
-  | { type: 'update.submitted'; tenant: string; round: number; attempt?: number; ref: ArtifactRef; samples: number; signature: string | null; at: number }
+  | { type: 'update.submitted'; tenant: string; round: number; attempt?: number; ref: ArtifactRef; samples: number; signature: string | null; reportedNorm?: number | null; at: number }
   /** `deltaNorm` null: not measurable (a masked update under secure aggregation). */
   | { type: 'update.validated'; tenant: string; round: number; deltaNorm: number | null; at: number }
   | { type: 'update.rejected'; rejection: Rejection; at: number }
@@ -145,7 +147,7 @@ export type FederationAction =
       attempt: number;
       globalRef: ArtifactRef;
       strategyState: unknown;
-      updates: { tenant: string; ref: ArtifactRef; samples: number; deltaNorm: number }[];
+      updates: { tenant: string; ref: ArtifactRef; samples: number; deltaNorm: number; reportedNorm: number | null }[];
       failures: { tenant: string; reason: string; detail?: string }[];
     }
   | { type: 'publish-round-completed'; summary: RoundSummary }
@@ -311,7 +313,9 @@ function progress(s: FederationState, at: number, planner: RoundPlanner, actions
       attempt: next.attempt,
       globalRef: next.globalRef,
       strategyState: next.strategyState,
-      updates: accepted.map(([tenant, r]) => ({ tenant, ref: r.ref, samples: r.samples, deltaNorm: r.deltaNorm ?? 0 })).sort((a, b) => a.tenant.localeCompare(b.tenant)),
+      updates: accepted
+        .map(([tenant, r]) => ({ tenant, ref: r.ref, samples: r.samples, deltaNorm: r.deltaNorm ?? 0, reportedNorm: r.reportedNorm }))
+        .sort((a, b) => a.tenant.localeCompare(b.tenant)),
       failures: [
         ...next.dropped.map((tenant) => ({ tenant, reason: 'dropped' })),
         ...next.rejected.filter((r) => r.round === next.round).map((r) => ({ tenant: r.tenant, reason: r.reason, detail: r.detail })),
@@ -401,7 +405,10 @@ export function reduceFederation(state: FederationState, input: FederationInput,
         }
         return { state: s, actions };
       }
-      const received = { ...s.received, [input.tenant]: { ref: input.ref, samples: input.samples, signature: input.signature, status: 'validating' as const, deltaNorm: null } };
+      const received = {
+        ...s.received,
+        [input.tenant]: { ref: input.ref, samples: input.samples, signature: input.signature, status: 'validating' as const, deltaNorm: null, reportedNorm: input.reportedNorm ?? null },
+      };
       actions.push({ type: 'validate-update', tenant: input.tenant, round: input.round, ref: input.ref, samples: input.samples, signature: input.signature });
       return { state: { ...s, received, submitted: [...s.submitted, input.tenant] }, actions };
     }
