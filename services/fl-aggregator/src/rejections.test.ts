@@ -87,7 +87,8 @@ describe('fl-aggregator: bad updates', () => {
         nan.tensors[4]!.data[1] = Number.POSITIVE_INFINITY;
         const shape = shifted(global, 0.01);
         shape.tensors[0] = { ...shape.tensors[0]!, shape: [...shape.tensors[0]!.shape, 1], data: shape.tensors[0]!.data };
-        const bad: Record<string, WeightSet> = { nan, shape, huge: shifted(global, 1000), forged: shifted(global, 0.01), unsigned: shifted(global, 0.01) };
+        // (Each bad update differs from good-a's bytes: the same bytes would be a copied-update.)
+        const bad: Record<string, WeightSet> = { nan, shape, huge: shifted(global, 1000), forged: shifted(global, 0.011), unsigned: shifted(global, 0.012) };
         for (const [tenant, set] of Object.entries(bad)) {
           const ref = await put(tenant, set);
           const signature = tenant === 'unsigned' ? undefined : sign(tenant === 'forged' ? 'good-a' : tenant, tenant, round, ref, 50);
