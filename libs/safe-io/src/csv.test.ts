@@ -20,12 +20,14 @@ describe('csvField', () => {
     expect(csvField(value)).toBe(field);
   });
 
-  it('numbers stay numbers, null is empty', () => {
-    expect([csvField(-0.5), csvField(1e-7), csvField(3), csvField(null), csvField(true)]).toEqual(['-0.5', '1e-7', '3', '', 'true']);
+  it('numbers stay numbers (a negative number is not a formula); NaN, Infinity, null and undefined are empty', () => {
+    expect([csvField(-0.5), csvField(1e-7), csvField(3), csvField(true)]).toEqual(['-0.5', '1e-7', '3', 'true']);
+    expect([csvField(Number.NaN), csvField(Number.POSITIVE_INFINITY), csvField(null), csvField(undefined)]).toEqual(['', '', '', '']);
   });
 
   it('toCsv: header and rows, one line each', () => {
     expect(toCsv(['id', 'score'], [['a', 1], ['=b', -2]])).toBe(`id,score\na,1\n"'=b",-2\n`);
     expect(toCsv(['id'], [])).toBe('id\n');
+    expect(toCsv(['a', 'b'], [[1, '=x'], [null, 'y']], { eol: '\r\n' })).toBe(`a,b\r\n1,"'=x"\r\n,y\r\n`);
   });
 });

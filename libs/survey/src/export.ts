@@ -1,5 +1,5 @@
 /** The survey's answers as CSV: one row per answer, with the truth (formula-safe cells). */
-import { toCsv } from './csv.ts';
+import { toCsv } from '@dermagan/safe-io';
 import type { StoredAnswer } from './repository.ts';
 
 export const ANSWER_COLUMNS = [
@@ -25,5 +25,6 @@ export function answersCsv(answers: readonly StoredAnswer[], labels: readonly st
       typeof a.origin.dataset === 'string' ? a.origin.dataset : null,
       typeof a.origin.image === 'string' ? a.origin.image : null,
     ]),
+    { eol: '\r\n' },
   );
 }

@@ -1,7 +1,6 @@
 export * from './stats/agreement.ts';
 export * from './stats/proportion.ts';
 export * from './stats/results.ts';
-export * from './csv.ts';
 export * from './plan.ts';
 export * from './repository.ts';
 export * from './export.ts';
