@@ -4,3 +4,4 @@ export * from './stats/results.ts';
 export * from './plan.ts';
 export * from './repository.ts';
 export * from './export.ts';
+export * from './report-section.ts';

@@ -30,6 +30,7 @@ const POLICY = {
     'POST /api/surveys/:id/state': ['operator'],
     'POST /api/surveys/:id/invitations': ['operator'],
     'GET /api/surveys/:id/results': ['operator', 'researcher'],
+    'GET /api/surveys/:id/report-section.html': ['operator', 'researcher'],
     'GET /api/surveys/:id/answers.csv': ['operator', 'researcher'],
     'GET /api/datasets': ['operator', 'researcher'],
     'GET /api/invitations/:token': 'public',

@@ -160,6 +160,13 @@ describe('closing', () => {
     expect(lines.slice(1).every((l) => !/(^|,)[=+@]/.test(l))).toBe(true);
   });
 
+  it('exports the results as the study report’s section, with the κ of the results', async () => {
+    const results = await operator.get<{ cohen: Array<{ kappa: number }> }>(`/api/surveys/${surveyId}/results`);
+    const section = await operator.get(`/api/surveys/${surveyId}/report-section.html`);
+    expect(section.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(section.bytes.toString('utf8')).toContain(`<span class="kappa" data-value="${results.body.cohen[0]!.kappa}">`);
+  });
+
   it('an answer to a closed survey is refused', async () => {
     const { rows } = await t.portal.deps.db.query<{ item_id: string }>('select item_id from assignments where account_id = $1 limit 1', [experts[0]!.principal!.accountId]);
     const r = await experts[0]!.post('/api/expert/answers', { itemId: rows[0]!.item_id, judged: 'real', confidence: 3 });

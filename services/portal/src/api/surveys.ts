@@ -3,7 +3,7 @@
  * only while open), and — once closed — results and the CSV export, for operators and researchers.
  */
 import { tokenHash } from '@dermagan/auth';
-import { answersCsv, createInvitation, getSurvey, listSurveys, setSurveyState, surveyAnswers, surveyProgress, surveyResults, type SurveyRow } from '@dermagan/survey';
+import { answersCsv, createInvitation, getSurvey, listSurveys, setSurveyState, surveyAnswers, surveyProgress, surveyResults, surveySection, type SurveyRow } from '@dermagan/survey';
 import { z } from 'zod';
 import { HttpError } from '../http/errors.ts';
 import { route } from '../http/route.ts';
@@ -31,6 +31,9 @@ export const ResultsView = z.object({
   fleiss: z.object({ kappa: z.number().nullable(), items: z.number(), raters: z.number() }).nullable(),
   confusionByClass: z.array(z.object({ label: z.number(), counts: z.object({ real: Counts, synthetic: Counts }), accuracy: z.number().nullable() })),
 });
+
+/** What the study found, shown beside a survey's results. */
+export const PAPER_SURVEY = 'The study: 200 images, 4 experts (2 dermatologists, 2 deep-learning experts), mean accuracy 54 %.';
 
 /** A closed survey (results and answers are sealed until then). */
 export async function closedSurvey(deps: PortalDeps, id: string): Promise<SurveyRow> {
@@ -120,6 +123,24 @@ export function surveyRoutes(deps: PortalDeps) {
       params: IdParam,
       response: ResultsView,
       handle: async ({ params }) => resultsOf(deps, await closedSurvey(deps, params.id)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/surveys/:id/report-section.html',
+      tag: 'survey',
+      summary: "A closed survey's results as the HTML section the study report includes (no script, no external resource)",
+      access: ['operator', 'researcher'],
+      params: IdParam,
+      produces: 'text/html',
+      handle: async ({ params, res }) => {
+        const survey = await closedSurvey(deps, params.id);
+        const section = surveySection(surveyResults(await surveyAnswers(deps.db, survey.id)), { labels: survey.labels, reference: PAPER_SURVEY });
+        res
+          .type('text/html; charset=utf-8')
+          .set('Content-Disposition', `attachment; filename="survey-${survey.id}.html"`)
+          .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .send(section);
+      },
     }),
     route({
       method: 'get',

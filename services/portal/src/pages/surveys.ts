@@ -1,10 +1,10 @@
 /** Surveys for operators and researchers: the list with the create form, and one survey's page. */
-import { getSurvey, listSurveys, surveyProgress } from '@dermagan/survey';
+import { getSurvey, listSurveys, surveyProgress, surveySection } from '@dermagan/survey';
 import type { PortalDeps } from '../deps.ts';
-import { closedSurvey, resultsOf } from '../api/surveys.ts';
+import { closedSurvey, PAPER_SURVEY, resultsOf } from '../api/surveys.ts';
 import { HttpError } from '../http/errors.ts';
 import { listDatasets } from '../runs/repository.ts';
-import { html, num, pct } from './html.ts';
+import { html, Html, num } from './html.ts';
 import type { Page } from './page.ts';
 
 const VIEWERS = ['operator', 'researcher'] as const;
@@ -74,15 +74,8 @@ ${results}`,
   ];
 }
 
+/** The results (libs/survey's one renderer, also the study report's section) and the exports. */
 function resultsSection(r: Awaited<ReturnType<typeof resultsOf>>, id: string, labels: string[]) {
-  return html`<h2>Results</h2>
-<p>Mean accuracy over experts: <strong id="mean-accuracy">${pct(r.meanAccuracy)}</strong> (${r.answers} answers; all pooled ${pct(r.pooledAccuracy)}). 
-${r.fleiss ? html`Fleiss' κ over ${r.fleiss.raters} experts and the ${r.fleiss.items} images all answered: <strong id="fleiss-kappa" data-value="${r.fleiss.kappa ?? ''}">${num(r.fleiss.kappa, 3)}</strong>.` : ''}</p>
-<table id="experts"><thead><tr><th>Expert</th><th>Answered</th><th>Accuracy (95 % CI)</th><th>p vs guessing</th><th>Sensitivity to synthetic</th><th>Specificity</th><th>Class accuracy</th><th>Mean confidence</th><th>Median s / image</th></tr></thead>
-<tbody>${r.experts.map((e) => html`<tr><td>${e.expert}</td><td>${e.answered}</td><td>${pct(e.accuracy)}${e.accuracyCi ? ` (${pct(e.accuracyCi[0])}–${pct(e.accuracyCi[1])})` : ''}</td><td>${num(e.pVsChance, 3)}</td><td>${pct(e.sensitivity)}</td><td>${pct(e.specificity)}</td><td>${pct(e.classAccuracy)}</td><td>${num(e.meanConfidence, 2)}</td><td>${num(e.medianSeconds, 1)}</td></tr>`)}</tbody></table>
-<h3>Agreement between experts (Cohen's κ)</h3>
-<table id="cohen"><thead><tr><th>Expert A</th><th>Expert B</th><th>Images both answered</th><th>κ</th></tr></thead><tbody>${r.cohen.map((p) => html`<tr><td>${p.a}</td><td>${p.b}</td><td>${p.items}</td><td class="kappa" data-value="${p.kappa ?? ''}">${num(p.kappa, 3)}</td></tr>`)}</tbody></table>
-<h3>Confusion by class</h3>
-<table><thead><tr><th>Class</th><th>real judged real</th><th>real judged synthetic</th><th>synthetic judged real</th><th>synthetic judged synthetic</th><th>Accuracy</th></tr></thead><tbody>${r.confusionByClass.map((c) => html`<tr><td>${labels[c.label] ?? c.label}</td><td>${c.counts.real.real}</td><td>${c.counts.real.synthetic}</td><td>${c.counts.synthetic.real}</td><td>${c.counts.synthetic.synthetic}</td><td>${pct(c.accuracy)}</td></tr>`)}</tbody></table>
-<p><a href="/api/surveys/${id}/answers.csv" download>Every answer as CSV</a> · <a href="/api/surveys/${id}/results">as JSON</a></p>`;
+  return html`${new Html(surveySection(r, { labels, reference: PAPER_SURVEY }))}
+<p><a href="/api/surveys/${id}/answers.csv" download>Every answer as CSV</a> · <a href="/api/surveys/${id}/results">as JSON</a> · <a href="/api/surveys/${id}/report-section.html" download>as a report section</a></p>`;
 }
