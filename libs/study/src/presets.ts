@@ -124,7 +124,7 @@ export const PRESETS: Record<StudyPreset['name'], StudyPreset> = {
     models: [...CENTRAL_MODELS, { model: 'cGAN (ADA, no colour)', run: 'cgan-ada-nocolour', classFilter: null, aug: 'bg' }],
     generatePerClass: 27500,
     truncation: 1,
-    extractor: 'inception-v3-pool3',
+    extractor: 'inception-2015', // the FID graph, provisioned by npm run setup (sg2ada preprocessing)
     metrics: ['fid', 'kid', 'pr', 'dc', 'auth'],
     metricOptions: { kidSubsets: 100, kidSubsetSize: 1000, k: 3 },
     classifier: { arch: 'efficientnet-b2', epochs: 20, size: 256, seed: 2022 },

@@ -44,7 +44,10 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
 
   // Features in the requested space.
   const modelUri = deps.modelUris?.[request.extractor];
-  const extractor = await createExtractor(request.extractor, modelUri === undefined ? {} : { modelUri });
+  const extractor = await createExtractor(request.extractor, {
+    ...(modelUri === undefined ? {} : { modelUri }),
+    ...(request.options.preprocessing === undefined ? {} : { preprocessing: request.options.preprocessing }),
+  });
   try {
     const realFeatures = await extractFeatures(extractor, real.pixels, real.entries.length, real.size);
     const fakeFeatures = await extractFeatures(extractor, fake.pixels, fake.entries.length, fake.size);

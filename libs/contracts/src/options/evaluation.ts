@@ -32,5 +32,7 @@ export const EvaluationOptions = z.object({
   dcK: z.number().int().positive().optional(),
   /** α-precision / β-recall: number of α (and β) levels. */
   alphaSteps: z.number().int().positive().optional(),
+  /** Preprocessing before Inception-2015 (default sg2ada); ignored by the other feature spaces. */
+  preprocessing: z.enum(PREPROCESSING_MODES).optional(),
 });
 export type EvaluationOptions = z.output<typeof EvaluationOptions>;
