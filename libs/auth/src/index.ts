@@ -3,3 +3,4 @@ export * from './roles.ts';
 export * from './tokens.ts';
 export * from './accounts.ts';
 export * from './sessions.ts';
+export * from './throttle.ts';

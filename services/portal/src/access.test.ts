@@ -163,6 +163,19 @@ describe('CSRF and origin', () => {
     expect([r.status, r.body.error]).toEqual([403, 'csrf']);
   });
 
+  it('after 5 failed sign-ins for one username, even the right password is refused for a while', async () => {
+    const victim = await t.as('researcher');
+    const name = victim.principal!.username;
+    const c = new Client(t.url);
+    await c.session();
+    for (let i = 0; i < 5; i++) expect((await c.post('/api/session', { username: name, password: `guess-${i}-xx` })).body.error).toBe('bad-credentials');
+    const locked = await c.post('/api/session', { username: name, password: 'test-password-1' });
+    expect([locked.status, locked.body.error]).toEqual([429, 'too-many-attempts']);
+    // Another user from the same address is not locked out by it (the address bar is higher).
+    const other = await t.as('researcher');
+    expect(other.principal).not.toBeNull();
+  });
+
   it('wrong passwords are refused alike for unknown and known users; signing out ends the session', async () => {
     const c = new Client(t.url);
     await c.session();

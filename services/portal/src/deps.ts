@@ -1,5 +1,5 @@
 /** Everything the portal's routes and pages may touch, built once by main.ts (or a test). */
-import type { SessionPolicy } from '@dermagan/auth';
+import type { SessionPolicy, SignInThrottle } from '@dermagan/auth';
 import type { Database } from '@dermagan/db';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
@@ -21,6 +21,8 @@ export interface PortalDeps {
   live: LiveHub;
   logger: Logger;
   sessions: SessionPolicy;
+  /** Failed sign-ins per username, and per client address (a hospital's NAT: a higher bar). */
+  throttle: { user: SignInThrottle; address: SignInThrottle };
   secureCookies: boolean;
   invitationTtlS: number;
   surveyDisplaySize: number;

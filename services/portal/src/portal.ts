@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AccountError, countAccounts, createAccount } from '@dermagan/auth';
+import { AccountError, countAccounts, createAccount, DEFAULT_THROTTLE, SignInThrottle } from '@dermagan/auth';
 import type { EventBus } from '@dermagan/bus';
 import { openDatabase, type Database } from '@dermagan/db';
 import { FolderCache, startService, type RunningService } from '@dermagan/runtime';
@@ -21,6 +21,8 @@ import { RunIndexer } from './runs/indexer.ts';
 import { LiveHub } from './runs/live.ts';
 
 export const ADMIN_USERNAME = 'admin';
+/** Failed sign-ins from one address before it waits (many people may share a hospital's address). */
+export const ADDRESS_MAX_FAILURES = 50;
 
 export interface PortalOptions {
   config: PortalConfig;
@@ -79,6 +81,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
         live: new LiveHub(),
         logger: ctx.logger,
         sessions: { absoluteS: config.sessionAbsoluteS, idleS: config.sessionIdleS },
+        throttle: { user: new SignInThrottle(), address: new SignInThrottle({ ...DEFAULT_THROTTLE, maxFailures: ADDRESS_MAX_FAILURES }) },
         secureCookies: config.secureCookies,
         invitationTtlS: config.invitationTtlS,
         surveyDisplaySize: config.surveyDisplaySize,

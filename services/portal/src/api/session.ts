@@ -30,9 +30,18 @@ export function sessionRoutes(deps: PortalDeps) {
       access: 'public',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
       response: z.object({ principal: PrincipalView, csrfToken: z.string(), expiresAt: z.string() }),
-      handle: async ({ body, res }) => {
+      handle: async ({ body, req, res }) => {
+        const { user, address } = deps.throttle;
+        const [u, a] = [body.username.trim().toLowerCase(), req.ip ?? 'unknown'];
+        const wait = Math.max(user.wait(u), address.wait(a));
+        if (wait > 0) throw new HttpError(429, 'too-many-attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min`);
         const principal = await signIn(deps.db, body.username, body.password);
-        if (!principal) throw new HttpError(401, 'bad-credentials', 'wrong username or password');
+        if (!principal) {
+          user.failed(u);
+          address.failed(a);
+          throw new HttpError(401, 'bad-credentials', 'wrong username or password');
+        }
+        user.succeeded(u);
         const previous = auth(res).sessionToken;
         if (previous) await endSession(deps.db, previous);
         const session = await createSession(deps.db, principal, deps.sessions);
