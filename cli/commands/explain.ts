@@ -4,16 +4,16 @@
  * frame-removal experiment) and the dermoscope-frame detector, as thin wrappers over
  * @dermagan/explain.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ClassifierInputError } from '@dermagan/classifier';
-import { ExplainPart } from '@dermagan/contracts';
+import { ExplainPart, LatentDirections } from '@dermagan/contracts';
 import { DatasetError, openDataset } from '@dermagan/dataset';
-import { detectFrames, EXPLAIN_PARTS, ExplainInputError, runExplanation } from '@dermagan/explain';
-import { CheckpointError, GenerateError } from '@dermagan/gan';
+import { detectFrames, editStrip, EXPLAIN_PARTS, ExplainInputError, linspace, pickDirection, runExplanation, tilesPng } from '@dermagan/explain';
+import { CheckpointError, FolderCheckpointSink, GenerateError, loadGenerator, Rng } from '@dermagan/gan';
 import { loadTf } from '@dermagan/tf';
-import { UserError, nonNegativeInt, positiveInt, printJson, progress } from '../output.ts';
+import { UserError, finiteNumber, nonNegativeInt, positiveInt, printJson, progress } from '../output.ts';
 
 /** Bad input from the libraries becomes a UserError (exit 2, no stack). */
 async function asUserErrors<T>(work: () => Promise<T>): Promise<T> {
@@ -122,5 +122,48 @@ export function registerExplain(program: Command): void {
       const result = { n: set.entries.length, framed: ids.length, share: set.entries.length ? ids.length / set.entries.length : 0, ids };
       if (flags.json) printJson(result);
       else process.stdout.write(`${ids.length} of ${result.n} images framed (${(100 * result.share).toFixed(1)} %)\n${ids.join('\n')}${ids.length ? '\n' : ''}`);
+    });
+
+  explain
+    .command('edit')
+    .description("Render one sample edited along a direction of a directions.json (explain run's): a strip PNG")
+    .requiredOption('--generator <dir>', "the generator's checkpoint folder the directions were found for")
+    .requiredOption('--directions <file>', 'directions.json written by explain run')
+    .requiredOption('--direction <name>', 'a label ("SeFa 2", "frame present") or kind:index ("ganspace:0")')
+    .option('--seed <n>', 'seed of the sample (z)', nonNegativeInt('--seed'), 0)
+    .option('--class <c>', 'class of the sample (conditional generators)', nonNegativeInt('--class'), 0)
+    .option('--steps <n>', 'images in the strip', positiveInt('--steps'), 7)
+    .option('--range <r>', "edit from −r to r times the direction's scale", finiteNumber('--range'), 3)
+    .option('--psi <ψ>', 'truncation of the sample on the first 8 ws', finiteNumber('--psi'), 0.7)
+    .requiredOption('--out <file>', 'output PNG')
+    .action(async (flags: { generator: string; directions: string; direction: string; seed: number; class: number; steps: number; range: number; psi: number; out: string }) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(flags.directions, 'utf8'));
+      } catch (err) {
+        throw new UserError(`--directions ${flags.directions} is not a readable JSON file: ${(err as Error).message}`);
+      }
+      const parsed = LatentDirections.safeParse(raw);
+      if (!parsed.success) throw new UserError(`--directions ${flags.directions} is not a directions file: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      const picked = await asUserErrors(async () => pickDirection(parsed.data, flags.direction));
+      const { tf } = await loadTf();
+      const loaded = await asUserErrors(() => loadGenerator(tf, new FolderCheckpointSink(flags.generator)));
+      const G = loaded.G;
+      if (G.cfg.wDim !== parsed.data.wDim || G.numWs !== parsed.data.numWs) {
+        throw new UserError(`--directions were found for a generator with w ${parsed.data.wDim}-d and ${parsed.data.numWs} ws; ${flags.generator} has ${G.cfg.wDim} and ${G.numWs}`);
+      }
+      if (G.cfg.cDim > 0 && flags.class >= G.cfg.cDim) throw new UserError(`--class must be below ${G.cfg.cDim}, got ${flags.class}`);
+      const ws = tf.tidy(() => {
+        const z = tf.tensor2d(new Rng(flags.seed).normal(G.cfg.zDim), [1, G.cfg.zDim]);
+        const c = G.cfg.cDim > 0 ? tf.oneHot(tf.tensor1d([flags.class], 'int32'), G.cfg.cDim).toFloat() : undefined;
+        return (G.mapping.apply(z, c as never, { psi: flags.psi, cutoff: 8 }) as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array;
+      });
+      const steps = linspace(-flags.range * picked.scale, flags.range * picked.scale, flags.steps);
+      const images = editStrip(tf, G, Float32Array.from(ws), picked.direction, steps, picked.set.layers);
+      const r = G.cfg.resolution;
+      const per = r * r * 3;
+      await writeFile(flags.out, await tilesPng(Array.from({ length: flags.steps }, (_, i) => images.subarray(i * per, (i + 1) * per)), r, flags.steps, r < 64 ? 3 : 1));
+      G.ps.dispose();
+      process.stderr.write(`${picked.label} (${picked.set.kind}), steps ${steps.map((v) => v.toFixed(2)).join(', ')} → ${flags.out}\n`);
     });
 }

@@ -30,3 +30,4 @@ export * from './edge-cases.ts';
 export * from './auc-change.ts';
 export type { Projector } from './steps/context.ts';
 export * from './explain.ts';
+export * from './latent/pick-direction.ts';
