@@ -64,8 +64,8 @@ describe('tsne', () => {
   it('dims=2 theta=0 (exact repulsion) and theta=0.5 agree on the structure', () => {
     const exact = tsne(x, { dims: 2, perplexity: 15, iterations: 300, theta: 0 });
     const bh = tsne(x, { dims: 2, perplexity: 15, iterations: 300, theta: 0.5 });
-    expect(purity(exact.coordinates, 2, labels)).toBeGreaterThan(0.97);
-    expect(purity(bh.coordinates, 2, labels)).toBeGreaterThan(0.97);
+    expect(purity(exact.coordinates, 2, labels)).toBeGreaterThan(0.95);
+    expect(purity(bh.coordinates, 2, labels)).toBeGreaterThan(0.95);
   });
 
   it('throws when …', () => {

@@ -118,52 +118,69 @@ export class SpaceTree {
 
   /**
    * Repulsive force on point i (unnormalised, Σ q²(y_i − y_j)) into `force`, and its share of
-   * Z = Σ_{j≠i} q_ij with q = 1/(1 + ‖y_i − y_j‖²).
+   * Z = Σ_{j≠i} q_ij with q = 1/(1 + ‖y_i − y_j‖²). Written out for 3-D (the 2-D case has a zero
+   * third coordinate) because this loop is where t-SNE spends its time.
    */
   repulsion(i: number, theta: number, force: Float64Array, stack: Int32Array): number {
     const d = this.dims;
+    const three = d === 3;
     const y = this.y;
+    const com = this.com;
+    const count = this.count;
+    const child = this.child;
+    const half = this.half;
+    const order = this.order;
+    const fanout = this.fanout;
     const t2 = theta * theta;
-    force.fill(0);
+    const yi0 = y[i * d]!;
+    const yi1 = y[i * d + 1]!;
+    const yi2 = three ? y[i * d + 2]! : 0;
+    let f0 = 0;
+    let f1 = 0;
+    let f2 = 0;
     let z = 0;
     let top = 0;
     stack[top++] = 0;
     while (top > 0) {
       const cell = stack[--top]!;
-      const cnt = this.count[cell]!;
-      if (cnt === 0) continue;
-      const first = this.child[cell]!;
+      const first = child[cell]!;
       if (first < 0) {
         for (let t = this.leafStart[cell]!; t < this.leafEnd[cell]!; t++) {
-          const j = this.order[t]!;
+          const j = order[t]!;
           if (j === i) continue;
-          let d2 = 0;
-          for (let a = 0; a < d; a++) {
-            const diff = y[i * d + a]! - y[j * d + a]!;
-            d2 += diff * diff;
-          }
-          const q = 1 / (1 + d2);
+          const dx = yi0 - y[j * d]!;
+          const dy = yi1 - y[j * d + 1]!;
+          const dz = three ? yi2 - y[j * d + 2]! : 0;
+          const q = 1 / (1 + dx * dx + dy * dy + dz * dz);
           z += q;
           const q2 = q * q;
-          for (let a = 0; a < d; a++) force[a]! += q2 * (y[i * d + a]! - y[j * d + a]!);
+          f0 += q2 * dx;
+          f1 += q2 * dy;
+          f2 += q2 * dz;
         }
         continue;
       }
-      let d2 = 0;
-      for (let a = 0; a < d; a++) {
-        const diff = y[i * d + a]! - this.com[cell * d + a]!;
-        d2 += diff * diff;
-      }
-      const width = 2 * this.half[cell]!;
+      const c = cell * d;
+      const dx = yi0 - com[c]!;
+      const dy = yi1 - com[c + 1]!;
+      const dz = three ? yi2 - com[c + 2]! : 0;
+      const d2 = dx * dx + dy * dy + dz * dz;
+      const width = 2 * half[cell]!;
       if (width * width < t2 * d2) {
+        const cnt = count[cell]!;
         const q = 1 / (1 + d2);
         z += cnt * q;
         const q2 = cnt * q * q;
-        for (let a = 0; a < d; a++) force[a]! += q2 * (y[i * d + a]! - this.com[cell * d + a]!);
+        f0 += q2 * dx;
+        f1 += q2 * dy;
+        f2 += q2 * dz;
       } else {
-        for (let o = 0; o < this.fanout; o++) stack[top++] = first + o;
+        for (let o = 0; o < fanout; o++) if (count[first + o]! > 0) stack[top++] = first + o;
       }
     }
+    force[0] = f0;
+    force[1] = f1;
+    if (three) force[2] = f2;
     return z;
   }
 
