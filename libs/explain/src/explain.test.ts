@@ -99,6 +99,28 @@ describe('runExplanation', () => {
     await expect(stat(join(out, 'work'))).rejects.toThrow();
   });
 
+  it('frame removal end to end, with a stand-in attribute the barely trained generator does draw (bright images)', async () => {
+    // The threshold: the median brightness of the generator's own samples, so both sides exist.
+    const { loadGenerator, FolderCheckpointSink } = await import('@dermagan/gan');
+    const loaded = await loadGenerator(tf, new FolderCheckpointSink(base.generator!.dir));
+    const sample = renderWs(tf, loaded.G, sampleW(tf, loaded.G, { n: 100, seed: 5 }).data as Float32Array, 100);
+    loaded.G.ps.dispose();
+    const per = 16 * 16 * 3;
+    const brightness = (pixels: Uint8Array, i: number) => pixels.subarray(i * per, (i + 1) * per).reduce((s, v) => s + v, 0) / per;
+    const cut = Array.from({ length: 100 }, (_, i) => brightness(sample, i)).sort((a, b) => a - b)[50]!;
+    const bright = async (pixels: Uint8Array, n: number) => Array.from({ length: n }, (_, i) => brightness(pixels, i) > cut);
+    const out = join(dir, 'frame-removal');
+    const summary = await runExplanation(tf, info, { ...base, name: 'frames', parts: ['frame-removal'], out, frames: bright });
+    expect(summary.skipped).toEqual({});
+    const n = summary.numbers;
+    expect(n.frame_removal_framed).toBeGreaterThan(5);
+    // Moving across the hyperplane removes the attribute from most edited images.
+    expect(n.frame_removal_still_framed_share).toBeLessThan(0.5);
+    expect(n.frame_removal_delta_auc_low).toBeLessThanOrEqual(n.frame_removal_delta_auc!);
+    expect(n.frame_removal_delta_auc_high).toBeGreaterThanOrEqual(n.frame_removal_delta_auc!);
+    expect(n.frame_removal_delta_auc).toBeCloseTo(n.frame_removal_auc_frame_free! - n.frame_removal_auc_original!, 10);
+  });
+
   it('throws when …', async () => {
     const out = join(dir, 'bad');
     await writeBlobDataset({ dir: join(dir, 'real32'), size: 32, patientsPerClass: 4, seed: 3 });

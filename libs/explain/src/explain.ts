@@ -17,7 +17,8 @@ import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
 import type { BackendInfo, Tf } from '@dermagan/tf';
 import { EXPLAIN_PARTS, explainOptions } from './defaults.ts';
 import { ExplainInputError } from './errors.ts';
-import type { ExplainContext, Projector } from './steps/context.ts';
+import type { AttributeDetector, ExplainContext, Projector } from './steps/context.ts';
+import { detectFrames } from './frame-detector.ts';
 import { directionsStep } from './steps/directions-step.ts';
 import { edgeCasesStep } from './steps/edge-cases-step.ts';
 import { embeddingsStep } from './steps/embeddings-step.ts';
@@ -44,6 +45,8 @@ export interface ExplainInputs {
   options: Record<string, unknown>;
   out: string;
   projector?: Projector | null;
+  /** The attribute the frame direction and experiment are about (default: the dermoscope-frame detector). */
+  frames?: AttributeDetector;
   onProgress?: (step: string, done: number, total: number, status?: string) => void;
 }
 
@@ -90,6 +93,7 @@ export async function runExplanation(tf: Tf, backend: BackendInfo, inputs: Expla
     generator,
     generatorRef: inputs.generator?.ref ?? null,
     projector: inputs.projector ?? null,
+    frames: inputs.frames ?? (async (pixels, n, size) => (await detectFrames(pixels, n, size)).map((v) => v.frame)),
     progress,
     numbers: {},
     skipped: {},

@@ -28,6 +28,6 @@ export * from './latent/edit.ts';
 export * from './frame-detector.ts';
 export * from './edge-cases.ts';
 export * from './auc-change.ts';
-export type { Projector } from './steps/context.ts';
+export type { AttributeDetector, Projector } from './steps/context.ts';
 export * from './explain.ts';
 export * from './latent/pick-direction.ts';

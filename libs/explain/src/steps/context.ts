@@ -21,6 +21,9 @@ type LayersModel = import('@tensorflow/tfjs').LayersModel;
  */
 export type Projector = (generator: LoadedGenerator, images: Uint8Array, n: number, size: number, labels: Int32Array) => Promise<Float32Array>;
 
+/** Which images (uint8 [n, size, size, 3]) show the attribute the frame experiment removes. */
+export type AttributeDetector = (pixels: Uint8Array, n: number, size: number) => Promise<boolean[]>;
+
 export interface ExplainContext {
   tf: Tf;
   backend: BackendInfo;
@@ -34,6 +37,8 @@ export interface ExplainContext {
   /** How directions.json names the generator. */
   generatorRef: LatentDirections['generator'] | null;
   projector: Projector | null;
+  /** The attribute of the frame direction and experiment (default: the dermoscope-frame detector). */
+  frames: AttributeDetector;
   progress: (step: string, done: number, total: number, status?: string) => void;
   /** Headline numbers, flat (explanation.completed carries them). */
   numbers: Record<string, number | null>;

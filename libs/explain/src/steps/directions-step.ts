@@ -12,7 +12,6 @@ import { predictScores } from '@dermagan/classifier';
 import { LATENT_DIRECTIONS_FORMAT, LatentDirections, type DirectionSet } from '@dermagan/contracts';
 import { Rng } from '@dermagan/gan';
 import { tilesPng } from '../attribution/heatmap.ts';
-import { detectFrames } from '../frame-detector.ts';
 import { editStrip, linspace, type LayerRange } from '../latent/edit.ts';
 import { ganspace } from '../latent/ganspace.ts';
 import { renderWs, sampleW } from '../latent/generator-ops.ts';
@@ -94,8 +93,7 @@ export async function directionsStep(ctx: ExplainContext): Promise<void> {
     classLabels = Uint8Array.from(scores, (s) => (s >= card.threshold.threshold ? 1 : 0));
     classSource = "the classifier's call on the rendered image";
   }
-  const frames = await detectFrames(images, n, r);
-  const frameLabels = Uint8Array.from(frames, (f) => (f.frame ? 1 : 0));
+  const frameLabels = Uint8Array.from(await ctx.frames(images, n, r), (f) => (f ? 1 : 0));
   ctx.numbers.generated_framed_share = frameLabels.reduce((s, v) => s + v, 0) / n;
   const planes: Array<{ name: string; labels: Uint8Array; source: string }> = [
     { name: ctx.classifier.card.labels[1] ?? 'class 1', labels: classLabels, source: classSource },

@@ -6,7 +6,6 @@
  * on the frame-free set, both tested on the real test split; ΔAUC (frame-free − original) with CI.
  */
 import { join } from 'node:path';
-import { detectFrames } from '../frame-detector.ts';
 import { renderWs, sampleW } from '../latent/generator-ops.ts';
 import { crossHyperplane } from '../latent/hyperplane.ts';
 import { num, type ExplainContext } from './context.ts';
@@ -31,7 +30,7 @@ export async function frameRemovalStep(ctx: ExplainContext): Promise<void> {
 
   // Find the framed ones; move them across the frame hyperplane; render again.
   ctx.progress('frame removal', 1, 4, 'editing framed images');
-  const framed = (await detectFrames(original, n, r)).map((v, i) => (v.frame ? i : -1)).filter((i) => i >= 0);
+  const framed = (await ctx.frames(original, n, r)).map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
   ctx.numbers.frame_removal_framed = framed.length;
   if (framed.length === 0) {
     ctx.skipped['frame removal'] = `none of ${n} synthetic images has a frame (frame detector)`;
@@ -41,7 +40,7 @@ export async function frameRemovalStep(ctx: ExplainContext): Promise<void> {
   framed.forEach((i, t) => framedW.set(w.data.subarray(i * d, (i + 1) * d), t * d));
   const moved = crossHyperplane(plane, { data: framedW, rows: framed.length, cols: d }, options.frameRemoval.overshoot);
   const edited = renderWs(tf, G, moved, framed.length);
-  const stillFramed = (await detectFrames(edited, framed.length, r)).filter((v) => v.frame).length;
+  const stillFramed = (await ctx.frames(edited, framed.length, r)).filter(Boolean).length;
   const frameFree = Uint8Array.from(original);
   framed.forEach((i, t) => frameFree.set(edited.subarray(t * per, (t + 1) * per), i * per));
   ctx.numbers.frame_removal_still_framed_share = stillFramed / framed.length;
