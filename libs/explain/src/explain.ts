@@ -102,18 +102,18 @@ export async function runExplanation(tf: Tf, backend: BackendInfo, inputs: Expla
     framePlane: null,
     sections: {},
   };
+  // Neighbours and frame removal train on generated images beside real ones: one size for both.
   const generatorMatches = generator !== null && generator.G.cfg.resolution === realManifest.size;
   const noGenerator = !generator
     ? 'no generator checkpoint given'
     : `the generator makes ${generator.G.cfg.resolution}² images, the real dataset holds ${realManifest.size}²; generate and ingest at one size`;
-  if (generator && !generatorMatches && ctx.projector) ctx.projector = null;
 
   try {
     // Edge cases come first: the embeddings and heat maps show them.
     if (parts.includes('edge-cases') || parts.includes('xrai')) {
       if (!generatorMatches) ctx.projector = null;
       await edgeCasesStep(ctx);
-      if (!generatorMatches && ctx.skipped.neighbours === undefined) ctx.skipped.neighbours = noGenerator;
+      if (generator && !generatorMatches) ctx.skipped.neighbours = noGenerator;
     }
     if (parts.includes('embeddings')) await embeddingsStep(ctx);
     if (parts.includes('xrai')) await xraiStep(ctx);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { embed, predictScores } from '@dermagan/classifier';
 import { findEdgeCases } from '../edge-cases.ts';
 import { renderWs } from '../latent/generator-ops.ts';
-import { latentNeighbours } from '../latent/neighbours.ts';
+import { DEFAULT_NEIGHBOURS, latentNeighbours } from '../latent/neighbours.ts';
 import { num, type ExplainContext } from './context.ts';
 import { baselineScores, compare, trainAndScore, writeSyntheticDataset } from './retrain.ts';
 
@@ -91,7 +91,7 @@ export async function edgeCasesStep(ctx: ExplainContext): Promise<void> {
   const before = await baselineScores(ctx);
   const after = await trainAndScore(ctx, join(ctx.out, 'work', 'classifier-edge-neighbours'), 'real+synth', dir, perClass);
   const change = compare(ctx, ctx.real.test, before, after.scores);
-  section.neighbours = { perCase: count, radius: neighbours.rows ? (options.neighbours.radius ?? 0.1) : null, space: 'W (no clipping)', images: neighbours.rows, aucChange: change };
+  section.neighbours = { perCase: count, radius: options.neighbours.radius ?? DEFAULT_NEIGHBOURS.radius, space: 'W (no clipping)', images: neighbours.rows, aucChange: change };
   ctx.numbers.edge_aug_auc_before = num(change.before);
   ctx.numbers.edge_aug_auc_after = num(change.after);
   ctx.numbers.edge_aug_delta_auc = num(change.delta);
