@@ -55,7 +55,7 @@ export async function startEmbeddedServices(options: EmbeddedOptions): Promise<v
  * generator checkpoint.
  */
 export async function startEmbeddedFederation(options: { bus: EventBus; store: ObjectStore; workDir: string; tenants: number }) {
-  const { bus, store, workDir } = options;
+  const { bus, store } = options;
   const aggregator = new FlAggregator({
     store,
     bucket: 'fl-aggregator',
@@ -64,6 +64,23 @@ export async function startEmbeddedFederation(options: { bus: EventBus; store: O
     initialModel: (training, policy) => initialGlobalModel(training, policy),
   });
   for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
+  const tenants = await startEmbeddedTenants(options);
+  return {
+    ...tenants,
+    close: async () => {
+      await aggregator.close();
+      await tenants.close();
+    },
+  };
+}
+
+/**
+ * Only the hospitals' side of a federation (the aggregator runs elsewhere, e.g. as its service):
+ * `tenants` agents `tenant-0`, … on the bus, their public keys, and the global-weights-to-checkpoint
+ * step the study's generator needs.
+ */
+export async function startEmbeddedTenants(options: { bus: EventBus; store: ObjectStore; workDir: string; tenants: number }) {
+  const { bus, store, workDir } = options;
   const names = Array.from({ length: options.tenants }, (_, i) => `tenant-${i}`);
   const agents = embeddedTenants(names, { store, workDir: join(workDir, 'tenants') });
   for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
@@ -79,7 +96,6 @@ export async function startEmbeddedFederation(options: { bus: EventBus; store: O
       }
     },
     close: async () => {
-      await aggregator.close();
       for (const a of agents) await a.agent.dispose();
     },
   };

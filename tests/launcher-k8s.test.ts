@@ -24,9 +24,8 @@ import {
 } from '@dermagan/service-launcher';
 import { s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { PRESETS } from '@dermagan/study';
-import { parse } from 'yaml';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
-import { CHART, helm } from './helpers/chart.ts';
+import { chartJobTemplateJson } from './helpers/chart.ts';
 import { eventually, kube, restrictedNamespace } from './helpers/kube.ts';
 
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
@@ -45,9 +44,7 @@ const seen: DermaganEvent<{ run: string }>[] = [];
 
 /** The Job template exactly as the chart renders it, in this test's namespace, with short waits. */
 async function chartJobTemplate(): Promise<JobTemplate> {
-  const rendered = parse(await helm(['template', 'dermagan', CHART, '-n', namespace, '-s', 'templates/launcher.yaml', '--set', 'training.backoffLimit=0,training.maxSuccessors=1,training.pendingReportSeconds=2'])
-    .then((y) => y.split('\n---\n').find((d) => d.includes('kind: ConfigMap'))!)) as { data: Record<string, string> };
-  return readJobTemplate(rendered.data['job-template.json']!);
+  return readJobTemplate(await chartJobTemplateJson(namespace, ['training.backoffLimit=0', 'training.maxSuccessors=1', 'training.pendingReportSeconds=2']));
 }
 
 function eventsOf<T>(type: { type: string }, run: string): DermaganEvent<T & { run: string }>[] {

@@ -53,3 +53,11 @@ export function chartServices(): string[] {
 export function servicesOff(): string[] {
   return chartServices().map((s) => `services.${s}.enabled=false`);
 }
+
+/** The launcher's Job template JSON exactly as the chart renders it (ConfigMap dermagan-launcher-job-template). */
+export async function chartJobTemplateJson(namespace: string, sets: string[] = []): Promise<string> {
+  const rendered = await helm(['template', 'dermagan', CHART, '-n', namespace, '-s', 'templates/launcher.yaml', ...sets.flatMap((s) => ['--set', s])]);
+  const configMap = rendered.split('\n---\n').map((d) => parse(d) as { kind?: string; data?: Record<string, string> }).find((d) => d?.kind === 'ConfigMap');
+  if (!configMap?.data?.['job-template.json']) throw new Error('the chart rendered no launcher Job template');
+  return configMap.data['job-template.json'];
+}

@@ -60,7 +60,8 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
   const registry = createRegistry(config.service);
   const ownsBus = def.bus === undefined;
   const ownsStore = def.store === undefined;
-  const bus = def.bus ?? busFromConfig(config, logger, busMetrics(registry));
+  const metrics = busMetrics(registry);
+  const bus = def.bus ?? busFromConfig(config, logger, metrics);
   const store = def.store ?? storeFromConfig(config);
   const ctx = { config, logger, registry, bus, store };
 
@@ -81,6 +82,9 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
   if (ownsBus) await bus.start();
   for (const subscription of await def.subscriptions(ctx)) {
     await bus.subscribe(subscription);
+    // Every consumed type's counters exist from the start at 0: a dashboard or an alert's increase()
+    // sees "none yet" rather than "no such series".
+    for (const type of subscription.types) for (const c of [metrics.handled, metrics.retried, metrics.deadLettered]) c.inc({ type }, 0);
     logger.info({ group: subscription.group, types: subscription.types }, 'subscribed');
   }
 

@@ -226,6 +226,8 @@ export class FederationRun {
       case 'publish-round-started': {
         const plan = this.strategy.configureRound(a.round, a.participants.map((tenant) => ({ tenant })));
         metrics?.round.set({ federation: fed }, a.round);
+        metrics?.accepted.inc({ federation: fed }, 0);
+        metrics?.dropped.inc({ federation: fed }, 0);
         logger.info({ federation: fed, round: a.round, attempt: a.attempt, participants: a.participants }, 'round started');
         await publish(
           FederationRoundStarted.create(

@@ -2,6 +2,7 @@
  * The aggregator's Prometheus series. Every rejected update is counted by reason; the round,
  * participants, drop-outs, update norms and ε are gauges per federation.
  */
+import { REJECTION_REASONS } from '@dermagan/federation';
 import { Counter, Gauge, type Registry } from '@dermagan/runtime';
 
 export interface AggregatorMetrics {
@@ -18,7 +19,7 @@ export interface AggregatorMetrics {
 
 export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
   const registers = [registry];
-  return {
+  const metrics: AggregatorMetrics = {
     round: new Gauge({ name: 'dermagan_federation_round', help: 'Round the federation is in (the last one once completed)', labelNames: ['federation'], registers }),
     participants: new Gauge({ name: 'dermagan_federation_participants', help: 'Tenants averaged into the last round', labelNames: ['federation'], registers }),
     accepted: new Counter({ name: 'dermagan_federation_updates_accepted_total', help: 'Updates averaged in', labelNames: ['federation'], registers }),
@@ -29,4 +30,7 @@ export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
     globalDeltaNorm: new Gauge({ name: 'dermagan_federation_global_delta_norm', help: '‖new global − old global‖ of the last aggregation', labelNames: ['federation'], registers }),
     epsilon: new Gauge({ name: 'dermagan_federation_epsilon', help: 'Differential-privacy ε spent so far (DP on)', labelNames: ['federation'], registers }),
   };
+  // Every rejection reason is a series from the start (0 until it happens).
+  for (const reason of REJECTION_REASONS) metrics.rejected.inc({ reason }, 0);
+  return metrics;
 }

@@ -38,14 +38,14 @@ export async function cancelTraining(event: DermaganEvent<CancelData>, deps: Lau
   return TrainingCancelled.create({ run: event.data.run, jobs: deleted.sort() }, { source: LAUNCHER_SOURCE, causedBy: event });
 }
 
-export function launcherSubscriptions(deps: LauncherDeps, onLaunched?: (r: { job: string; created: boolean }) => void): Subscription<unknown>[] {
+export function launcherSubscriptions(deps: LauncherDeps, onLaunched?: (run: string, r: { job: string; created: boolean }) => void): Subscription<unknown>[] {
   const launch: Subscription<TrainingRequestedData> = {
     group: 'launcher',
     types: [TrainingRequested.type],
     parse: (raw) => TrainingRequested.parse(raw),
     handler: async (event) => {
       const launched = await launchTraining(event, deps);
-      onLaunched?.(launched);
+      onLaunched?.(event.data.run, launched);
     },
   };
   const cancel: Subscription<CancelData> = {

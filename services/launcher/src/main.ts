@@ -32,7 +32,14 @@ await startService({
   config,
   subscriptions: ({ registry }) => {
     metrics = launcherMetrics(registry);
-    return launcherSubscriptions({ jobs, template }, (r) => r.created && metrics.jobsCreated.inc({ kind: 'first' }));
+    for (const kind of ['first', 'successor']) metrics.jobsCreated.inc({ kind }, 0);
+    return launcherSubscriptions({ jobs, template }, (run, { created }) => {
+      if (!created) return;
+      metrics.jobsCreated.inc({ kind: 'first' });
+      // The run's series exist from its first Job on (0 failures, schedulable so far).
+      metrics.jobFailures.inc({ run }, 0);
+      metrics.unschedulable.set({ run }, 0);
+    });
   },
   started: async ({ bus, store, logger }) => {
     watcher = new JobWatcher({ jobs, template, store, publish: (e) => bus.publish(e), logger, metrics, resyncMs: config.resyncS * 1000 });
