@@ -3,17 +3,17 @@
  * process — exactly the subscriptions the services' main.ts make, so an embedded run and a
  * cluster run execute the same code.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBus } from '@dermagan/bus';
-import type { ArtifactRef, FederatedGanTrainingOptions, FolderRef, OutputLocation } from '@dermagan/contracts';
-import { decodeWeightSet } from '@dermagan/federation';
-import { FolderCheckpointSink, META_FILE } from '@dermagan/gan';
-import { FolderCache, publishFolder, Registry } from '@dermagan/runtime';
+import { FlAggregator, type AggregatorLogger, type RunMetrics } from '@dermagan/federation';
+import { initialGlobalModel } from '@dermagan/gan';
+import { FolderCache, Registry } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
 import { ingestSubscription } from '@dermagan/service-ingest';
-import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, FlAggregator } from '@dermagan/service-fl-aggregator';
-import { initialGlobalModel, saveGlobalAsCheckpoint, trainerSubscription, type HistoryRecord } from '@dermagan/service-gan-trainer';
+import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
+import { embeddedTenants, globalCheckpointSubscription, trainerSubscription, type HistoryRecord, type TenantDeps } from '@dermagan/service-gan-trainer';
 import { generatorSubscription } from '@dermagan/service-generator';
 import { metricsSubscription } from '@dermagan/service-metrics';
 import { classifierSubscription } from '@dermagan/service-classifier';
@@ -40,6 +40,7 @@ export async function startEmbeddedServices(options: EmbeddedOptions): Promise<v
   const subscriptions = [
     wanted.has('ingest') && ingestSubscription({ store, workDir }),
     wanted.has('gan-trainer') && trainerSubscription({ store, folders, workDir, ...(options.onTick ? { onTick: options.onTick } : {}) }),
+    wanted.has('gan-trainer') && globalCheckpointSubscription({ store }),
     wanted.has('generator') && generatorSubscription({ store, folders, workDir }),
     wanted.has('metrics') && metricsSubscription({ folders }),
     wanted.has('classifier') && classifierSubscription({ store, folders, workDir }),
@@ -48,25 +49,44 @@ export async function startEmbeddedServices(options: EmbeddedOptions): Promise<v
   for (const s of subscriptions) if (s) await bus.subscribe(s as Parameters<EventBus['subscribe']>[0]);
 }
 
+/** What the tenants' side of an embedded federation takes. */
+export interface EmbeddedTenantsOptions {
+  bus: EventBus;
+  store: ObjectStore;
+  workDir: string;
+  /** Tenant ids, or a count (`tenant-0`, `tenant-1`, …). */
+  tenants: number | readonly string[];
+  onRound?: TenantDeps['onRound'];
+}
+
 /**
- * The federated part of the embedded setting: the fl-aggregator and one tenant agent per hospital
- * (own key pair, own bucket) on the same bus — the subscriptions their services make. Returns what
- * the study needs: the tenants' public keys, and a way to turn the final global weights into a
- * generator checkpoint.
+ * The federated part of the embedded setting: the fl-aggregator (the library's FlAggregator, as its
+ * service subscribes it) and the tenants (startEmbeddedTenants) on the same bus — the subscriptions
+ * their services make. Global weights become checkpoints through the gan-trainer's
+ * `federation.checkpoint.requested` (startEmbeddedServices).
  */
-export async function startEmbeddedFederation(options: { bus: EventBus; store: ObjectStore; workDir: string; tenants: number }) {
+export async function startEmbeddedFederation(
+  options: EmbeddedTenantsOptions & {
+    /** The aggregator's log (default: errors on stderr). */
+    logger?: AggregatorLogger;
+    /** The aggregator's series (default: a private registry). */
+    metrics?: RunMetrics;
+  },
+) {
   const { bus, store } = options;
+  const { tf } = await loadTf();
   const aggregator = new FlAggregator({
     store,
     bucket: 'fl-aggregator',
-    logger: { info: () => {}, warn: () => {}, error: (o, m) => process.stderr.write(`fl-aggregator: ${m} ${JSON.stringify(o)}\n`) },
-    metrics: aggregatorMetrics(new Registry()),
-    initialModel: (training, policy) => initialGlobalModel(training, policy),
+    logger: options.logger ?? { info: () => {}, warn: () => {}, error: (o, m) => process.stderr.write(`fl-aggregator: ${m} ${JSON.stringify(o)}\n`) },
+    metrics: options.metrics ?? aggregatorMetrics(new Registry()),
+    initialModel: async (training, policy) => initialGlobalModel(tf, training, policy),
   });
   for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
   const tenants = await startEmbeddedTenants(options);
   return {
     ...tenants,
+    aggregator,
     close: async () => {
       await aggregator.close();
       await tenants.close();
@@ -76,25 +96,16 @@ export async function startEmbeddedFederation(options: { bus: EventBus; store: O
 
 /**
  * Only the hospitals' side of a federation (the aggregator runs elsewhere, e.g. as its service):
- * `tenants` agents `tenant-0`, … on the bus, their public keys, and the global-weights-to-checkpoint
- * step the study's generator needs.
+ * one tenant agent per hospital (own key pair, own bucket) on the bus, and their public keys.
  */
-export async function startEmbeddedTenants(options: { bus: EventBus; store: ObjectStore; workDir: string; tenants: number }) {
+export async function startEmbeddedTenants(options: EmbeddedTenantsOptions) {
   const { bus, store, workDir } = options;
-  const names = Array.from({ length: options.tenants }, (_, i) => `tenant-${i}`);
-  const agents = embeddedTenants(names, { store, workDir: join(workDir, 'tenants') });
+  const names = typeof options.tenants === 'number' ? Array.from({ length: options.tenants }, (_, i) => `tenant-${i}`) : options.tenants;
+  const agents = embeddedTenants(names, { store, workDir: join(workDir, 'tenants'), ...(options.onRound ? { onRound: options.onRound } : {}) });
   for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
   return {
+    agents,
     publicKeys: Object.fromEntries(agents.map((a) => [a.tenant, a.keys.publicKeyPem])),
-    toCheckpoint: async (global: ArtifactRef, training: FederatedGanTrainingOptions, output: OutputLocation): Promise<FolderRef> => {
-      const dir = await mkdtemp(join(workDir, 'global-'));
-      try {
-        await saveGlobalAsCheckpoint(training, await decodeWeightSet(await store.getBytes(global.bucket, global.key)), new FolderCheckpointSink(join(dir, 'checkpoint')));
-        return await publishFolder(store, join(dir, 'checkpoint'), output, META_FILE);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
     close: async () => {
       for (const a of agents) await a.agent.dispose();
     },

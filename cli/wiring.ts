@@ -16,7 +16,7 @@ export function busFor(kind: 'memory' | 'kafka', clientId: string): EventBus {
 }
 
 /** `--store` local folder (`<out>/store`) or `s3`. */
-export function storeFor(kind: 'local' | 'fs' | 's3', out: string): ObjectStore {
+export function storeFor(kind: 'local' | 's3', out: string): ObjectStore {
   if (kind !== 's3') return new LocalStore({ root: join(out, 'store') });
   const store = s3StoreFromEnv();
   if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT (and DERMAGAN_S3_ACCESS_KEY, DERMAGAN_S3_SECRET_KEY)');

@@ -127,7 +127,7 @@ describe('the dashboard against a real Prometheus that scraped the services duri
       bucket: BUCKET,
       fetchFolder: (ref) => folders.fetch(ref),
       environment: { bus: 'kafka', store: store.url },
-      federation: { publicKeys: tenants.publicKeys, toCheckpoint: tenants.toCheckpoint },
+      federation: { publicKeys: tenants.publicKeys },
       onProgress: (step, done, total, status) => process.stderr.write(`[dashboards] ${step} ${done}/${total} ${status ?? ''}\n`),
     });
     // Two more scrapes after the last event, so rate() and increase() have their samples.

@@ -12,10 +12,11 @@ import { KafkaBus, type KafkaBusOptions } from '@dermagan/bus';
 import type { FolderRef } from '@dermagan/contracts';
 import { ingest } from '@dermagan/ingest';
 import { publishFolder, Registry } from '@dermagan/runtime';
-import {
-  aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation,
-} from '@dermagan/service-fl-aggregator';
-import { initialGlobalModel } from '@dermagan/service-gan-trainer';
+import { federationRequest, FlAggregator, watchFederation } from '@dermagan/federation';
+import { initialGlobalModel } from '@dermagan/gan';
+import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
+import { embeddedTenants } from '@dermagan/service-gan-trainer';
+import { loadTf } from '@dermagan/tf';
 import { AccessDeniedError, S3Store } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -82,7 +83,7 @@ async function federate(federation: string, options: { secagg: boolean }) {
     const aggregator = new FlAggregator({
       store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(new Registry()),
       logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
-      initialModel: (t, p) => initialGlobalModel(t, p),
+      initialModel: async (t, p) => initialGlobalModel((await loadTf()).tf, t, p),
     });
     for (const s of aggregatorSubscriptions(aggregator)) await aggBus.subscribe(s);
 

@@ -1,23 +1,24 @@
 /**
  * `dermagan federate`: federated StyleGAN2-ADA across the tenants of an ingested dataset
- * (`dermagan ingest --tenants N`). The aggregator and every tenant agent run in this process with
- * the services' own handlers, on an in-memory bus and a local store (default) or on Kafka + S3
+ * (`dermagan ingest --tenants N`). The aggregator (@dermagan/federation's runner, as the
+ * fl-aggregator service subscribes it) and every tenant agent run in this process with the
+ * services' own handlers, on an in-memory bus and a local store (default) or on Kafka + S3
  * (`--bus kafka --store s3`, DERMAGAN_KAFKA_BROKERS and DERMAGAN_S3_*). Per-round progress and
  * every rejected update go to stderr; `--json` prints one line with a `rounds` list.
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
-import { createStrategy, decodeWeightSet, resolveGanStatePolicy, secureAggregationProblem, STRATEGIES } from '@dermagan/federation';
-import { FolderCheckpointSink, generateImages, loadGenerator, MemoryCheckpointSink } from '@dermagan/gan';
+import { decodeWeightSet, federationRequest, FederationRun, STRATEGIES, watchFederation, type RoundCompletedData } from '@dermagan/federation';
+import { FolderCheckpointSink, sampleGlobalModel, saveGlobalModel } from '@dermagan/gan';
 import { createSnapshotFid } from '@dermagan/metrics';
 import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
-import { loadTf } from '@dermagan/tf';
 import { createHttpApp, Gauge, listen, LOOPBACK, publishFolder, Registry } from '@dermagan/runtime';
-import { initialGlobalModel, saveGlobalAsCheckpoint } from '@dermagan/service-gan-trainer';
-import { aggregatorMetrics, aggregatorSubscriptions, embeddedTenants, federationRequest, FlAggregator, watchFederation, type RoundCompletedData } from '@dermagan/service-fl-aggregator';
-import { FederatedGanTrainingOptions } from '@dermagan/contracts';
+import { aggregatorMetrics } from '@dermagan/service-fl-aggregator';
+import { loadTf } from '@dermagan/tf';
+import { startEmbeddedFederation } from '../embedded-services.ts';
 import { finiteNumber, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
 import { addGanTrainingFlags, ganTrainingOptionsFrom } from '../training-flags.ts';
 import { busFor, storeFor } from '../wiring.ts';
@@ -134,22 +135,7 @@ async function roundScorer(dataDir: string, training: FederatedGanTrainingOption
     throw new UserError(`--fid compares G_ema samples at ${training.res}² with the reals, which are ${reals.manifest.size}²: ingest at --size ${training.res} or train at --res ${reals.manifest.size}`);
   }
   const fid = await createSnapshotFid(tf, { pixels: reals.pixels, n: reals.entries.length, size: reals.manifest.size, fingerprint: reals.manifest.fingerprint, selection: 'split=train,all' });
-  return async (weights: Uint8Array): Promise<number | null> => {
-    const sink = new MemoryCheckpointSink();
-    await saveGlobalAsCheckpoint(training, await decodeWeightSet(weights), sink);
-    const loaded = await loadGenerator(tf, sink);
-    const per = training.res * training.res * 3;
-    const pixels = new Uint8Array(n * per);
-    let i = 0;
-    try {
-      await generateImages(tf, loaded, { n, seed: 0, truncation: 1 }, (images) => {
-        for (const image of images) if (i < n) pixels.set(image.pixels, per * i++);
-      });
-    } finally {
-      loaded.G.ps.dispose();
-    }
-    return (await fid.score(pixels, n, training.res)).fid;
-  };
+  return async (weights: Uint8Array): Promise<number | null> => (await fid.score(await sampleGlobalModel(tf, training, await decodeWeightSet(weights), n), n, training.res)).fid;
 }
 
 /** The strategy's options from its flags. */
@@ -188,22 +174,37 @@ export async function federate(flags: FederateFlags) {
   if (tenants.length === 0) throw new UserError(`${flags.data} has no tenants; ingest it with 'dermagan ingest --tenants N' (the study: --tenants 2000,12000,20000)`);
   const quorum = flags.quorum ?? tenants.length;
   if (quorum > tenants.length) throw new UserError(`--quorum ${quorum} exceeds the dataset's ${tenants.length} tenants`);
-  if (flags.secagg) {
-    const problem = secureAggregationProblem(createStrategy(STRATEGY_NAMES[flags.strategy], strategyOptions(flags)), resolveGanStatePolicy({}, false), flags.dpClip !== undefined);
-    if (problem) throw new UserError(`--secagg: ${problem}`);
-    if (flags.maxUpdateNorm !== undefined) throw new UserError('--secagg: --max-update-norm cannot be checked on masked updates; drop one of them');
-  }
   // Each tenant's training images (what it weighs in FedAvg; announced before training under --secagg).
   const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
+  const given = ganTrainingOptionsFrom(flags, FederatedGanTrainingOptions.partial({ res: true }));
+  const training: FederatedGanTrainingOptions = { ...given, res: given.res ?? manifest.size };
+  const federation = flags.id ?? `fed-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const strategyName = STRATEGY_NAMES[flags.strategy];
+  const spec = {
+    federation,
+    secagg: flags.secagg ?? false,
+    rounds: flags.rounds,
+    k: flags.k,
+    strategy: { name: strategyName, options: strategyOptions(flags) },
+    dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noiseMultiplier: flags.dpNoise!, delta: flags.dpDelta } : null,
+    quorum,
+    roundTimeoutMs: flags.roundTimeout * 1000,
+    ...(flags.maxUpdateNorm !== undefined ? { maxUpdateNorm: flags.maxUpdateNorm } : {}),
+    training,
+    output: { bucket: 'fl-aggregator', prefix: `federations/${federation}/out/` },
+  };
+  // What the aggregator would refuse, refused here first, before any work (its own checks).
+  const draft = federationRequest({ ...spec, tenants: tenants.map((tenant) => ({ tenant, dataset: PENDING_DATASET, publicKey: 'pending', samples: samples[tenant]! })) }).data;
+  const strategyProblem = FederationRun.strategyRefusal(draft);
+  if (strategyProblem) throw new UserError(`--strategy ${flags.strategy}: ${strategyProblem}`);
+  const secure = FederationRun.secureAggregationRefusal(draft);
+  if (secure) throw new UserError(`--secagg: ${secure}`);
 
   const out = resolve(flags.out);
   await claimOutputFolder(out, FEDERATION_RUN_FOLDER);
-  const federation = flags.id ?? `fed-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
   const bus = busFor(flags.bus, 'dermagan-federate');
   const store = storeFor(flags.store, out);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const given = ganTrainingOptionsFrom(flags, FederatedGanTrainingOptions.partial({ res: true }));
-  const training: FederatedGanTrainingOptions = { ...given, res: given.res ?? manifest.size };
   const rounds: RoundReport[] = [];
   const score = flags.fid ? await roundScorer(flags.data, training, flags.fid) : null;
   let scoring: Promise<void> = Promise.resolve();
@@ -217,27 +218,16 @@ export async function federate(flags: FederateFlags) {
     await bus.start();
     const dataset = await publishFolder(store, flags.data, { bucket: 'datasets', prefix: `${manifest.name}-${manifest.fingerprint.slice(0, 12)}/` }, 'manifest.json');
 
-    // The aggregator, with every rejection on stderr.
-    const aggregator = new FlAggregator({
-      store,
-      bucket: 'fl-aggregator',
-      logger: {
-        info: () => {},
-        warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
-        error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`),
-      },
-      metrics: aggregatorMetrics(registry),
-      initialModel: (t, policy) => initialGlobalModel(t, policy),
-    });
-    for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
-
-    // The tenants, each with its own key pair and bucket.
-    const agents = embeddedTenants(tenants, {
+    // The aggregator (every rejection on stderr) and the tenants, each with its own key pair and bucket.
+    const running = await startEmbeddedFederation({
+      bus,
       store,
       workDir: join(out, 'work'),
+      tenants,
+      logger: { info: () => {}, warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`), error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`) },
+      metrics: aggregatorMetrics(registry),
       onRound: (r) => log(`federate: round ${r.round} ${r.tenant}: ${r.iterations} iterations in ${r.seconds.toFixed(1)} s (p ${r.adaP.toFixed(3)})`),
     });
-    for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
 
     const { done } = await watchFederation(bus, federation, (r) => {
       const report = roundReport(r);
@@ -254,27 +244,12 @@ export async function federate(flags: FederateFlags) {
       const rejected = r.rejected.map((x) => `${x.tenant}:${x.reason}`).join(',') || '-';
       log(`federate: round ${r.round}/${flags.rounds} ${r.aggregated ? 'aggregated' : 'not aggregated'}: accepted ${r.accepted.join(',') || '-'}; dropped ${r.dropped.join(',') || '-'}; rejected ${rejected}${r.privacy ? `; ε ${r.privacy.epsilon.toFixed(2)}` : ''}`);
     });
-    const strategyName = STRATEGY_NAMES[flags.strategy];
     await bus.publish(
-      federationRequest({
-        federation,
-        tenants: agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem, samples: samples[a.tenant]! })),
-        secagg: flags.secagg ?? false,
-        rounds: flags.rounds,
-        k: flags.k,
-        strategy: { name: strategyName, options: strategyOptions(flags) },
-        dp: flags.dpClip !== undefined ? { clip: flags.dpClip, noiseMultiplier: flags.dpNoise!, delta: flags.dpDelta } : null,
-        quorum,
-        roundTimeoutMs: flags.roundTimeout * 1000,
-        ...(flags.maxUpdateNorm !== undefined ? { maxUpdateNorm: flags.maxUpdateNorm } : {}),
-        training,
-        output: { bucket: 'fl-aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      federationRequest({ ...spec, tenants: running.agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem, samples: samples[a.tenant]! })) }),
     );
     const outcome = await done;
     await scoring;
-    await aggregator.close();
-    for (const a of agents) await a.agent.dispose();
+    await running.close();
 
     // The final global model: the weight file and an engine checkpoint of it.
     let globalPath: string | null = null;
@@ -285,7 +260,8 @@ export async function federate(flags: FederateFlags) {
       globalPath = join(out, 'global.dgw');
       await writeFile(globalPath, bytes);
       checkpoint = join(out, 'checkpoint');
-      await saveGlobalAsCheckpoint(training, await decodeWeightSet(bytes, globalPath), new FolderCheckpointSink(checkpoint));
+      const { tf, info } = await loadTf();
+      await saveGlobalModel(tf, training, await decodeWeightSet(bytes, globalPath), new FolderCheckpointSink(checkpoint), { backend: { ...info } });
     }
     const result = {
       federation,
@@ -315,3 +291,10 @@ export async function federate(flags: FederateFlags) {
     if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
   }
 }
+
+/** Stands in for the tenants' dataset while the request is only checked (the real one is published after). */
+const PENDING_DATASET: FolderRef = {
+  bucket: 'datasets',
+  prefix: 'pending/',
+  manifest: { bucket: 'datasets', key: 'pending/manifest.json', sha256: '0'.repeat(64), size: 0 },
+};

@@ -4,12 +4,14 @@
  * (default) it runs those services' handlers in this process, on the chosen bus and store; with
  * `--services external` it only publishes and waits (the services run elsewhere, e.g. a cluster).
  */
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { FolderCache } from '@dermagan/runtime';
 import { claimOutputFolder } from '@dermagan/safe-io';
 import { PRESETS, STUDY_FOLDER, runStudy, StudyStepError } from '@dermagan/study';
 import { loadTf } from '@dermagan/tf';
+import { z } from 'zod';
 import { startEmbeddedFederation, startEmbeddedServices } from '../embedded-services.ts';
 import { busFor, storeFor } from '../wiring.ts';
 import { UserError, printJson, progress, type Progress } from '../output.ts';
@@ -20,7 +22,9 @@ interface StudyFlags {
   out: string;
   preset: keyof typeof PRESETS;
   bus: 'memory' | 'kafka';
-  store: 'fs' | 's3';
+  store: 'local' | 's3';
+  /** A JSON file { tenant: SPKI PEM } of the hospitals' keys, for the federated GAN with --services external. */
+  tenantKeys?: string;
   services: 'embedded' | 'external';
   bucket: string;
   /** --no-federated skips the federated GAN. */
@@ -37,13 +41,14 @@ export function registerStudy(program: Command): void {
     .command('study')
     .description("Run the paper's central protocol (ingest → GANs → generate → metrics → classifier) and write the report")
     .addOption(new Option('--data <path>', 'metadata CSV or folder per class').default(DEMO_DATA, 'the shipped demo subset'))
-    .requiredOption('--out <dir>', 'output folder: report.html, results.json, assets/, and (with --store fs) the artifacts')
+    .requiredOption('--out <dir>', 'output folder: report.html, results.json, assets/, and (with --store local) the artifacts')
     .addOption(new Option('--preset <name>', 'quick: tiny sizes on a laptop CPU; paper: the study\'s settings').choices(Object.keys(PRESETS)).default('quick'))
     .addOption(new Option('--bus <kind>', 'event bus (kafka: DERMAGAN_KAFKA_BROKERS)').choices(['memory', 'kafka']).default('memory'))
-    .addOption(new Option('--store <kind>', 'artifact store (s3: DERMAGAN_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY)').choices(['fs', 's3']).default('fs'))
+    .addOption(new Option('--store <kind>', 'artifact store (s3: DERMAGAN_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY)').choices(['local', 's3']).default('local'))
     .addOption(new Option('--services <where>', 'run the services in this process, or rely on running ones').choices(['embedded', 'external']).default('embedded'))
     .option('--bucket <name>', 'bucket for every artifact of the study', 'dermagan')
-    .option('--no-federated', 'skip the federated GAN (with --services external it is skipped: the hospitals run their own agents)')
+    .option('--no-federated', 'skip the federated GAN')
+    .option('--tenant-keys <file.json>', 'with --services external: the hospitals’ tenant agents’ public keys { "tenant-0": "-----BEGIN PUBLIC KEY-----…" } (without it the federated GAN is skipped)')
     .option('--json', 'print the results summary as one JSON line on stdout')
     .action(async (flags: StudyFlags) => runStudyCommand(flags));
 }
@@ -62,10 +67,13 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
     await bus.start();
     const preset = PRESETS[flags.preset];
     if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work') });
-    const federation =
+    // The federated GAN: tenant agents in this process, or the hospitals' own (their keys given).
+    const embeddedFederation =
       flags.services === 'embedded' && preset.federation && flags.federated !== false
         ? await startEmbeddedFederation({ bus, store, workDir: join(out, 'work'), tenants: tenantCount(preset.federation.tenants) })
         : undefined;
+    const federation =
+      embeddedFederation ?? (flags.services === 'external' && flags.tenantKeys && preset.federation && flags.federated !== false ? { publicKeys: await readTenantKeys(flags.tenantKeys) } : undefined);
     const outcome = await runStudy({
       data: resolve(flags.data),
       out,
@@ -79,7 +87,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
       onProgress: (step, done, total, status) => bars.update(step, done, total, status),
     });
     bars.stop();
-    await federation?.close();
+    await embeddedFederation?.close();
     const { results } = outcome;
     process.stderr.write(`report: ${outcome.reportPath}\nresults: ${outcome.resultsPath}\n(${results.wallSeconds.toFixed(0)} s)\n`);
     if (flags.json) {
@@ -101,6 +109,21 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
     await bus.close();
   }
 }
+
+/** `--tenant-keys`: { tenant: SPKI PEM }. */
+async function readTenantKeys(file: string): Promise<Record<string, string>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`--tenant-keys ${file}: ${(err as Error).message}`);
+  }
+  const parsed = TenantKeys.safeParse(raw);
+  if (!parsed.success) throw new UserError(`--tenant-keys ${file} must be a JSON object { "tenant-0": "-----BEGIN PUBLIC KEY-----…" }: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const TenantKeys = z.record(z.string().min(1), z.string().includes('PUBLIC KEY'));
 
 function pick(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k]]));

@@ -15,9 +15,8 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStrategy, inspectUpdate, parameterCount } from '../../libs/federation/src/index.ts';
+import { createStrategy, inspectUpdate, parameterCount, storeSink, storeSource } from '../../libs/federation/src/index.ts';
 import { LocalStore } from '../../libs/store/src/index.ts';
-import { storeSink, storeSource } from '../../services/fl-aggregator/src/store-weights.ts';
 import { arg, syntheticSchema, writeSyntheticWeights } from './federation-common.ts';
 
 const SELF = fileURLToPath(import.meta.url);

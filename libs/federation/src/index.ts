@@ -1,7 +1,8 @@
 /**
  * @dermagan/federation: federated StyleGAN2-ADA as plain functions over plain data — weight sets,
- * aggregation strategies, the GAN-state policy, validation, signatures, DP, secure aggregation
- * and the aggregator's round state machine. No Kafka, no HTTP, no engine.
+ * aggregation strategies, the GAN-state policy, validation, signatures, DP, secure aggregation,
+ * the aggregator's round state machine and its interpreter over a store (the runner). No Kafka,
+ * no HTTP, no engine (the bus and the store are interfaces it is handed).
  */
 export * from './weights.ts';
 export * from './weight-file.ts';
@@ -30,3 +31,9 @@ export * from './secagg.ts';
 export * from './secagg-keys.ts';
 export * from './secagg-stream.ts';
 export * from './round.ts';
+export * from './run-metrics.ts';
+export * from './store-weights.ts';
+export * from './federation-run.ts';
+export * from './aggregator.ts';
+export * from './request.ts';
+export * from './watch.ts';

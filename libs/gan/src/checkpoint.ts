@@ -14,8 +14,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkOutputFolder, listNames, readJsonObject, type OutputKind } from '@dermagan/safe-io';
+import { z } from 'zod';
+import { CHECKPOINT_FORMAT, CheckpointMeta } from './checkpoint-meta.ts';
 
-export const CHECKPOINT_FORMAT = 'dermagan.gan-checkpoint/v1';
+export { CHECKPOINT_FORMAT };
 export const META_FILE = 'checkpoint.json';
 export const TENSORS_FILE = 'tensors.bin';
 
@@ -43,7 +45,7 @@ export interface TensorIndexEntry {
 }
 
 /** Everything in `checkpoint.json` apart from the tensor index (filled by the trainer). */
-export type CheckpointMeta = Record<string, unknown> & { format: typeof CHECKPOINT_FORMAT };
+export type CheckpointFileMeta = Record<string, unknown> & { format: typeof CHECKPOINT_FORMAT };
 
 export interface NamedArray {
   shape: number[];
@@ -51,7 +53,7 @@ export interface NamedArray {
 }
 
 /** Encode metadata and named float32 arrays into checkpoint files. */
-export function encodeCheckpoint(meta: CheckpointMeta, arrays: Map<string, NamedArray>): CheckpointFiles {
+export function encodeCheckpoint(meta: CheckpointFileMeta, arrays: Map<string, NamedArray>): CheckpointFiles {
   let total = 0;
   for (const a of arrays.values()) total += a.data.length;
   const all = new Float32Array(total);
@@ -104,11 +106,11 @@ function checkIndex(index: unknown, values: number, where: string): asserts inde
 }
 
 /** Decode checkpoint files; verifies the format, the tensors' and the index's hashes, and the index's bounds. */
-export function decodeCheckpoint(files: CheckpointFiles, where: string): { meta: CheckpointMeta; arrays: Map<string, NamedArray> } {
+export function decodeCheckpoint(files: CheckpointFiles, where: string): { meta: CheckpointFileMeta; arrays: Map<string, NamedArray> } {
   const metaBytes = files.get(META_FILE);
   const bin = files.get(TENSORS_FILE);
   if (!metaBytes || !bin) throw new CheckpointError(`${where}: not a dermagan GAN checkpoint (needs ${META_FILE} and ${TENSORS_FILE})`);
-  let meta: CheckpointMeta & { tensors?: { sha256?: string; index?: unknown; indexSha256?: string } };
+  let meta: CheckpointFileMeta & { tensors?: { sha256?: string; index?: unknown; indexSha256?: string } };
   try {
     meta = JSON.parse(new TextDecoder().decode(metaBytes));
   } catch (err) {
@@ -133,6 +135,19 @@ export function decodeCheckpoint(files: CheckpointFiles, where: string): { meta:
     arrays.set(e.name, { shape: e.shape, data: aligned.subarray(e.offset, e.offset + n) });
   }
   return { meta, arrays };
+}
+
+/** A training checkpoint read back: its metadata checked against the schema, and its tensors. */
+export function readCheckpoint(files: CheckpointFiles, where: string): { meta: CheckpointMeta; arrays: Map<string, NamedArray> } {
+  const { meta, arrays } = decodeCheckpoint(files, where);
+  const parsed = CheckpointMeta.safeParse(meta);
+  if (!parsed.success) throw new CheckpointError(`${where}: ${META_FILE} does not describe a training checkpoint: ${z.prettifyError(parsed.error)}`);
+  return { meta: parsed.data, arrays };
+}
+
+/** Load and read a checkpoint from a sink. */
+export async function loadCheckpoint(sink: CheckpointSink): Promise<{ meta: CheckpointMeta; arrays: Map<string, NamedArray> }> {
+  return readCheckpoint(await sink.load(), sink.location);
 }
 
 /** A GAN checkpoint folder: checkpoint.json with the checkpoint format, tensors.bin, nothing else. */

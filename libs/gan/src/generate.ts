@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
 import { DATASET_FOLDER, DatasetWriter, type DatasetManifest } from '@dermagan/dataset';
 import { checkOutputFolder, createStagingFolder, replaceFolder } from '@dermagan/safe-io';
-import { decodeCheckpoint, type CheckpointSink } from './checkpoint.ts';
+import { loadCheckpoint, type CheckpointSink } from './checkpoint.ts';
 import type { NetworkConfig } from './config.ts';
 import { Generator } from './generator.ts';
 import { registerEngineGradients } from './ops/register-gradients.ts';
@@ -17,7 +17,6 @@ import { Rng } from './rng.ts';
 import type { NoiseMode, NormalSource } from './synthesis.ts';
 import type { Tensor2D, Tf } from './tf-types.ts';
 import { oneHot } from './training-data.ts';
-import type { TrainerOptions } from './training-loop.ts';
 
 export interface GenerateOptions {
   /** Images per class (conditional) or in total (unconditional). */
@@ -55,12 +54,7 @@ export interface LoadedGenerator {
 /** Load G_ema from a training checkpoint. */
 export async function loadGenerator(tf: Tf, sink: CheckpointSink): Promise<LoadedGenerator> {
   registerEngineGradients(tf);
-  const { meta, arrays } = decodeCheckpoint(await sink.load(), sink.location);
-  const m = meta as unknown as {
-    options: TrainerOptions;
-    counters: { kimg: number; step: number };
-    dataset: { fingerprint: string; labels: string[]; classes: number[] | null };
-  };
+  const { meta: m, arrays } = await loadCheckpoint(sink);
   const network: NetworkConfig = m.options.config.network;
   const G = new Generator(tf, network, 0);
   for (const [name, v] of G.ps.entries()) {
@@ -68,7 +62,7 @@ export async function loadGenerator(tf: Tf, sink: CheckpointSink): Promise<Loade
     if (!a || a.shape.join(',') !== v.shape.join(',')) throw new GenerateError(`${sink.location}: G_ema/${name} missing or of another shape`);
     v.assign(tf.tensor(a.data, a.shape, 'float32'));
   }
-  const classes = m.dataset.classes;
+  const classes = m.dataset.classes ?? null;
   return {
     G,
     labelNames: m.dataset.labels,
@@ -79,7 +73,7 @@ export async function loadGenerator(tf: Tf, sink: CheckpointSink): Promise<Loade
       step: m.counters.step,
       datasetFingerprint: m.dataset.fingerprint,
       network,
-      trainedBy: meta.dermaganVersion,
+      trainedBy: m.dermaganVersion,
     },
   };
 }

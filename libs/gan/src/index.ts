@@ -21,6 +21,8 @@ export {
   CheckpointError,
   encodeCheckpoint,
   decodeCheckpoint,
+  readCheckpoint,
+  loadCheckpoint,
   CHECKPOINT_FORMAT,
   META_FILE,
   type CheckpointSink,
@@ -37,3 +39,8 @@ export { benchGan, type BenchOptions, type BenchResult } from './bench.ts';
 export { generatorPath, type GeneratorPath, type PathRng } from './path-generator.ts';
 export { renderImages, CheckpointRenderer, type RenderSpec, type CheckpointRendererOptions } from './render.ts';
 export * from './snapshot-metrics.ts';
+export { CheckpointMeta, TrainerOptionsSchema, type CheckpointMetaInput } from './checkpoint-meta.ts';
+export { StoreCheckpointSink } from './store-checkpoint-sink.ts';
+export { freshModel, type FreshModelOptions } from './fresh-model.ts';
+export { trainerToWeightSet, loadWeightSet, resetMoments, proximalStep, snapshotParams } from './weight-set.ts';
+export { initialGlobalModel, saveGlobalModel, sampleGlobalModel } from './global-model.ts';

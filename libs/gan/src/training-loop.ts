@@ -10,10 +10,11 @@
  * last good checkpoint stays the one on disk.
  */
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
-import { AdaController, type AdaState } from './ada.ts';
+import { AdaController } from './ada.ts';
 import { Adam, lazyRegAdam } from './adam.ts';
-import { createAugmentPipe, type AugmentPipe, type AugmentPipeName, type AugmentPipeState } from './augment.ts';
-import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, type CheckpointMeta, type CheckpointSink, type NamedArray } from './checkpoint.ts';
+import { createAugmentPipe, type AugmentPipe, type AugmentPipeName } from './augment.ts';
+import { encodeCheckpoint, loadCheckpoint, type CheckpointSink, type NamedArray } from './checkpoint.ts';
+import { CHECKPOINT_FORMAT, type CheckpointMetaInput } from './checkpoint-meta.ts';
 import type { GanConfig } from './config.ts';
 import { GAN_TRAINING_DEFAULTS } from './defaults.ts';
 import { Discriminator } from './discriminator.ts';
@@ -23,7 +24,7 @@ import { cleanGradients } from './gradients.ts';
 import { StyleGAN2Loss, type Phase } from './loss.ts';
 import { registerEngineGradients } from './ops/register-gradients.ts';
 import type { ParamSet } from './params.ts';
-import { Rng, type RngState } from './rng.ts';
+import { Rng } from './rng.ts';
 import type { Tensor2D, Tf } from './tf-types.ts';
 import { oneHot, sampleLabels, sampleRealBatch, type TrainingData } from './training-data.ts';
 
@@ -282,7 +283,7 @@ export class Trainer {
       for (const [name, v] of opt.m) arrays.set(`${prefix}/m/${name}`, { shape: v.shape, data: v.dataSync() as Float32Array });
       for (const [name, v] of opt.v) arrays.set(`${prefix}/v/${name}`, { shape: v.shape, data: v.dataSync() as Float32Array });
     }
-    const meta: CheckpointMeta = {
+    const meta: CheckpointMetaInput = {
       format: CHECKPOINT_FORMAT,
       dermaganVersion: DERMAGAN_VERSION,
       createdAt: new Date().toISOString(),
@@ -313,18 +314,7 @@ export class Trainer {
    * `allowOtherData` accepts a different one (fine-tuning), recorded in the trainer's provenance.
    */
   static async resume(tf: Tf, data: TrainingData, sink: CheckpointSink, backend: Record<string, unknown> = {}, allowOtherData = false): Promise<Trainer> {
-    const { meta, arrays } = decodeCheckpoint(await sink.load(), sink.location);
-    const m = meta as unknown as {
-      options: TrainerOptions;
-      counters: { curNimg: number; step: number; tick: number };
-      rng: RngState;
-      augmentPipe: AugmentPipeState;
-      ada: AdaState | null;
-      adaLastRt: number | null;
-      plMean: number;
-      optimizers: { G: { step: number }; D: { step: number } };
-      dataset: { fingerprint: string };
-    };
+    const { meta: m, arrays } = await loadCheckpoint(sink);
     if (!allowOtherData && m.dataset.fingerprint !== data.fingerprint) {
       throw new Error(
         `Trainer.resume: ${sink.location} was trained on dataset ${m.dataset.fingerprint.slice(0, 12)}…, not ${data.fingerprint.slice(0, 12)}…; ` +

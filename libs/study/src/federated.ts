@@ -6,82 +6,34 @@
  * agents in this process; in a cluster, each hospital's gan-trainer in tenant mode.
  */
 import type { EventBus } from '@dermagan/bus';
-import {
-  FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef,
-} from '@dermagan/contracts';
-import type { z } from 'zod';
+import type { ArtifactRef } from '@dermagan/contracts';
+import { federationRequest, watchFederation, type FederationSpec, type RoundCompletedData } from '@dermagan/federation';
 import { StudyStepError } from './replies.ts';
 
-export type RoundSummary = z.output<typeof FederationRoundCompleted.schema>;
+export type RoundSummary = RoundCompletedData;
 
 export interface FederatedRunOptions {
   bus: EventBus;
-  /** The federation id (the events' runid). */
-  id: string;
-  /** Tenant id → its dataset, the public key its updates are verified with, and its training images. */
-  tenants: Array<{ tenant: string; dataset: FolderRef; publicKey: string; samples: number }>;
-  rounds: number;
-  k: number;
-  strategy: string;
-  secagg: boolean;
-  training: FederatedGanTrainingOptions;
-  output: { bucket: string; prefix: string };
+  /** The federation: tenants, rounds, K, strategy, training options, output (quorum: every tenant). */
+  spec: Omit<FederationSpec, 'quorum' | 'roundTimeoutMs'>;
   timeoutMs: number;
   onRound?: (round: RoundSummary) => void;
 }
 
 /** Publish the federation request and wait for its end; returns the global model and the rounds. */
 export async function runFederation(o: FederatedRunOptions): Promise<{ global: ArtifactRef; rounds: RoundSummary[]; epsilon: number | null }> {
-  const rounds: RoundSummary[] = [];
-  let settle!: (r: { global: ArtifactRef; epsilon: number | null } | Error) => void;
-  const done = new Promise<{ global: ArtifactRef; epsilon: number | null } | Error>((resolve) => (settle = resolve));
-  const mine = (e: { runid?: string | undefined }) => e.runid === o.id;
-  const group = `study-${o.id}`;
-  await o.bus.subscribe({
-    group,
-    types: [FederationRoundCompleted.type],
-    parse: (raw) => FederationRoundCompleted.parse(raw),
-    handler: async (e) => {
-      if (!mine(e)) return;
-      rounds.push(e.data);
-      o.onRound?.(e.data);
-    },
+  const id = o.spec.federation;
+  const { done } = await watchFederation(o.bus, id, o.onRound, `study-${id}`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StudyStepError(`federation ${id}: not finished within ${Math.round(o.timeoutMs / 1000)} s — are the aggregator and the tenants running?`)), o.timeoutMs);
   });
-  await o.bus.subscribe({
-    group,
-    types: [FederationCompleted.type],
-    parse: (raw) => FederationCompleted.parse(raw),
-    handler: async (e) => void (mine(e) && settle({ global: e.data.global, epsilon: e.data.privacy?.epsilon ?? null })),
-  });
-  await o.bus.subscribe({
-    group,
-    types: [FederationFailed.type],
-    parse: (raw) => FederationFailed.parse(raw),
-    handler: async (e) => void (mine(e) && settle(new StudyStepError(`federation ${o.id} failed in round ${e.data.round}: ${e.data.reason}`))),
-  });
-  const timer = setTimeout(() => settle(new StudyStepError(`federation ${o.id}: not finished within ${Math.round(o.timeoutMs / 1000)} s — are the aggregator and the tenants running?`)), o.timeoutMs);
-  await o.bus.publish(
-    FederationRequested.create(
-      {
-        tenants: o.tenants,
-        rounds: o.rounds,
-        k: o.k,
-        strategy: { name: o.strategy, options: {} },
-        ganStatePolicy: {},
-        dp: null,
-        secagg: o.secagg,
-        quorum: o.tenants.length,
-        roundTimeoutMs: o.timeoutMs,
-        maxRoundRetries: 2,
-        initialGlobal: null,
-        training: o.training,
-        output: o.output,
-      },
-      { source: '/dermagan/study', id: `${o.id}:requested`, runid: o.id },
-    ),
-  );
-  const outcome = await done;
-  clearTimeout(timer);
-  if (outcome instanceof Error) throw outcome;
-  return { ...outcome, rounds };
+  await o.bus.publish(federationRequest({ ...o.spec, quorum: o.spec.tenants.length, roundTimeoutMs: o.timeoutMs }, '/dermagan/study'));
+  try {
+    const outcome = await Promise.race([done, timeout]);
+    if (outcome.status === 'failed') throw new StudyStepError(`federation ${id} failed: ${outcome.reason}`);
+    return { global: outcome.completed.global, rounds: outcome.rounds, epsilon: outcome.completed.privacy?.epsilon ?? null };
+  } finally {
+    clearTimeout(timer);
+  }
 }

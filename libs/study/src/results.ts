@@ -46,6 +46,58 @@ export const UtilityResult = z.object({
 });
 export type UtilityResult = z.infer<typeof UtilityResult>;
 
+/** One federation round as the report tabulates it. */
+export const FederationRoundRow = z.object({
+  round: z.number().int(),
+  attempt: z.number().int(),
+  participants: z.array(z.string()),
+  accepted: z.array(z.string()),
+  dropped: z.array(z.string()),
+  /** `tenant: reason` of each rejected update. */
+  rejected: z.array(z.string()),
+  aggregated: z.boolean(),
+  updateNorms: z.record(z.string(), z.number()),
+});
+
+/** The federated GAN beside the central one. */
+export const FederationResult = z.object({
+  model: z.string(),
+  /** The tenants as the manifest partitioned them. */
+  tenants: z.array(z.record(z.string(), z.unknown())),
+  /** Training images per tenant (its FedAvg weight). */
+  tenantImages: z.record(z.string(), z.number()),
+  secagg: z.boolean(),
+  rounds: z.array(FederationRoundRow),
+  k: z.number(),
+  strategy: z.string(),
+  training: z.record(z.string(), z.unknown()),
+  /** What "the same total iterations" compares: the central GAN's steps vs the tenants' summed and per-tenant ones. */
+  iterations: z.object({ central: z.number(), federatedTotal: z.number(), perTenant: z.number() }),
+  scores: Numbers,
+  provenance: z.record(z.string(), z.unknown()),
+  central: z.object({ model: z.string(), scores: Numbers }).nullable(),
+  /** The Fréchet key both are compared on (`fid`, or `fd_<space>`). */
+  distanceKey: z.string().nullable(),
+  ratioToCentral: z.number().nullable(),
+  grid: z.string().nullable(),
+  wallSeconds: z.number(),
+});
+export type FederationResult = z.infer<typeof FederationResult>;
+
+/** One step of the study as this results file got it: done in this run or reused from an earlier one, and its result. */
+export const StepSummary = z.object({
+  status: z.enum(['done', 'reused']),
+  /** The study run (invocation) that did it, and when. */
+  run: z.number().int().nonnegative(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** The step's key (name, version, inputs, needs' results). */
+  key: z.string(),
+  /** The step's result, as its schema (steps/<kind>.ts) reads it. */
+  output: z.unknown(),
+});
+export type StepSummary = z.infer<typeof StepSummary>;
+
 export const StudyResults = z.object({
   format: z.literal(STUDY_FORMAT),
   preset: z.object({ name: z.string() }).catchall(z.unknown()),
@@ -66,6 +118,8 @@ export const StudyResults = z.object({
   /** Real-image grids per class, relative to OUT. */
   realGrids: z.array(z.object({ label: z.string(), grid: z.string() })),
   /** Federated GAN results, when the study ran a federation. */
-  federation: z.record(z.string(), z.unknown()).nullable().default(null),
+  federation: FederationResult.nullable().default(null),
+  /** Every step by name (the report's extra sections read their step's result from here). */
+  steps: z.record(z.string(), StepSummary).default({}),
 });
 export type StudyResults = z.infer<typeof StudyResults>;

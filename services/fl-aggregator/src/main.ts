@@ -8,9 +8,11 @@
  * tenants allowed to join mid-run (the request's tenants bring their own keys).
  */
 import { BaseConfig, loadConfig, startService, type ServiceContext } from '@dermagan/runtime';
-import { initialGlobalModel } from '@dermagan/service-gan-trainer';
+import { FlAggregator } from '@dermagan/federation';
+import { initialGlobalModel } from '@dermagan/gan';
+import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
-import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
+import { aggregatorSubscriptions } from './handlers.ts';
 import { aggregatorMetrics } from './metrics.ts';
 
 const AggregatorConfig = BaseConfig.extend({
@@ -31,7 +33,7 @@ const aggregatorOf = ({ store, registry, logger }: ServiceContext): FlAggregator
     logger,
     metrics: aggregatorMetrics(registry),
     tenantKeys: config.tenantKeys,
-    initialModel: (training, policy) => initialGlobalModel(training, policy),
+    initialModel: async (training, policy) => initialGlobalModel((await loadTf()).tf, training, policy),
   }));
 const service = await startService({
   config,

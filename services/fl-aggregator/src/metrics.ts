@@ -2,24 +2,12 @@
  * The aggregator's Prometheus series. Every rejected update is counted by reason; the round,
  * participants, drop-outs, update norms and ε are gauges per federation.
  */
-import { REJECTION_REASONS } from '@dermagan/federation';
+import { REJECTION_REASONS, type RunMetrics } from '@dermagan/federation';
 import { Counter, Gauge, type Registry } from '@dermagan/runtime';
 
-export interface AggregatorMetrics {
-  round: Gauge<'federation'>;
-  participants: Gauge<'federation'>;
-  accepted: Counter<'federation'>;
-  dropped: Counter<'federation'>;
-  rejected: Counter<'reason'>;
-  updateNorm: Gauge<'federation' | 'tenant'>;
-  tenantLastRound: Gauge<'federation' | 'tenant'>;
-  globalDeltaNorm: Gauge<'federation'>;
-  epsilon: Gauge<'federation'>;
-}
-
-export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
+export function aggregatorMetrics(registry: Registry): RunMetrics {
   const registers = [registry];
-  const metrics: AggregatorMetrics = {
+  const metrics: RunMetrics = {
     round: new Gauge({ name: 'dermagan_federation_round', help: 'Round the federation is in (the last one once completed)', labelNames: ['federation'], registers }),
     participants: new Gauge({ name: 'dermagan_federation_participants', help: 'Tenants averaged into the last round', labelNames: ['federation'], registers }),
     accepted: new Counter({ name: 'dermagan_federation_updates_accepted_total', help: 'Updates averaged in', labelNames: ['federation'], registers }),

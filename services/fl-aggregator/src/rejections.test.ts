@@ -11,11 +11,12 @@ import { MemoryBus } from '@dermagan/bus';
 import { FederationRoundStarted, FederationUpdateSubmitted, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { decodeWeightSet, encodeWeightSet, generateTenantKeyPair, signUpdate, type WeightSet } from '@dermagan/federation';
 import { Registry } from '@dermagan/runtime';
-import { initialGlobalModel } from '@dermagan/service-gan-trainer';
+import { initialGlobalModel } from '@dermagan/gan';
+import { loadTf } from '@dermagan/tf';
 import { LocalStore } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { federationRequest, watchFederation } from './embedded.ts';
-import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
+import { FlAggregator, federationRequest, watchFederation } from '@dermagan/federation';
+import { aggregatorSubscriptions } from './handlers.ts';
 import { aggregatorMetrics } from './metrics.ts';
 
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
@@ -49,7 +50,7 @@ describe('fl-aggregator: bad updates', () => {
     const logger = { info: dbg, error: dbg, warn: (obj: object, m: string) => { dbg(obj, m); logged.push(obj as Record<string, unknown>); } };
     const aggregator = new FlAggregator({
       store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry),
-      initialModel: (training, policy) => initialGlobalModel(training, policy),
+      initialModel: async (training, policy) => initialGlobalModel((await loadTf()).tf, training, policy),
     });
     for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
     await store.ensureBucket('tenants');

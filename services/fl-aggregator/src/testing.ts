@@ -3,8 +3,9 @@
  * aggregator's initial model as the gan-trainer makes it. Not exported from index.ts.
  */
 import { MemoryBroker, MemoryBus, type Subscription } from '@dermagan/bus';
-import type { AggregatorDeps } from './handlers.ts';
-import type { AggregatorLogger } from './federation-run.ts';
+import type { AggregatorDeps, AggregatorLogger } from '@dermagan/federation';
+import { initialGlobalModel } from '@dermagan/gan';
+import { loadTf } from '@dermagan/tf';
 
 /** A logger that drops everything. */
 export const quiet: AggregatorLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -18,5 +19,4 @@ export async function spawn(broker: MemoryBroker, subscriptions: Subscription<un
 }
 
 /** The engine's fresh G, D and G_ema, as the service's main.ts wires it. */
-export const initialModel: NonNullable<AggregatorDeps['initialModel']> = async (training, policy) =>
-  (await import('@dermagan/service-gan-trainer')).initialGlobalModel(training, policy);
+export const initialModel: NonNullable<AggregatorDeps['initialModel']> = async (training, policy) => initialGlobalModel((await loadTf()).tf, training, policy);

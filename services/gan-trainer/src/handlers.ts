@@ -12,13 +12,12 @@ import type { Subscription } from '@dermagan/bus';
 import {
   CheckpointSaved, ContractError, TrainingCompleted, TrainingFailed, TrainingProgress, TrainingRequested, TrainingStarted, type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
-import { FolderCheckpointSink, META_FILE, parseFidMetric, runTraining, type TickStats, type TrainRunOptions } from '@dermagan/gan';
+import { FolderCheckpointSink, parseFidMetric, readCheckpoint, runTraining, StoreCheckpointSink, type TickStats, type TrainRunOptions } from '@dermagan/gan';
 import { snapshotFidScorer } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
 import type { z } from 'zod';
-import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
 
 export type TrainingRequestedData = z.output<typeof TrainingRequested.schema>;
 
@@ -77,7 +76,7 @@ export async function handleTrainingRequested(
   const data = await deps.folders.fetch(request.dataset);
 
   // Resume from the store's last checkpoint when this run was interrupted.
-  const sink = new StoreCheckpointSink(deps.store, { bucket: output.bucket, prefix: `${output.prefix}checkpoint/` }, (ref) =>
+  const sink: StoreCheckpointSink = new StoreCheckpointSink(deps.store, { bucket: output.bucket, prefix: `${output.prefix}checkpoint/` }, (ref) =>
     publish(CheckpointSaved.create({ run: request.run, checkpoint: ref, kimg: latestKimg }, { source: TRAINER_SOURCE, causedBy: event })),
   );
   const historyKey = `${output.prefix}history.json`;
@@ -90,8 +89,7 @@ export async function handleTrainingRequested(
     resume = join(work, 'resume');
     const files = await sink.load();
     await new FolderCheckpointSink(resume).save(files);
-    const meta = JSON.parse(Buffer.from(files.get(META_FILE)!).toString('utf8')) as { counters: { curNimg: number } };
-    resumedFromKimg = meta.counters.curNimg / 1000;
+    resumedFromKimg = readCheckpoint(files, sink.location).meta.counters.curNimg / 1000;
     // Ticks after the checkpoint (if the history got ahead of it) are trained again: drop them.
     while (history.length > 0 && history.at(-1)!.kimg > resumedFromKimg) history.pop();
   }

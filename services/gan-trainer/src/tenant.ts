@@ -13,22 +13,23 @@
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederatedGanTrainingOptions, FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
+  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
   type DermaganEvent,
 } from '@dermagan/contracts';
 import {
   decodeWeightSet, encodeWeightSet, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
   type GanStatePolicy, type WeightSet,
 } from '@dermagan/federation';
-import { inMemoryData, loadTrainingData, Trainer, trainerOptionsFrom, withGanDefaults, type CheckpointSink, type TrainingData } from '@dermagan/gan';
+import {
+  loadTrainingData, loadWeightSet, proximalStep, resetMoments, snapshotParams, StoreCheckpointSink, Trainer, trainerOptionsFrom, trainerToWeightSet,
+  withGanDefaults, type TrainingData,
+} from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
-import { StoreCheckpointSink } from './store-checkpoint-sink.ts';
 import { TenantError } from './tenant-error.ts';
 import { maskUpdate } from './tenant-secagg.ts';
-import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './tenant-weights.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
 export type RoundStartedData = z.output<typeof FederationRoundStarted.schema>;
@@ -297,44 +298,4 @@ function setAdaP(trainer: Trainer, p: number): void {
     trainer.ada.setState({ ...trainer.ada.getState(), p });
   }
   trainer.pipe.p = p;
-}
-
-/** A fresh trainer built from the federation's training options (no data: a one-image stand-in). */
-async function freshTrainer(trainingOptions: unknown, labelNames: string[]): Promise<Trainer> {
-  const training = FederatedGanTrainingOptions.parse(trainingOptions);
-  const { tf, info } = await loadTf();
-  const res = training.res;
-  const data = inMemoryData(new Uint8Array(res * res * 3), new Int32Array(1), res, labelNames);
-  return new Trainer(tf, data, trainerOptionsFrom(training, labelNames.length), info as unknown as Record<string, unknown>);
-}
-
-/**
- * A global model as an engine checkpoint (for `dermagan generate`, metrics): a trainer built from
- * the federation's training options with the model's G, D and G_ema loaded, saved through `sink`.
- * Counters, optimiser moments and ADA state are a fresh trainer's (the checkpoint samples; it is
- * not meant to resume the federation).
- */
-export async function saveGlobalAsCheckpoint(trainingOptions: unknown, global: WeightSet, sink: CheckpointSink, labelNames: string[] = ['all']): Promise<void> {
-  const trainer = await freshTrainer(trainingOptions, labelNames);
-  try {
-    loadWeightSet(trainer, global);
-    await trainer.save(sink);
-  } finally {
-    trainer.dispose();
-  }
-}
-
-/**
- * The initial global model the aggregator sends in round 1 (the reference's server initialises
- * its own models, seed 2022): a fresh trainer's G, D and G_ema (and moments when they are
- * averaged), built from the federation's training options with the federation seed.
- */
-export async function initialGlobalModel(trainingOptions: unknown, policy: GanStatePolicy, labelNames: string[] = ['all']): Promise<WeightSet> {
-  const trainer = await freshTrainer(trainingOptions, labelNames);
-  try {
-    const all = trainerToWeightSet(trainer, {});
-    return { tensors: tensorsToExchange(policy, all.tensors), scalars: {} };
-  } finally {
-    trainer.dispose();
-  }
 }

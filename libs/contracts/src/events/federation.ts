@@ -186,3 +186,27 @@ export const FederationFailed = defineEvent(
   'org.dermagan.federation.failed.v1',
   z.object({ round: z.number().int().nonnegative(), reason: z.string() }),
 );
+
+/**
+ * Turn a global weight file into a training checkpoint (for the generator and metrics): asked of
+ * the gan-trainer, which has the engine (the aggregator does not), so a cluster study samples and
+ * scores the federated GAN like a central one.
+ */
+export const FederationCheckpointRequested = defineEvent(
+  'org.dermagan.federation.checkpoint.requested.v1',
+  z.object({
+    /** The global weight file (e.g. `federation.completed`'s `global`). */
+    global: ArtifactRef,
+    /** The federation's training options (the networks the weights fit). */
+    training: FederatedGanTrainingOptions,
+    /** Class names the model is for (an unconditional federation: one). */
+    labels: z.array(z.string().min(1)).min(1).default(['all']),
+    /** Where the checkpoint goes (`<prefix>latest.json` points at it). */
+    output: OutputLocation,
+  }),
+);
+
+export const FederationCheckpointSaved = defineEvent(
+  'org.dermagan.federation.checkpoint.saved.v1',
+  z.object({ global: ArtifactRef, checkpoint: FolderRef }),
+);

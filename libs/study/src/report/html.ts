@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PAPER_SETTINGS, PAPER_TABLE1, PAPER_TABLE2 } from '../paper.ts';
-import type { StudyResults } from '../results.ts';
+import type { FederationResult, StudyResults } from '../results.ts';
+import type { StudyStep } from '../step.ts';
 import { curvePlot } from './plots.ts';
 
 export function escapeHtml(text: string): string {
@@ -106,25 +107,8 @@ function provenanceBlock(results: StudyResults): string {
   return table(['what', 'value'], entries, 'provenance');
 }
 
-interface FederationResult {
-  model: string;
-  tenantImages: Record<string, number>;
-  rounds: Array<{ round: number; attempt: number; participants: string[]; accepted: string[]; dropped: string[]; rejected: string[]; aggregated: boolean; updateNorms: Record<string, number> }>;
-  k: number;
-  strategy: string;
-  secagg?: boolean;
-  iterations?: { central: number; federatedTotal: number; perTenant: number };
-  scores: Record<string, number>;
-  central: { model: string; scores: Record<string, number> } | null;
-  distanceKey: string | null;
-  ratioToCentral: number | null;
-  grid: string | null;
-  wallSeconds: number;
-}
-
 /** The federated GAN beside the central one: rounds, scores, samples. */
-async function federationSection(raw: Record<string, unknown>, outDir: string): Promise<string> {
-  const f = raw as unknown as FederationResult;
+async function federationSection(f: FederationResult, outDir: string): Promise<string> {
   const tenants = Object.entries(f.tenantImages).map(([t, n]) => `${escapeHtml(t)} (${n} training images)`).join(', ');
   const exchanged = f.secagg
     ? "only pairwise-masked updates do, and the aggregator sees nothing but their sum (secure aggregation)"
@@ -138,7 +122,7 @@ async function federationSection(raw: Record<string, unknown>, outDir: string): 
     escapeHtml(Object.entries(r.updateNorms).map(([t, n]) => `${t} ${formatNumber(n, 3)}`).join(', ') || '—'),
   ]);
   const keys = ['kid', 'precision', 'recall', 'density', 'coverage', 'authenticity'];
-  const scoreRow = (name: string, scores: Record<string, number>, prefix: string) => [
+  const scoreRow = (name: string, scores: Record<string, number | null>, prefix: string) => [
     escapeHtml(name),
     `<span data-key="${prefix}.${f.distanceKey}">${formatNumber(f.distanceKey ? scores[f.distanceKey] : undefined)}</span>`,
     ...keys.map((k) => (k === 'kid' && typeof scores.kid === 'number' ? formatNumber(scores.kid * 100) : formatNumber(scores[k]))),
@@ -167,8 +151,29 @@ table.numbers td{font-variant-numeric:tabular-nums} th{background:#f5f5f5}
 img{image-rendering:pixelated;max-width:100%} .plots{display:flex;flex-wrap:wrap;gap:1rem}
 `;
 
-/** Render the report HTML from results (and the image files it names, read from outDir). */
-export async function renderReport(results: StudyResults, outDir: string): Promise<string> {
+/** The sections of the steps that have one, in step order, each from its result read through its schema. */
+async function stepSections(results: StudyResults, outDir: string, steps: readonly StudyStep[]): Promise<string[]> {
+  const sections: string[] = [];
+  for (const step of steps) {
+    const summary = results.steps[step.name];
+    if (!step.report || !summary) continue;
+    sections.push(await step.report(step.output.parse(summary.output), { results, outDir }));
+  }
+  return sections;
+}
+
+/** When each step ran: which run of the study did it (or reused it), from when to when. */
+function stepsTable(results: StudyResults): string {
+  const rows = Object.entries(results.steps).map(([name, s]) => [escapeHtml(name), s.status, String(s.run), escapeHtml(s.startedAt), escapeHtml(s.finishedAt)]);
+  return rows.length === 0 ? '' : table(['step', 'this run', 'done in run', 'started', 'finished'], rows, 'steps');
+}
+
+/**
+ * Render the report HTML from results (and the image files it names, read from outDir); `steps`
+ * are the study's steps, whose own sections (a step's `report`) follow the core ones.
+ */
+export async function renderReport(results: StudyResults, outDir: string, steps: readonly StudyStep[] = []): Promise<string> {
+  const extra = await stepSections(results, outDir, steps);
   const plots = (
     await Promise.all([
       curvePlot(results.gans, ['lossG', 'lossD'], 'Losses', 'loss'),
@@ -218,8 +223,10 @@ ${table(['model', 'kind', 'kimg', 'wall s', 'config'], ganRows)}
 <h2 id="real-vs-synthetic">Real vs synthetic</h2>
 <div class="grids">${realGrids.join('\n')}${ganGrids.join('\n')}</div>
 ${federation}
+${extra.join('\n')}
 <h2 id="provenance">Provenance</h2>
 ${provenanceBlock(results)}
+${stepsTable(results)}
 <p class="muted">Paper settings: ${escapeHtml(Object.values(PAPER_SETTINGS).join(' · '))}.</p>
 <p class="muted">Preset: <code>${escapeHtml(JSON.stringify(preset))}</code></p>
 </body></html>

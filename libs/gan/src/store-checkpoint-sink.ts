@@ -5,9 +5,8 @@
  * pointer to a complete checkpoint (or none), never a mix of two.
  */
 import { FolderRef, type OutputLocation } from '@dermagan/contracts';
-import type { CheckpointFiles, CheckpointSink } from '@dermagan/gan';
-import { CheckpointError, META_FILE } from '@dermagan/gan';
 import type { ObjectStore } from '@dermagan/store';
+import { CheckpointError, META_FILE, type CheckpointFiles, type CheckpointSink } from './checkpoint.ts';
 
 export class StoreCheckpointSink implements CheckpointSink {
   readonly location: string;

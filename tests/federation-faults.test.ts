@@ -17,12 +17,12 @@ import { publishFolder, Registry } from '@dermagan/runtime';
 import type { RoundStartedData } from '@dermagan/service-gan-trainer';
 import { LocalStore } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedTenants, federationRequest, watchFederation, type EmbeddedTenant } from './embedded.ts';
-import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
-import { initialModel, quiet, spawn } from './testing.ts';
-import { aggregatorMetrics } from './metrics.ts';
+import { federationRequest, FlAggregator, watchFederation } from '@dermagan/federation';
+import { embeddedTenants, type EmbeddedTenant } from '@dermagan/service-gan-trainer';
+import { initialModel, quiet, spawn } from '../services/fl-aggregator/src/testing.ts';
+import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
 
-const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
+const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const ROUND_MS = 15_000;
 

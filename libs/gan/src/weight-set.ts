@@ -4,7 +4,7 @@
  * Names are the engine's own ParamSet names behind the group prefix, so a weight file and a
  * checkpoint name the same tensor the same way (`G/mapping/fc0/weight`).
  */
-import type { Trainer } from '@dermagan/gan';
+import type { Trainer } from './training-loop.ts';
 import { WeightsError, type GanScalars, type NamedTensor, type WeightSet } from '@dermagan/federation';
 
 type Var = Trainer['G']['ps'] extends { entries(): Array<[string, infer V]> } ? V : never;

@@ -3,10 +3,12 @@
  * shape checks, moment reset and the FedProx proximal step's exact arithmetic.
  */
 import { WeightsError, type WeightSet } from '@dermagan/federation';
-import { DEFAULT_AUGMENT, inMemoryData, preset, Trainer } from '@dermagan/gan';
 import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './tenant-weights.ts';
+import { preset } from './config.ts';
+import { inMemoryData } from './training-data.ts';
+import { DEFAULT_AUGMENT, Trainer } from './training-loop.ts';
+import { loadWeightSet, proximalStep, resetMoments, snapshotParams, trainerToWeightSet } from './weight-set.ts';
 
 let a: Trainer;
 let b: Trainer;
@@ -25,7 +27,7 @@ afterAll(() => {
 
 const byName = (set: WeightSet) => new Map(set.tensors.map((t) => [t.name, t]));
 
-describe('tenant weights', () => {
+describe('trainer ↔ weight set', () => {
   it('names every tensor by group and loads a set into another trainer exactly', () => {
     const set = trainerToWeightSet(a, { adaP: 0.1, plMean: 0.2 });
     const groups = new Set(set.tensors.map((t) => t.name.split('/')[0]));

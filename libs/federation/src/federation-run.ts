@@ -1,6 +1,6 @@
 /**
- * One federation as the aggregator runs it: inputs go through the round reducer
- * (@dermagan/federation round.ts) one at a time; after every transition the state is persisted to
+ * One federation as the aggregator runs it (the interpreter of the round reducer, round.ts): inputs
+ * go through the reducer one at a time; after every transition the state is persisted to
  * the store, then the reducer's actions are performed (publish, schedule the deadline, validate an
  * update, aggregate), and what they produce is fed back in. A new instance built from the
  * persisted state (`FederationRun.load` + `resume()`) continues where the old one stopped.
@@ -9,16 +9,18 @@ import type { ArtifactRef, DermaganEvent } from '@dermagan/contracts';
 import {
   FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, FederationRoundStarted,
 } from '@dermagan/contracts';
-import {
-  aggregateMaskedFiles, checkInspection, checkSignature, createStrategy, DEFAULT_SECAGG_SCALE, inspectUpdate, normalizeWeights,
-  privacySpent, reduceFederation, restoreFederationState, secureAggregationProblem, startFederation, type AggregateOutcome,
-  type FederationAction, type FederationInput, type FederationState, type Rejection, type RoundPlanner, type Strategy,
-  type StrategyState,
-} from '@dermagan/federation';
 import type { ObjectStore } from '@dermagan/store';
-import { z } from 'zod';
-import type { AggregatorMetrics } from './metrics.ts';
+import type { z } from 'zod';
+import { privacySpent } from './accountant.ts';
+import { normalizeWeights } from './aggregate.ts';
+import { aggregateMaskedFiles, secureAggregationProblem } from './secagg-stream.ts';
+import { DEFAULT_SECAGG_SCALE } from './secagg.ts';
+import { reduceFederation, restoreFederationState, startFederation, type FederationAction, type FederationInput, type FederationState, type RoundPlanner } from './round.ts';
+import { createStrategy } from './strategies.ts';
+import type { AggregateOutcome, Strategy, StrategyState } from './strategy.ts';
 import { storeSink, storeSource } from './store-weights.ts';
+import { checkInspection, checkSignature, inspectUpdate, type Rejection } from './validation.ts';
+import type { RunMetrics } from './run-metrics.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
 
@@ -41,7 +43,7 @@ export interface RunDeps {
   store: ObjectStore;
   publish: (event: DermaganEvent<unknown>) => Promise<void>;
   logger: AggregatorLogger;
-  metrics?: AggregatorMetrics | undefined;
+  metrics?: RunMetrics | undefined;
   /** Public keys (SPKI PEM) of tenants that may join mid-run, beyond the request's. */
   tenantKeys?: Readonly<Record<string, string>> | undefined;
   /** Clock, epoch ms (default Date.now). */
@@ -102,24 +104,35 @@ export class FederationRun {
     return (round, active) => this.strategy.configureRound(round, active.map((tenant) => ({ tenant }))).participants;
   }
 
-  /** Start a new federation from its request and initial global model; persists, then opens round 1. */
   /** Why a request cannot run (unknown strategy, bad options, secure aggregation with what it cannot do), or null. */
   static refusal(request: FederationRequestedData): string | null {
-    let strategy: Strategy;
+    const secure = FederationRun.secureAggregationRefusal(request);
+    return FederationRun.strategyRefusal(request) ?? (secure ? `secure aggregation refused: ${secure}` : null);
+  }
+
+  /** Why the request's strategy cannot be built (unknown name, bad options), or null. */
+  static strategyRefusal(request: FederationRequestedData): string | null {
     try {
-      strategy = strategyOf(request);
+      strategyOf(request);
+      return null;
     } catch (err) {
       return (err as Error).message;
     }
-    if (!request.secagg) return null;
-    const missing = request.tenants.filter((t) => !t.samples).map((t) => t.tenant);
-    const problem =
-      secureAggregationProblem(strategy, strategy.policy, request.dp) ??
-      (request.maxUpdateNorm !== undefined ? 'maxUpdateNorm: a masked update has no measurable norm; drop the bound under secure aggregation' : null) ??
-      (missing.length > 0 ? `every tenant needs its sample count (tenants[].samples) to be weighted before it masks; missing for ${missing.join(', ')}` : null);
-    return problem ? `secure aggregation refused: ${problem}` : null;
   }
 
+  /** Under secure aggregation: what the request asks that masked updates cannot give, or null. */
+  static secureAggregationRefusal(request: FederationRequestedData): string | null {
+    if (!request.secagg || FederationRun.strategyRefusal(request)) return null;
+    const strategy = strategyOf(request);
+    const missing = request.tenants.filter((t) => !t.samples).map((t) => t.tenant);
+    return (
+      secureAggregationProblem(strategy, strategy.policy, request.dp) ??
+      (request.maxUpdateNorm !== undefined ? 'maxUpdateNorm: a masked update has no measurable norm; drop the bound under secure aggregation' : null) ??
+      (missing.length > 0 ? `every tenant needs its sample count (tenants[].samples) to be weighted before it masks; missing for ${missing.join(', ')}` : null)
+    );
+  }
+
+  /** Start a new federation from its request and initial global model; persists, then opens round 1. */
   static async start(federation: string, request: FederationRequestedData, location: FederationLocation, initialGlobal: ArtifactRef, deps: RunDeps): Promise<FederationRun> {
     const refusal = FederationRun.refusal(request);
     if (refusal) throw new AggregatorError(`federation ${federation}: ${refusal}`);

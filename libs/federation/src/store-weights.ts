@@ -5,7 +5,8 @@
  */
 import { PassThrough } from 'node:stream';
 import type { ArtifactRef } from '@dermagan/contracts';
-import { chunkSource, WeightsError, writableSink, type TensorSink, type WeightHeader, type WeightSource } from '@dermagan/federation';
+import { chunkSource, writableSink, type TensorSink, type WeightSource } from './weight-file.ts';
+import { WeightsError, type WeightHeader } from './weights.ts';
 import { IntegrityError, NotFoundError, type ObjectStore } from '@dermagan/store';
 
 /** Stream a weight file from the store, checked against `ref.sha256`. */

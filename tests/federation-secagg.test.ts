@@ -15,11 +15,12 @@ import { ingest } from '@dermagan/ingest';
 import { publishFolder } from '@dermagan/runtime';
 import { LocalStore } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedTenants, federationRequest, watchFederation, type EmbeddedTenant, type FederationSpec } from './embedded.ts';
-import { aggregatorSubscriptions, FlAggregator } from './handlers.ts';
-import { initialModel, quiet, spawn } from './testing.ts';
+import { federationRequest, FlAggregator, watchFederation, type FederationSpec } from '@dermagan/federation';
+import { aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
+import { embeddedTenants, type EmbeddedTenant } from '@dermagan/service-gan-trainer';
+import { initialModel, quiet, spawn } from '../services/fl-aggregator/src/testing.ts';
 
-const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
+const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
 

@@ -1,0 +1,38 @@
+/**
+ * `federation.checkpoint.requested` → the global weights as a training checkpoint in the store →
+ * `federation.checkpoint.saved`. The gan-trainer does it because it has the engine; the weights
+ * must hash to the request's sha256, so a corrupt or swapped file is refused, not sampled from.
+ */
+import { createHash } from 'node:crypto';
+import type { Subscription } from '@dermagan/bus';
+import { FederationCheckpointRequested, FederationCheckpointSaved, type DermaganEvent, type FolderRef } from '@dermagan/contracts';
+import { decodeWeightSet, WeightsError } from '@dermagan/federation';
+import { saveGlobalModel, StoreCheckpointSink } from '@dermagan/gan';
+import type { ObjectStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
+import type { z } from 'zod';
+import { TRAINER_SOURCE } from './handlers.ts';
+
+export type CheckpointRequestedData = z.output<typeof FederationCheckpointRequested.schema>;
+
+export async function handleCheckpointRequested(event: DermaganEvent<CheckpointRequestedData>, deps: { store: ObjectStore }) {
+  const { global, training, labels, output } = event.data;
+  const bytes = await deps.store.getBytes(global.bucket, global.key);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== global.sha256) throw new WeightsError(`global ${global.bucket}/${global.key} hashes to ${sha256}, the request names ${global.sha256}`);
+  const weights = await decodeWeightSet(bytes, `global ${global.bucket}/${global.key}`);
+  const { tf, info } = await loadTf();
+  const sink = new StoreCheckpointSink(deps.store, output);
+  await saveGlobalModel(tf, training, weights, sink, { labels, backend: { ...info } });
+  const checkpoint = (await sink.latest()) as FolderRef;
+  return FederationCheckpointSaved.create({ global, checkpoint }, { source: TRAINER_SOURCE, causedBy: event });
+}
+
+export function globalCheckpointSubscription(deps: { store: ObjectStore }): Subscription<CheckpointRequestedData> {
+  return {
+    group: 'gan-trainer-checkpoints',
+    types: [FederationCheckpointRequested.type],
+    parse: (raw) => FederationCheckpointRequested.parse(raw),
+    handler: async (event, context) => context.publish(await handleCheckpointRequested(event, deps)),
+  };
+}
