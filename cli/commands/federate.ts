@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
+import { ContractError, FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
 import { decodeWeightSet, federationRequest, FederationRun, STRATEGIES, watchFederation, type RoundCompletedData } from '@dermagan/federation';
 import { FolderCheckpointSink, sampleGlobalModel, saveGlobalModel } from '@dermagan/gan';
@@ -174,6 +174,8 @@ export async function federate(flags: FederateFlags) {
   if (tenants.length === 0) throw new UserError(`${flags.data} has no tenants; ingest it with 'dermagan ingest --tenants N' (the study: --tenants 2000,12000,20000)`);
   const quorum = flags.quorum ?? tenants.length;
   if (quorum > tenants.length) throw new UserError(`--quorum ${quorum} exceeds the dataset's ${tenants.length} tenants`);
+  const out = resolve(flags.out);
+  await claimOutputFolder(out, FEDERATION_RUN_FOLDER);
   // Each tenant's training images (what it weighs in FedAvg; announced before training under --secagg).
   const samples = Object.fromEntries(tenants.map((t) => [t, selectImages(manifest, { tenant: t, split: ['train', 'all'] }).length]));
   const given = ganTrainingOptionsFrom(flags, FederatedGanTrainingOptions.partial({ res: true }));
@@ -194,14 +196,18 @@ export async function federate(flags: FederateFlags) {
     output: { bucket: 'fl-aggregator', prefix: `federations/${federation}/out/` },
   };
   // What the aggregator would refuse, refused here first, before any work (its own checks).
-  const draft = federationRequest({ ...spec, tenants: tenants.map((tenant) => ({ tenant, dataset: PENDING_DATASET, publicKey: 'pending', samples: samples[tenant]! })) }).data;
+  let draft;
+  try {
+    draft = federationRequest({ ...spec, tenants: tenants.map((tenant) => ({ tenant, dataset: PENDING_DATASET, publicKey: 'pending', samples: samples[tenant]! })) }).data;
+  } catch (err) {
+    if (err instanceof ContractError) throw new UserError(`${err.message} (training options from the flags and the dataset)`, { cause: err });
+    throw err;
+  }
   const strategyProblem = FederationRun.strategyRefusal(draft);
   if (strategyProblem) throw new UserError(`--strategy ${flags.strategy}: ${strategyProblem}`);
   const secure = FederationRun.secureAggregationRefusal(draft);
   if (secure) throw new UserError(`--secagg: ${secure}`);
 
-  const out = resolve(flags.out);
-  await claimOutputFolder(out, FEDERATION_RUN_FOLDER);
   const bus = busFor(flags.bus, 'dermagan-federate');
   const store = storeFor(flags.store, out);
   const log = (line: string) => process.stderr.write(`${line}\n`);

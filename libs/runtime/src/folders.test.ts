@@ -30,6 +30,18 @@ describe('folders', () => {
     expect(await cache.fetch(ref)).toBe(local);
   });
 
+  it('fetches of one folder at once, by one cache or by two on the same root, all get the same complete copy', async () => {
+    const store = new LocalStore({ root: mkdtempSync(join(tmpdir(), 'store-')) });
+    const ref = await publishFolder(store, folder(), { bucket: 'bkt', prefix: 'datasets/x' }, 'manifest.json');
+    const root = mkdtempSync(join(tmpdir(), 'cache-'));
+    const one = new FolderCache(store, root);
+    const two = new FolderCache(store, root);
+    const paths = await Promise.all([one.fetch(ref), one.fetch(ref), two.fetch(ref), two.fetch(ref)]);
+    expect(new Set(paths).size).toBe(1);
+    expect(readFileSync(join(paths[0]!, 'shards', 'a.npy'), 'utf8')).toBe('AAAA');
+    expect(readdirSync(root)).toEqual([ref.manifest.sha256]); // no partial copies left
+  });
+
   it('refuses a folder whose manifest changed since it was announced', async () => {
     const store = new LocalStore({ root: mkdtempSync(join(tmpdir(), 'store-')) });
     const ref = await publishFolder(store, folder(), { bucket: 'bkt', prefix: 'datasets/x/' }, 'manifest.json');

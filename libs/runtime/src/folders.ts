@@ -7,6 +7,7 @@
  *   sha256 (the manifest lists every file's hash, so equal manifests mean equal folders), every
  *   download is verified by the store, and a half-finished copy is never reused.
  */
+import { randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderRef, OutputLocation } from '@dermagan/contracts';
@@ -43,6 +44,9 @@ export async function publishFolder(
 }
 
 export class FolderCache {
+  /** Downloads under way in this process, by local folder: a second fetch waits for the first. */
+  private readonly inFlight = new Map<string, Promise<string>>();
+
   constructor(
     private readonly store: ObjectStore,
     /** Local root of the cached copies. */
@@ -53,6 +57,21 @@ export class FolderCache {
   async fetch(ref: FolderRef): Promise<string> {
     const dir = join(this.root, ref.manifest.sha256);
     if (await exists(join(dir, '.complete'))) return dir;
+    let download = this.inFlight.get(dir);
+    if (!download) {
+      download = this.download(ref, dir).finally(() => this.inFlight.delete(dir));
+      this.inFlight.set(dir, download);
+    }
+    return download;
+  }
+
+  /**
+   * Download into a partial folder, mark it complete, rename it into place. The folder only ever
+   * appears complete (it is made by that rename), so when another process got there first its copy
+   * — of the same manifest, hence the same files — is kept and this one dropped; a folder in use is
+   * never replaced.
+   */
+  private async download(ref: FolderRef, dir: string): Promise<string> {
     const current = await this.store.stat(ref.manifest.bucket, ref.manifest.key);
     if (!current || current.sha256 !== ref.manifest.sha256) {
       throw new Error(
@@ -60,12 +79,14 @@ export class FolderCache {
           `(manifest ${ref.manifest.key} sha256 ${current?.sha256 ?? 'missing'} ≠ ${ref.manifest.sha256})`,
       );
     }
-    const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+    const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
       await getDirectory(this.store, ref.bucket, ref.prefix, partial);
       await writeFile(join(partial, '.complete'), '');
-      await rm(dir, { recursive: true, force: true });
-      await rename(partial, dir);
+      await rename(partial, dir).catch(async (err: NodeJS.ErrnoException) => {
+        if ((err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') || !(await exists(join(dir, '.complete')))) throw err;
+        await rm(partial, { recursive: true, force: true });
+      });
     } catch (err) {
       await rm(partial, { recursive: true, force: true });
       throw err;
