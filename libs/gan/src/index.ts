@@ -6,7 +6,7 @@ export * from './config.ts';
 export { Generator } from './generator.ts';
 export { Discriminator } from './discriminator.ts';
 export { MappingNetwork } from './mapping.ts';
-export { SynthesisNetwork, type NoiseMode } from './synthesis.ts';
+export { SynthesisNetwork, type NoiseMode, type NoiseInput, type SynthesisCall } from './synthesis.ts';
 export { StyleGAN2Loss, NonFiniteLossError, PHASES, type Phase, type PhaseInputs, type PhaseResult, type AugmentFn } from './loss.ts';
 export { Adam, lazyRegAdam } from './adam.ts';
 export { emaBeta } from './ema.ts';

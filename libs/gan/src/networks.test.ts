@@ -12,7 +12,7 @@ import { Generator } from './generator.ts';
 import { FullyConnected } from './ops/equalized-linear.ts';
 import { ParamSet } from './params.ts';
 import { Rng } from './rng.ts';
-import type { Tensor2D, Tensor3D, Tf } from './tf-types.ts';
+import type { Tensor2D, Tensor3D, Tensor4D, Tf } from './tf-types.ts';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -96,6 +96,33 @@ describe('synthesis', () => {
     G.synthesis.apply(ws, { noiseMode: 'const' });
     expect(seen).toEqual({ 'b4.conv1': 0, 'b4.torgb': 1, 'b8.conv0': 1, 'b8.conv1': 2, 'b8.torgb': 3, 'b16.conv0': 3, 'b16.conv1': 4, 'b16.torgb': 5 });
     expect(() => G.synthesis.apply(tf.zeros([1, 7, cfg.wDim]) as Tensor3D)).toThrow(/ws must be \[N, 6, 16\]/);
+    G.ps.dispose();
+  });
+
+  it("given noise: per-image maps by buffer name; the const buffers given to every image equal mode 'const'", () => {
+    const cfg = preset('test', 16).network;
+    const G = new Generator(tf, cfg, 5);
+    for (const [name, v] of G.ps.params) if (name.endsWith('noise_strength')) v.assign(tf.scalar(0.5));
+    const inputs = G.synthesis.noiseInputs();
+    expect(inputs).toEqual([
+      { name: 'b4.conv1.noise_const', resolution: 4 },
+      { name: 'b8.conv0.noise_const', resolution: 8 },
+      { name: 'b8.conv1.noise_const', resolution: 8 },
+      { name: 'b16.conv0.noise_const', resolution: 16 },
+      { name: 'b16.conv1.noise_const', resolution: 16 },
+    ]);
+    const ws = tf.randomNormal([2, G.numWs, cfg.wDim], 0, 1, 'float32', 1) as Tensor3D;
+    const tiled = new Map(inputs.map((i) => [i.name, tf.tile(tf.reshape(G.ps.get(i.name), [1, i.resolution, i.resolution, 1]), [2, 1, 1, 1]) as Tensor4D]));
+    const a = G.synthesis.apply(ws, { noiseMode: 'const' }).dataSync();
+    const b = G.synthesis.apply(ws, { noiseMode: 'given', noise: tiled }).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    // Each image reads its own maps: changing image 1's maps leaves image 0 alone.
+    const other = new Map([...tiled].map(([k, v]) => [k, tf.concat([v.slice([0, 0, 0, 0], [1, -1, -1, -1]), tf.onesLike(v.slice([1, 0, 0, 0], [1, -1, -1, -1]))]) as Tensor4D]));
+    const c = G.synthesis.apply(ws, { noiseMode: 'given', noise: other }).dataSync();
+    const per = 16 * 16 * 3;
+    expect(Array.from(c.subarray(0, per))).toEqual(Array.from(a.subarray(0, per)));
+    expect(Array.from(c.subarray(per))).not.toEqual(Array.from(a.subarray(per)));
+    expect(() => G.synthesis.apply(ws, { noiseMode: 'given', noise: new Map() })).toThrow(/needs b4\.conv1\.noise_const as \[2, 4, 4, 1\]/);
     G.ps.dispose();
   });
 });

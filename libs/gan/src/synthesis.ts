@@ -14,8 +14,11 @@ import { upsample2d } from './ops/resample.ts';
 import type { ParamSet } from './params.ts';
 import type { Tensor2D, Tensor3D, Tensor4D, Tf, Variable } from './tf-types.ts';
 
-/** Per-pixel noise: fresh N(0,1) per call, the fixed `noise_const` buffers, or none. */
-export type NoiseMode = 'random' | 'const' | 'none';
+/**
+ * Per-pixel noise: fresh N(0,1) per call, the fixed `noise_const` buffers, none, or maps the
+ * caller gives per image (`SynthesisCall.noise`: the projector optimises them).
+ */
+export type NoiseMode = 'random' | 'const' | 'none' | 'given';
 
 /** Where 'random' noise comes from: an Rng, or one per sample (see generate.ts). */
 export interface NormalSource {
@@ -27,6 +30,14 @@ export interface SynthesisCall {
   noiseMode?: NoiseMode;
   /** Randomness for 'random' noise (required then). */
   rng?: NormalSource;
+  /** Noise maps for 'given' noise, [N, r, r, 1] by the layer's buffer name (`b8.conv0.noise_const`, see `noiseInputs()`). */
+  noise?: ReadonlyMap<string, Tensor4D>;
+}
+
+/** One noise input of the synthesis network: its buffer name and side. */
+export interface NoiseInput {
+  name: string;
+  resolution: number;
 }
 
 /** A modulated 3×3 conv with noise, bias and lrelu (NVlabs `SynthesisLayer`). */
@@ -36,6 +47,8 @@ class SynthesisLayer {
   readonly bias: Variable;
   readonly noiseStrength: Variable;
   readonly noiseConst: Variable;
+  /** Name of the noise buffer (`<layer>.noise_const`), the key of given noise. */
+  readonly noiseName: string;
 
   constructor(
     private readonly tf: Tf,
@@ -53,7 +66,8 @@ class SynthesisLayer {
     this.weight = ps.normal(`${name}.weight`, [3, 3, inChannels, outChannels]);
     this.bias = ps.constant(`${name}.bias`, [outChannels], 0);
     this.noiseStrength = ps.constant(`${name}.noise_strength`, [], 0);
-    this.noiseConst = ps.buffer(`${name}.noise_const`, [resolution, resolution], ps.rng.normal(resolution * resolution));
+    this.noiseName = `${name}.noise_const`;
+    this.noiseConst = ps.buffer(this.noiseName, [resolution, resolution], ps.rng.normal(resolution * resolution));
   }
 
   apply(x: Tensor4D, w: Tensor2D, call: SynthesisCall): Tensor4D {
@@ -68,6 +82,12 @@ class SynthesisLayer {
       noise = tf.mul(tf.tensor4d(call.rng.normal(n * r * r), [n, r, r, 1]), this.noiseStrength) as Tensor4D;
     } else if (mode === 'const') {
       noise = tf.mul(tf.reshape(this.noiseConst, [1, r, r, 1]), this.noiseStrength) as Tensor4D;
+    } else if (mode === 'given') {
+      const given = call.noise?.get(this.noiseName);
+      if (!given || given.shape[0] !== n || given.shape[1] !== r || given.shape[2] !== r || given.shape[3] !== 1) {
+        throw new Error(`SynthesisLayer: noise mode "given" needs ${this.noiseName} as [${n}, ${r}, ${r}, 1], got [${given?.shape}]`);
+      }
+      noise = tf.mul(given, this.noiseStrength) as Tensor4D;
     }
     const y = modulatedConv2d(tf, x, this.weight as Tensor4D, styles, { demodulate: true, up: this.up, ...(noise ? { noise } : {}) });
     return biasAct(tf, y, this.bias, { act: this.act, ...(this.clamp !== undefined ? { clamp: this.clamp } : {}) });
@@ -157,6 +177,11 @@ export class SynthesisNetwork {
       inChannels = out;
     }
     this.numWs = numWs(cfg.resolution);
+  }
+
+  /** The noise inputs in layer order (NVlabs' `noise_const` buffers), for 'given' noise. */
+  noiseInputs(): NoiseInput[] {
+    return this.blocks.flatMap((b) => [b.conv0, b.conv1].filter((l): l is SynthesisLayer => l !== undefined).map((l) => ({ name: l.noiseName, resolution: l.resolution })));
   }
 
   /** ws [N, numWs, wDim] → images [N, res, res, imgChannels] (roughly in [−1, 1]). */
