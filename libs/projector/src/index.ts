@@ -1,0 +1,16 @@
+/**
+ * @dermagan/projector — real images into a generator's latent space (NVlabs projector.py, batched
+ * and resumable), and the privacy audit built on it: can the generator give a patient's image away?
+ */
+export * from './errors.ts';
+export * from './options.ts';
+export * from './schedule.ts';
+export * from './w-stats.ts';
+export * from './noise-regulariser.ts';
+export * from './perceptual.ts';
+export * from './per-image-adam.ts';
+export * from './state.ts';
+export * from './state-store.ts';
+export * from './step.ts';
+export * from './batch.ts';
+export * from './project.ts';
