@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator, preset, type NetworkConfig } from '@dermagan/gan';
 import { loadTf, type Tf } from '@dermagan/tf';
-import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { noiseRegularizer } from './noise-regulariser.ts';
 import { projectorOptions } from './options.ts';
 import { adamUpdate } from './per-image-adam.ts';
