@@ -43,7 +43,7 @@ describe('dermagan project', () => {
     const r = await dermagan('project', ...args('--ids', at('ids.txt'), '--steps', '20', '--batch', '3', '--out', at('p1'), '--json'));
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
-    expect(lastJson(r.stdout)).toMatchObject({ images: 5, stopped: 'done', resumed: 0, space: 'w', distance_space: 'pixels-mse', image_steps: 100, cosine: null });
+    expect(lastJson(r.stdout)).toMatchObject({ images: 5, stopped: 'done', resumed: 0, space: 'w', distance_space: 'lpips-vgg16', image_steps: 100, cosine: null });
     const w = await readNpy(at('p1/w.npy'));
     expect(w.shape).toEqual([5, 6, 16]);
     const projected = await readManifest(at('p1/projected'));
@@ -60,7 +60,7 @@ describe('dermagan project', () => {
 
   it('killed mid-run, continues from each image’s last saved step', async () => {
     const out = at('killed');
-    const flags = args('--n', '4', '--steps', '300', '--batch', '4', '--save-every', '10', '--out', out, '--json');
+    const flags = args('--n', '4', '--steps', '300', '--batch', '4', '--save-every', '10', '--distance', 'pixels-mse', '--out', out, '--json');
     const child = spawn('node', [BIN, 'project', ...flags], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, stdio: 'ignore' });
     const saved = async () => {
       const files = await readdir(join(out, 'state')).catch(() => [] as string[]);

@@ -21,5 +21,6 @@ export * from './csv.ts';
 export * from './job-file.ts';
 export * from './outputs.ts';
 export * from './project-dataset.ts';
+export * from './lpips-features.ts';
 export * from './perceptual-registry.ts';
 export * from './testing.ts';
