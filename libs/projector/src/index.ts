@@ -18,6 +18,7 @@ export * from './selection.ts';
 export * from './compatibility.ts';
 export * from './spaces.ts';
 export * from './csv.ts';
+export * from './claim-folder.ts';
 export * from './job-file.ts';
 export * from './outputs.ts';
 export * from './project-dataset.ts';

@@ -5,10 +5,8 @@
  * they change no result); anything else is refused with what differs.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Generator } from '@dermagan/gan';
-import { ProjectorError } from './errors.ts';
+import { claimFolder } from './claim-folder.ts';
 import type { ProjectorOptions } from './options.ts';
 
 export const JOB_FORMAT = 'dermagan.projection/v1';
@@ -57,30 +55,6 @@ export function jobDifferences(a: ProjectionJobFile, b: ProjectionJobFile): stri
  * continues (returns true); a folder with another job, or with files that are not a projection's,
  * is refused — nothing a user owns is overwritten.
  */
-export async function claimOutputFolder(dir: string, job: ProjectionJobFile): Promise<{ resuming: boolean }> {
-  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  if (entries.length > 0) {
-    if (!entries.includes(JOB_FILE)) {
-      throw new ProjectorError(`${dir} exists and is not a projection's output folder (no ${JOB_FILE}); choose a new --out`);
-    }
-    let previous: ProjectionJobFile;
-    try {
-      previous = JSON.parse(await readFile(join(dir, JOB_FILE), 'utf8')) as ProjectionJobFile;
-    } catch (err) {
-      throw new ProjectorError(`${join(dir, JOB_FILE)} is unreadable (${(err as Error).message}); choose a new --out`, { cause: err });
-    }
-    if (previous.format !== JOB_FORMAT) throw new ProjectorError(`${join(dir, JOB_FILE)} is not a ${JOB_FORMAT} file; choose a new --out`);
-    const diff = jobDifferences(previous, job);
-    if (diff.length > 0) {
-      throw new ProjectorError(`${dir} holds a projection of other inputs (${diff.join('; ')} differ): choose a new --out, or delete it to start over`);
-    }
-    return { resuming: true };
-  }
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${JOB_FILE}.tmp`), `${JSON.stringify(job, null, 1)}\n`);
-  await rename(join(dir, `${JOB_FILE}.tmp`), join(dir, JOB_FILE));
-  return { resuming: false };
+export function claimOutputFolder(dir: string, job: ProjectionJobFile): Promise<{ resuming: boolean }> {
+  return claimFolder(dir, { file: JOB_FILE, format: JOB_FORMAT, what: "a projection's", identity: job, differences: jobDifferences });
 }

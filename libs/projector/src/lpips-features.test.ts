@@ -33,7 +33,7 @@ describe('lpipsFeatures', () => {
   it('is differentiable with respect to the image (finite, non-zero gradient)', async () => {
     const features = await lpipsFeatures(tf);
     const target = features.taps(tf.fill([1, 16, 16, 3], 100) as Tensor4D);
-    const g = tf.grad((x: Tensor4D) => tf.sum(tapDistance(tf, target, features.taps(x))))(tf.randomUniform([1, 16, 16, 3], 0, 255, 'float32', 4) as Tensor4D);
+    const g = tf.grad((x) => tf.sum(tapDistance(tf, target, features.taps(x as Tensor4D))))(tf.randomUniform([1, 16, 16, 3], 0, 255, 'float32', 4) as Tensor4D);
     const v = g.dataSync();
     expect(v.every(Number.isFinite)).toBe(true);
     expect(Math.max(...Array.from(v, Math.abs))).toBeGreaterThan(0);
