@@ -25,3 +25,4 @@ export * from './project-dataset.ts';
 export * from './lpips-features.ts';
 export * from './perceptual-registry.ts';
 export * from './testing.ts';
+export * from './audit/index.ts';

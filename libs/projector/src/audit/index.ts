@@ -1,0 +1,5 @@
+export * from './membership.ts';
+export * from './copies.ts';
+export * from './pair-grid.ts';
+export * from './sample.ts';
+export * from './audit.ts';
