@@ -1,7 +1,9 @@
 /**
- * `dermagan project` end to end at 16² with a tiny GAN trained on the demo sample: outputs, a
- * projection killed (SIGKILL) mid-run that continues from each image's saved step, and misuse
- * (images of another size or other classes than the generator's) exiting 2 with the reason.
+ * `dermagan project` and `dermagan audit` end to end at 16² with a tiny GAN trained on the demo
+ * sample: outputs, a projection killed (SIGKILL) mid-run that continues from each image's saved
+ * step, the audit's JSON line and files, and misuse (images of another size or other classes than
+ * the generator's) exiting 2 with the reason. (The audit's statistics are tested in
+ * libs/projector/src/audit/audit.test.ts with a generator that memorised its images.)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -118,4 +120,34 @@ describe('dermagan project', () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds a projection of other inputs \(the images/);
   }, 300_000);
+});
+
+describe('dermagan audit', () => {
+  it('audits members (train split) against non-members (test split) of one folder: the JSON line, distances.csv, grids', async () => {
+    const out = at('audit');
+    const r = await dermagan(
+      'audit', '--ckpt', at('cgan/checkpoint'), '--members', at('demo16'), '--non-members', at('demo16'), '--n', '6', '--steps', '20',
+      '--generated', '8', '--distance', 'pixels-mse', '--spaces', 'none', '--resamples', '50', '--w-avg-samples', '500', '--out', out, '--json',
+    );
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['membership_auc', 'membership_auc_ci', 'tpr_at_fpr_1pct', 'tpr_at_fpr_0_1pct', 'copies_flagged', 'copies_rule']));
+    expect(j).toMatchObject({ members: 6, non_members: 6, generated: 8, tpr_resolved: { '0.01': false, '0.001': false } });
+    expect(j.membership_auc as number).toBeGreaterThanOrEqual(0);
+    expect(j.copies_rule).toMatch(/below the 1st percentile/);
+    const csv = (await readFile(join(out, 'distances.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('id,member,distance');
+    expect(csv.slice(1).map((l) => l.split(',')[1]).sort()).toEqual([...Array(6).fill('0'), ...Array(6).fill('1')]);
+    expect((await readdir(out)).sort()).toEqual(['audit-job.json', 'audit.json', 'closest-pixels-mse.png', 'distances.csv', 'members', 'nearest-pixels-mse.csv', 'non-members']);
+  }, 300_000);
+
+  it('exits 2 on a generator that cannot project the images, and on --spaces classifier without a classifier', async () => {
+    const size = await dermagan('audit', '--ckpt', at('cgan/checkpoint'), '--members', at('demo32'), '--non-members', at('demo32'), '--out', at('a2'));
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/holds 32×32 images but the generator makes 16×16/);
+    const noClassifier = await dermagan('audit', '--ckpt', at('cgan/checkpoint'), '--members', at('demo16'), '--non-members', at('demo16'), '--spaces', 'classifier', '--out', at('a3'));
+    expect(noClassifier.code).toBe(2);
+    expect(noClassifier.stderr).toMatch(/--spaces classifier needs --classifier DIR/);
+  }, 120_000);
 });

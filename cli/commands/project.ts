@@ -13,7 +13,8 @@ import {
   classifierExtractor, createPerceptual, DEFAULT_PERCEPTUAL, parseIdsFile, PERCEPTUAL_IDS, PROJECTOR_DEFAULTS, projectDataset,
   projectorOptions, ProjectorError, StateFileError, type ProjectionSummary, type Selection,
 } from '@dermagan/projector';
-import type { FeatureExtractor } from '@dermagan/metrics';
+import { MetricInputError, type FeatureExtractor } from '@dermagan/metrics';
+import { PretrainedError } from '@dermagan/pretrained';
 import { loadTf, type Tf } from '@dermagan/tf';
 import { nonNegativeInt, positiveInt, printJson, progress, UserError } from '../output.ts';
 
@@ -37,9 +38,11 @@ interface ProjectFlags {
   json?: boolean;
 }
 
-/** Errors that are the user's input, not a bug: exit 2 with the message. */
-export function isUserInputError(err: unknown): boolean {
-  return [ProjectorError, StateFileError, CheckpointError, GenerateError, DatasetError, ClassifierInputError].some((E) => err instanceof E);
+/** Errors that are the user's input or setup, not a bug: the exit-2 error with what to do, or the error itself. */
+export function asUserError(err: unknown): unknown {
+  if (err instanceof PretrainedError) return new UserError(`${err.message}; ${err.fix}`, { cause: err });
+  const input = [ProjectorError, StateFileError, CheckpointError, GenerateError, DatasetError, ClassifierInputError, MetricInputError].some((E) => err instanceof E);
+  return input ? new UserError((err as Error).message, { cause: err }) : err;
 }
 
 /** The flags `project` and `audit` share: the optimisation. */
@@ -161,8 +164,7 @@ export function registerProject(program: Command): void {
       }
     } catch (err) {
       ui?.stop();
-      if (isUserInputError(err)) throw new UserError((err as Error).message, { cause: err });
-      throw err;
+      throw asUserError(err);
     }
   });
 }
