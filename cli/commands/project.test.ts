@@ -118,7 +118,7 @@ describe('dermagan project', () => {
 
     const other = await dermagan('project', ...args('--n', '2', '--steps', '20', '--out', at('p1')));
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/holds a projection of other inputs \(the images/);
+    expect(other.stderr).toMatch(/holds a projection's work on other inputs \(the images/);
   }, 300_000);
 });
 
@@ -139,7 +139,8 @@ describe('dermagan audit', () => {
     const csv = (await readFile(join(out, 'distances.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('id,member,distance');
     expect(csv.slice(1).map((l) => l.split(',')[1]).sort()).toEqual([...Array(6).fill('0'), ...Array(6).fill('1')]);
-    expect((await readdir(out)).sort()).toEqual(['audit-job.json', 'audit.json', 'closest-pixels-mse.png', 'distances.csv', 'members', 'nearest-pixels-mse.csv', 'non-members']);
+    expect((await readdir(out)).sort()).toEqual(['audit-job.json', 'audit.json', 'closest-pixels-mse', 'closest-pixels-mse.png', 'distances.csv', 'members', 'nearest-pixels-mse.csv', 'non-members']);
+    expect((await readdir(join(out, 'closest-pixels-mse'))).length).toBe(16); // the 8 closest pairs, two images each
   }, 300_000);
 
   it('exits 2 on a generator that cannot project the images, and on --spaces classifier without a classifier', async () => {

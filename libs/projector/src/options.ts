@@ -2,6 +2,8 @@
  * The projector's options: NVlabs `projector.py` `project()` keyword list (REFERENCE §5), one line
  * each, defaults in one table. What is ours (batching, W+, saving) is marked.
  */
+import type { ProjectionDistance, ProjectionOptions } from '@dermagan/contracts';
+import { DEFAULT_PERCEPTUAL } from './perceptual-registry.ts';
 
 export interface ProjectorOptions {
   /** Optimisation steps per image (reference: 1000). */
@@ -70,4 +72,22 @@ export function projectorOptions(partial: Partial<ProjectorOptions> = {}): Proje
   }
   if (o.space !== 'w' && o.space !== 'w+') throw new RangeError(`projector option space must be 'w' or 'w+', got ${String(o.space)}`);
   return o;
+}
+
+/**
+ * The request's options (contracts `ProjectionOptions`, all optional) onto the projector's: the one
+ * place where an event, a preset or a flag set becomes ProjectorOptions and a distance.
+ */
+export function projectorOptionsFrom(o: ProjectionOptions): { options: ProjectorOptions; distance: ProjectionDistance } {
+  return {
+    options: projectorOptions({
+      ...(o.steps !== undefined ? { steps: o.steps } : {}),
+      ...(o.batch !== undefined ? { batch: o.batch } : {}),
+      ...(o.space !== undefined ? { space: o.space } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.wAvgSamples !== undefined ? { wAvgSamples: o.wAvgSamples } : {}),
+      ...(o.saveEvery !== undefined ? { saveEvery: o.saveEvery } : {}),
+    }),
+    distance: o.distance ?? DEFAULT_PERCEPTUAL,
+  };
 }

@@ -12,7 +12,7 @@
  * projections where they stopped): members/ and non-members/ (projections), distances.csv
  * (`id,member,distance`), nearest-<space>.csv, closest-<space>.png, audit.json.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
 import { loadImages, readManifest, selectImages, type DatasetManifest, type ImageEntry } from '@dermagan/dataset';
@@ -28,10 +28,11 @@ import type { PerceptualFeatures } from '../perceptual.ts';
 import type { ProjectionProgress } from '../project.ts';
 import { projectDataset, spread, type ProjectionSummary, type Spread } from '../project-dataset.ts';
 import type { Selection } from '../selection.ts';
+import type { StateStore } from '../state-store.ts';
 import { perceptualExtractor } from '../spaces.ts';
 import { closestPairs, COPY_RULE, likelyCopies, type SpaceCopies } from './copies.ts';
 import { membershipAttack, type MembershipAttack, type MembershipOptions, type MembershipRow } from './membership.ts';
-import { pairGridPng } from './pair-grid.ts';
+import { imagePng, pairGridPng } from './pair-grid.ts';
 import { sampleIds } from './sample.ts';
 
 export const AUDIT_FORMAT = 'dermagan.audit/v1';
@@ -66,6 +67,8 @@ export interface AuditOptions {
   membership?: MembershipOptions;
   /** Bound on the features held for one space's copy search, bytes (default 2 GiB). */
   featureBudgetBytes?: number;
+  /** Where the projections keep per-image states (default: their folders' state/). */
+  states?: (part: 'members' | 'non-members') => StateStore;
   onProgress?: (stage: string, progress: ProjectionProgress | { done: number; total: number }) => void;
   signal?: AbortSignal;
 }
@@ -80,7 +83,8 @@ export interface SpaceSummary {
   realToReal: Spread;
   authenticity: number;
   closest: Array<{ generated: string; training: string; distance: number }>;
-  files: { nearest: string; grid: string };
+  /** Relative to the audit folder: the neighbour list, the grid, and each closest pair's two images. */
+  files: { nearest: string; grid: string; pairs: Array<{ generated: string; training: string }> };
 }
 
 export interface TenantAudit {
@@ -177,8 +181,9 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
   });
 
   // 1. Membership inference through the projector.
-  const project = (source: ImageSource, ids: string[], dir: string, stage: string) =>
+  const project = (source: ImageSource, ids: string[], dir: typeof AUDIT_FILES.members | typeof AUDIT_FILES.nonMembers, stage: string) =>
     projectDataset(tf, {
+      ...(o.states ? { states: o.states(dir) } : {}),
       loaded: o.loaded,
       data: source.data,
       selection: { ids },
@@ -239,8 +244,17 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
     copiesBySpace.set(space.id, copies);
     const closest = closestPairs(copies, o.pairs ?? 8);
     const name = space.id.replace(/[^a-z0-9-]/gi, '_');
-    const files = { nearest: `nearest-${name}.csv`, grid: `closest-${name}.png` };
+    const files = {
+      nearest: `nearest-${name}.csv`,
+      grid: `closest-${name}.png`,
+      pairs: closest.map((_, i) => ({ generated: `closest-${name}/${i}-generated.png`, training: `closest-${name}/${i}-training.png` })),
+    };
     await writeFile(join(o.out, files.grid), await pairGridPng(generatedPixels, trainingPixels, closest.map((p) => [p.generated, p.training] as const), size));
+    await mkdir(join(o.out, `closest-${name}`), { recursive: true });
+    for (const [i, p] of closest.entries()) {
+      await writeFile(join(o.out, files.pairs[i]!.generated), await imagePng(generatedPixels, p.generated, size));
+      await writeFile(join(o.out, files.pairs[i]!.training), await imagePng(trainingPixels, p.training, size));
+    }
     await writeFile(
       join(o.out, files.nearest),
       csvText(

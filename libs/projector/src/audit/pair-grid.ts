@@ -23,3 +23,10 @@ export async function pairGridPng(left: Uint8Array, right: Uint8Array, pairs: Re
   });
   return sharp(canvas, { raw: { width, height, channels: 3 } }).resize(width * scale, height * scale, { kernel: 'nearest' }).png().toBuffer();
 }
+
+/** Image `index` of a uint8 NHWC batch as a PNG (upscaled like the grid). */
+export async function imagePng(pixels: Uint8Array, index: number, size: number, scale = Math.max(1, Math.round(96 / size))): Promise<Buffer> {
+  const per = size * size * 3;
+  if ((index + 1) * per > pixels.length) throw new ProjectorError(`imagePng: image ${index} is out of range`);
+  return sharp(pixels.subarray(index * per, (index + 1) * per), { raw: { width: size, height: size, channels: 3 } }).resize(size * scale, size * scale, { kernel: 'nearest' }).png().toBuffer();
+}
