@@ -9,3 +9,4 @@ export * from './events/evaluation.ts';
 export * from './events/utility.ts';
 export * from './events/federation.ts';
 export * from './events/explanation.ts';
+export * from './events/projection.ts';

@@ -5,3 +5,4 @@
 export * from './options/gan-training.ts';
 export * from './options/evaluation.ts';
 export * from './options/classifier.ts';
+export * from './options/projection.ts';

@@ -1,0 +1,2 @@
+export * from './handlers.ts';
+export * from './store-state-store.ts';
