@@ -144,7 +144,7 @@ describe('the projector service over Kafka and S3', () => {
       const ours = letters.find((l) => l.event.id === request.id);
       if (ours) {
         expect(ours.error).toMatchObject({ name: 'ProjectorError', retriable: false });
-        expect(ours.error.message).toMatch(/holds 32×32 images but the generator makes 16×16/);
+        expect(ours.error.message).toMatch(/^projector-test\/datasets\/demo32\/ holds 32×32 images but the generator makes 16×16/);
         break;
       }
       if (waited > 60_000) throw new Error('the bad request reached no dead-letter topic in a minute');

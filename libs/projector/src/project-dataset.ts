@@ -29,6 +29,8 @@ export interface ProjectDatasetOptions {
   loaded: LoadedGenerator;
   /** Dataset folder (manifest.json + shards). */
   data: string;
+  /** How messages name the dataset (default: its folder; a service names the store reference). */
+  dataName?: string;
   selection: Selection;
   /** Output folder (created, or continued when it holds the same projection). */
   out: string;
@@ -81,8 +83,9 @@ export async function projectDataset(tf: Tf, o: ProjectDatasetOptions): Promise<
 
   // Select the images and check they fit the generator.
   const manifest = await readManifest(o.data);
-  const entries = selectTargets(manifest, o.selection, o.data);
-  const labels = conditioningLabels(loaded, manifest, entries, o.data);
+  const name = o.dataName ?? o.data;
+  const entries = selectTargets(manifest, o.selection, name);
+  const labels = conditioningLabels(loaded, manifest, entries, name);
   if (o.classifier && o.classifier.inputSize <= 0) throw new ProjectorError('classifier extractor without an input size');
 
   // Claim the output folder (or continue the projection in it).

@@ -49,6 +49,9 @@ export interface ProjectorDeps {
 
 export const PROJECTOR_SOURCE = '/dermagan/projector';
 
+/** A stored folder as messages name it. */
+const refName = (ref: FolderRef) => `${ref.bucket}/${ref.prefix}`;
+
 /** `<prefix>/<name>/` */
 function folderOf(output: OutputLocation, name: string): OutputLocation {
   return { bucket: output.bucket, prefix: `${output.prefix.replace(/\/+$/, '')}/${name}/` };
@@ -133,6 +136,7 @@ export async function handleProjectionRequested(event: DermaganEvent<ProjectionR
     const summary = await projectDataset(tf, {
       loaded,
       data: await deps.folders.fetch(request.dataset),
+      dataName: refName(request.dataset),
       selection: request.selection,
       out: join(work, 'out'),
       options,
@@ -191,8 +195,8 @@ export async function handleAuditRequested(event: DermaganEvent<AuditRequestedDa
     let stage = '';
     const result = await auditGenerator(tf, {
       loaded,
-      members: { data: await deps.folders.fetch(request.members.dataset), selection: request.members.selection },
-      nonMembers: { data: await deps.folders.fetch(request.nonMembers.dataset), selection: request.nonMembers.selection },
+      members: { data: await deps.folders.fetch(request.members.dataset), name: refName(request.members.dataset), selection: request.members.selection },
+      nonMembers: { data: await deps.folders.fetch(request.nonMembers.dataset), name: refName(request.nonMembers.dataset), selection: request.nonMembers.selection },
       out: join(work, 'out'),
       projector: options,
       perceptual,

@@ -41,6 +41,8 @@ export const AUDIT_FILES = { marker: 'audit-job.json', result: 'audit.json', dis
 export interface ImageSource {
   /** Dataset folder. */
   data: string;
+  /** How messages name it (default: the folder). */
+  name?: string;
   /** Which of its images (split, classes, tenant; `n` draws a seeded sample of them). */
   selection: Selection;
 }
@@ -130,7 +132,7 @@ async function select(source: ImageSource, what: string): Promise<Loaded> {
     const wanted = new Set(ids);
     entries = entries.filter((e) => wanted.has(e.id));
   }
-  if (entries.length === 0) throw new ProjectorError(`no ${what} images are selected in ${source.data}`);
+  if (entries.length === 0) throw new ProjectorError(`no ${what} images are selected in ${source.name ?? source.data}`);
   return { manifest, entries };
 }
 
@@ -186,6 +188,7 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
       ...(o.states ? { states: o.states(dir) } : {}),
       loaded: o.loaded,
       data: source.data,
+      ...(source.name ? { dataName: source.name } : {}),
       selection: { ids },
       out: join(o.out, dir),
       options: o.projector,
