@@ -8,14 +8,14 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { FolderCheckpointSink, loadGenerator } from '@dermagan/gan';
 import { createExtractor, INCEPTION_2015_ID, type FeatureExtractor } from '@dermagan/metrics';
-import { auditGenerator, createPerceptual, projectorOptions, type AuditResult, type Selection } from '@dermagan/projector';
+import { auditGenerator, createPerceptual, type AuditResult, type Selection } from '@dermagan/projector';
 import { loadTf } from '@dermagan/tf';
 import { nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
-import { asUserError, classifierSpace, projectionOptions, projectionProgress } from './project.ts';
+import { asUserError, classifierSpace, projectionOptions, projectionProgress, projectorOptionsOf, type ProjectionFlags } from './project.ts';
 
 type Split = 'train' | 'test' | 'all';
 
-interface AuditFlags {
+interface AuditFlags extends ProjectionFlags {
   ckpt: string;
   members: string;
   nonMembers: string;
@@ -26,17 +26,7 @@ interface AuditFlags {
   class?: number;
   generated: number;
   spaces: string[];
-  out: string;
-  steps: number;
-  batch: number;
-  wPlus?: boolean;
-  seed: number;
-  saveEvery: number;
-  wAvgSamples: number;
-  distance: string;
-  classifier?: string;
   resamples: number;
-  json?: boolean;
 }
 
 const SPACES = [INCEPTION_2015_ID, 'classifier'] as const;
@@ -100,6 +90,7 @@ export function registerAudit(program: Command): void {
     const owned: FeatureExtractor[] = [];
     try {
       const loaded = await loadGenerator(tf, new FolderCheckpointSink(flags.ckpt));
+      const { options, distance } = projectorOptionsOf(flags);
       const classifier = await classifierSpace(tf, flags.classifier);
       const spaces: FeatureExtractor[] = [];
       if (flags.spaces.includes(INCEPTION_2015_ID)) owned.push(await createExtractor(INCEPTION_2015_ID));
@@ -111,8 +102,8 @@ export function registerAudit(program: Command): void {
         members: { data: flags.members, selection: { ...(membersSplit ? { split: membersSplit } : {}), ...classes, ...(flags.n !== undefined ? { n: flags.n } : {}) } },
         nonMembers: { data: flags.nonMembers, selection: { ...(nonMembersSplit ? { split: nonMembersSplit } : {}), ...classes, ...(flags.nonMembersN !== undefined ? { n: flags.nonMembersN } : {}) } },
         out: flags.out,
-        projector: projectorOptions({ steps: flags.steps, batch: flags.batch, space: flags.wPlus ? 'w+' : 'w', seed: flags.seed, saveEvery: flags.saveEvery, wAvgSamples: flags.wAvgSamples }),
-        perceptual: await createPerceptual(tf, flags.distance),
+        projector: options,
+        perceptual: await createPerceptual(tf, distance),
         spaces,
         ...(classifier ? { classifier } : {}),
         generated: flags.generated,

@@ -5,20 +5,35 @@
  * @dermagan/projector.
  */
 import { readFile } from 'node:fs/promises';
+import type { ProjectionDistance } from '@dermagan/contracts';
 import { Option, type Command } from 'commander';
 import { ClassifierInputError, loadClassifier } from '@dermagan/classifier';
 import { DatasetError } from '@dermagan/dataset';
 import { CheckpointError, FolderCheckpointSink, GenerateError, loadGenerator } from '@dermagan/gan';
 import {
   classifierExtractor, createPerceptual, DEFAULT_PERCEPTUAL, parseIdsFile, PERCEPTUAL_IDS, PROJECTOR_DEFAULTS, projectDataset,
-  projectorOptions, ProjectorError, StateFileError, type ProjectionSummary, type Selection,
+  projectorOptionsFrom, ProjectorError, StateFileError, type ProjectionSummary, type Selection,
 } from '@dermagan/projector';
 import { MetricInputError, type FeatureExtractor } from '@dermagan/metrics';
 import { PretrainedError } from '@dermagan/pretrained';
 import { loadTf, type Tf } from '@dermagan/tf';
 import { nonNegativeInt, positiveInt, printJson, progress, UserError } from '../output.ts';
 
-interface ProjectFlags {
+/** The flags of {@link projectionOptions}, as commander hands them over. */
+export interface ProjectionFlags {
+  steps: number;
+  batch: number;
+  wPlus?: boolean;
+  seed: number;
+  saveEvery: number;
+  wAvgSamples: number;
+  distance: ProjectionDistance;
+  classifier?: string;
+  out: string;
+  json?: boolean;
+}
+
+interface ProjectFlags extends ProjectionFlags {
   ckpt: string;
   data: string;
   n?: number;
@@ -26,16 +41,12 @@ interface ProjectFlags {
   split?: 'train' | 'test' | 'all';
   class?: number;
   tenant?: string;
-  out: string;
-  steps: number;
-  batch: number;
-  wPlus?: boolean;
-  seed: number;
-  saveEvery: number;
-  wAvgSamples: number;
-  distance: string;
-  classifier?: string;
-  json?: boolean;
+}
+
+/** The flags onto the projector's options and distance (through the one mapping, projectorOptionsFrom). */
+export function projectorOptionsOf(flags: ProjectionFlags) {
+  const { steps, batch, seed, saveEvery, wAvgSamples, distance } = flags;
+  return projectorOptionsFrom({ steps, batch, seed, saveEvery, wAvgSamples, distance, space: flags.wPlus ? 'w+' : 'w' });
 }
 
 /** Errors that are the user's input or setup, not a bug: the exit-2 error with what to do, or the error itself. */
@@ -134,21 +145,15 @@ export function registerProject(program: Command): void {
       };
       const loaded = await loadGenerator(tf, new FolderCheckpointSink(flags.ckpt));
       const classifier = await classifierSpace(tf, flags.classifier);
-      const perceptual = await createPerceptual(tf, flags.distance);
+      const { options, distance } = projectorOptionsOf(flags);
+      const perceptual = await createPerceptual(tf, distance);
       ui = projectionProgress('project');
       const summary = await projectDataset(tf, {
         loaded,
         data: flags.data,
         selection,
         out: flags.out,
-        options: projectorOptions({
-          steps: flags.steps,
-          batch: flags.batch,
-          space: flags.wPlus ? 'w+' : 'w',
-          seed: flags.seed,
-          saveEvery: flags.saveEvery,
-          wAvgSamples: flags.wAvgSamples,
-        }),
+        options,
         perceptual,
         ...(classifier ? { classifier } : {}),
         onProgress: ui.onProgress,
