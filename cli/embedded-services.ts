@@ -10,7 +10,7 @@ import { FlAggregator, type AggregatorLogger, type RunMetrics } from '@dermagan/
 import { initialGlobalModel } from '@dermagan/gan';
 import { FolderCache, Registry } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import { ingestSubscription } from '@dermagan/service-ingest';
 import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
 import { embeddedTenants, globalCheckpointSubscription, trainerSubscription, type HistoryRecord, type TenantDeps } from '@dermagan/service-gan-trainer';
@@ -24,6 +24,8 @@ export interface EmbeddedOptions {
   store: ObjectStore;
   /** Scratch folder for the services (cached folders, work in progress). */
   workDir: string;
+  /** The tfjs backend the services compute on (the CLI loads it once). */
+  backend: TfBackend;
   /** Which services to run here (default all of the study's). */
   services?: EmbeddedService[];
   onTick?: (run: string, record: HistoryRecord) => void;
@@ -33,18 +35,18 @@ export const STUDY_SERVICES = ['ingest', 'gan-trainer', 'generator', 'metrics', 
 export type EmbeddedService = (typeof STUDY_SERVICES)[number];
 
 export async function startEmbeddedServices(options: EmbeddedOptions): Promise<void> {
-  const { bus, store, workDir } = options;
+  const { bus, store, workDir, backend } = options;
   await mkdir(workDir, { recursive: true });
   const folders = new FolderCache(store, join(workDir, 'folders'));
   const wanted = new Set(options.services ?? STUDY_SERVICES);
   const subscriptions = [
     wanted.has('ingest') && ingestSubscription({ store, workDir }),
-    wanted.has('gan-trainer') && trainerSubscription({ store, folders, workDir, ...(options.onTick ? { onTick: options.onTick } : {}) }),
-    wanted.has('gan-trainer') && globalCheckpointSubscription({ store }),
-    wanted.has('generator') && generatorSubscription({ store, folders, workDir }),
-    wanted.has('metrics') && metricsSubscription({ folders }),
-    wanted.has('classifier') && classifierSubscription({ store, folders, workDir }),
-    wanted.has('explainer') && explainerSubscription({ store, folders, workDir }),
+    wanted.has('gan-trainer') && trainerSubscription({ store, folders, workDir, backend, ...(options.onTick ? { onTick: options.onTick } : {}) }),
+    wanted.has('gan-trainer') && globalCheckpointSubscription({ store, backend }),
+    wanted.has('generator') && generatorSubscription({ store, folders, workDir, backend }),
+    wanted.has('metrics') && metricsSubscription({ folders, backend }),
+    wanted.has('classifier') && classifierSubscription({ store, folders, workDir, backend }),
+    wanted.has('explainer') && explainerSubscription({ store, folders, workDir, backend }),
   ];
   for (const s of subscriptions) if (s) await bus.subscribe(s as Parameters<EventBus['subscribe']>[0]);
 }
@@ -56,6 +58,8 @@ export interface EmbeddedTenantsOptions {
   workDir: string;
   /** Tenant ids, or a count (`tenant-0`, `tenant-1`, …). */
   tenants: number | readonly string[];
+  /** The tfjs backend the tenants train on (and the aggregator makes the initial model with). */
+  backend: TfBackend;
   onRound?: TenantDeps['onRound'];
 }
 
@@ -73,14 +77,13 @@ export async function startEmbeddedFederation(
     metrics?: RunMetrics;
   },
 ) {
-  const { bus, store } = options;
-  const { tf } = await loadTf();
+  const { bus, store, backend } = options;
   const aggregator = new FlAggregator({
     store,
     bucket: 'fl-aggregator',
     logger: options.logger ?? { info: () => {}, warn: () => {}, error: (o, m) => process.stderr.write(`fl-aggregator: ${m} ${JSON.stringify(o)}\n`) },
     metrics: options.metrics ?? aggregatorMetrics(new Registry()),
-    initialModel: async (training, policy) => initialGlobalModel(tf, training, policy),
+    initialModel: async (training, policy) => initialGlobalModel(backend.tf, training, policy),
   });
   for (const s of aggregatorSubscriptions(aggregator)) await bus.subscribe(s);
   const tenants = await startEmbeddedTenants(options);
@@ -101,7 +104,7 @@ export async function startEmbeddedFederation(
 export async function startEmbeddedTenants(options: EmbeddedTenantsOptions) {
   const { bus, store, workDir } = options;
   const names = typeof options.tenants === 'number' ? Array.from({ length: options.tenants }, (_, i) => `tenant-${i}`) : options.tenants;
-  const agents = embeddedTenants(names, { store, workDir: join(workDir, 'tenants'), ...(options.onRound ? { onRound: options.onRound } : {}) });
+  const agents = embeddedTenants(names, { store, workDir: join(workDir, 'tenants'), backend: options.backend, ...(options.onRound ? { onRound: options.onRound } : {}) });
   for (const a of agents) for (const s of a.subscriptions) await bus.subscribe(s);
   return {
     agents,

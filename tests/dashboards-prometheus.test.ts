@@ -9,6 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '@dermagan/bus';
 import { FolderCache } from '@dermagan/runtime';
@@ -20,6 +21,8 @@ import { chartJobTemplateJson } from './helpers/chart.ts';
 import { restrictedNamespace } from './helpers/kube.ts';
 import { freePort } from './servers/kafka.ts';
 import { ServerProcess } from './servers/process.ts';
+
+const backend = await loadTf();
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO = join(ROOT, 'data/demo/metadata.csv');
@@ -106,7 +109,7 @@ beforeAll(async () => {
 
   bus = new KafkaBus({ brokers: env.DERMAGAN_KAFKA_BROKERS!.split(','), clientId: 'dashboards-test', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
   await bus.start();
-  tenants = await startEmbeddedTenants({ bus, store, workDir: join(work, 'tenants'), tenants: 3 });
+  tenants = await startEmbeddedTenants({ backend, bus, store, workDir: join(work, 'tenants'), tenants: 3 });
 });
 
 afterAll(async () => {

@@ -16,11 +16,14 @@ import { ingest } from '@dermagan/ingest';
 import { publishFolder, Registry } from '@dermagan/runtime';
 import type { RoundStartedData } from '@dermagan/service-gan-trainer';
 import { LocalStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federationRequest, FlAggregator, watchFederation } from '@dermagan/federation';
 import { embeddedTenants, type EmbeddedTenant } from '@dermagan/service-gan-trainer';
 import { initialModel, quiet, spawn } from '../services/fl-aggregator/src/testing.ts';
 import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
+
+const backend = await loadTf();
 
 const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
@@ -67,7 +70,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const warnings: Array<Record<string, unknown>> = [];
     const aggregator = aggregatorOn({ 'tenant-3': keys['tenant-3']!.publicKeyPem }, registry, { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
-    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work1'), keys });
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work1'), keys });
     await spawn(broker, t0!.subscriptions);
 
     // tenant-1 straggles in round 3: it ignores the deadline and answers a second after it.
@@ -88,12 +91,12 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const onRound = async (round: number) => {
       if (round === 1) {
         // tenant-3 joins mid-run (its key is registered with the aggregator; its dataset is its own).
-        const [late] = embeddedTenants(['tenant-3'], { store, workDir: join(root, 'work1c'), keys, dataset });
+        const [late] = embeddedTenants(['tenant-3'], { backend, store, workDir: join(root, 'work1c'), keys, dataset });
         await spawn(broker, late!.subscriptions);
       }
       if (round === 2) {
         // A new tenant-2 process: it continues its own state from the tenant's bucket.
-        const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work1b'), keys });
+        const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work1b'), keys });
         await spawn(broker, again!.subscriptions);
       }
     };
@@ -143,7 +146,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const aggregator = aggregatorOn({}, new Registry(), { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
     const bucket = (t: string) => `leave-${t}`;
-    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work3'), keys, bucket });
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work3'), keys, bucket });
     await spawn(broker, t0!.subscriptions);
     await spawn(broker, t1!.subscriptions);
     // tenant-2 is shut down when round 2 starts: it leaves, and a new process of it comes up and rejoins.
@@ -154,7 +157,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
       const bus = t2Bus!;
       await t2!.agent.leave('shutting down', (x) => bus.publish(x));
       void bus.close();
-      const [again] = embeddedTenants(['tenant-2'], { store, workDir: join(root, 'work3b'), keys, bucket });
+      const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work3b'), keys, bucket });
       const next = await spawn(broker, again!.subscriptions);
       rejoined = await again!.agent.rejoin((x) => next.publish(x));
     }));
@@ -186,7 +189,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
   it('an aggregator killed mid-round is replaced by a new instance that continues from the persisted state', async () => {
     const broker = new MemoryBroker();
     const federation = 'fl-restart';
-    const tenants = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { store, workDir: join(root, 'work2') });
+    const tenants = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work2') });
     for (const t of tenants) await spawn(broker, t.subscriptions);
     const first = aggregatorOn();
     const firstBus = await spawn(broker, aggregatorSubscriptions(first));

@@ -20,6 +20,8 @@ import { loadTf } from '@dermagan/tf';
 import { AccessDeniedError, S3Store } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+const backend = await loadTf();
+
 const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
 const env = { ...inject('serverEnv'), ...process.env };
 const brokers = (env.DERMAGAN_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -83,13 +85,13 @@ async function federate(federation: string, options: { secagg: boolean }) {
     const aggregator = new FlAggregator({
       store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(new Registry()),
       logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
-      initialModel: async (t, p) => initialGlobalModel((await loadTf()).tf, t, p),
+      initialModel: async (t, p) => initialGlobalModel(backend.tf, t, p),
     });
     for (const s of aggregatorSubscriptions(aggregator)) await aggBus.subscribe(s);
 
     const stores: Record<string, S3Store> = {};
     for (const tenant of TENANTS) stores[tenant] = new S3Store({ endpoint, ...(await tenantCredentials(tenant, federation)), retry: { attempts: 1 } });
-    const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { store: stores[tenant]!, workDir: join(root, federation), bucket: bucketOf }));
+    const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { backend, store: stores[tenant]!, workDir: join(root, federation), bucket: bucketOf }));
     for (const t of tenants) for (const s of t.subscriptions) await tenantBus.subscribe(s);
 
     const { done } = await watchFederation(tenantBus, federation);

@@ -14,11 +14,14 @@ import { decodeWeightSet, generateTenantKeyPair, type TenantKeyPair, type Weight
 import { ingest } from '@dermagan/ingest';
 import { publishFolder } from '@dermagan/runtime';
 import { LocalStore } from '@dermagan/store';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federationRequest, FlAggregator, watchFederation, type FederationSpec } from '@dermagan/federation';
 import { aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
 import { embeddedTenants, type EmbeddedTenant } from '@dermagan/service-gan-trainer';
 import { initialModel, quiet, spawn } from '../services/fl-aggregator/src/testing.ts';
+
+const backend = await loadTf();
 
 const DEMO = fileURLToPath(new URL('../data/demo/metadata.csv', import.meta.url));
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
@@ -50,7 +53,7 @@ async function federate(federation: string, spec: Partial<FederationSpec>, wrap:
     initialModel,
   });
   const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
-  const tenants = embeddedTenants(TENANTS, { store, workDir: join(root, federation), keys, bucket: bucketOf(federation) });
+  const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation) });
   const buses = [aggBus];
   for (const t of tenants) buses.push(await spawn(broker, wrap(t)));
   const watchBus = await spawn(broker, []);
@@ -155,7 +158,7 @@ describe('secure aggregation in the services', () => {
     });
     const buses = [await spawn(broker, aggregatorSubscriptions(aggregator))];
     // tenant-2 is not in the request: it finds its images through its own dataset setting.
-    const tenants = embeddedTenants(TENANTS, { store, workDir: join(root, federation), keys, bucket: bucketOf(federation), dataset });
+    const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation), dataset });
     for (const t of tenants) buses.push(await spawn(broker, t.subscriptions));
     const { done } = await watchFederation(buses[0]!, federation);
     await buses[0]!.publish(

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '@dermagan/bus';
 import {
@@ -27,6 +28,8 @@ import { PRESETS } from '@dermagan/study';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
 import { chartJobTemplateJson } from './helpers/chart.ts';
 import { eventually, kube, restrictedNamespace } from './helpers/kube.ts';
+
+const backend = await loadTf();
 
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
 const BUCKET = 'launcher-test';
@@ -84,6 +87,7 @@ function request(run: string, config: GanTrainingOptions, gpus?: number) {
 async function runWorker(job: V1Job, signal?: AbortSignal) {
   return runTrainingJob(envOf(job, TRAINING_JOB.requestEnv), {
     store,
+    backend,
     folders: new FolderCache(store, join(work, 'folders')),
     workDir: join(work, job.metadata!.name!),
     publish: (e) => bus.publish(e),
@@ -103,7 +107,7 @@ beforeAll(async () => {
   await bus.start();
 
   // A small dataset in S3, ingested by the ingest handler.
-  await startEmbeddedServices({ bus, store, workDir: join(work, 'ingest'), services: ['ingest'] });
+  await startEmbeddedServices({ backend, bus, store, workDir: join(work, 'ingest'), services: ['ingest'] });
   dataset = await new Promise<FolderRef>((resolve, reject) => {
     bus
       .subscribe({ group: 'launcher-test-ingest', types: [DatasetIngested.type], parse: (r) => DatasetIngested.parse(r), handler: async (e) => { if (e.data.dataset.bucket === BUCKET) resolve(e.data.dataset); } })

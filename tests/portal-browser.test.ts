@@ -11,6 +11,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '@dermagan/bus';
 import { DatasetGenerated, DatasetIngested, GenerationRequested, IngestRequested, TrainingCompleted, TrainingRequested, type FolderRef } from '@dermagan/contracts';
@@ -20,6 +21,8 @@ import { cohenKappa } from '@dermagan/survey';
 import { startTestPortal, TEST_PASSWORD, type TestPortal } from '../services/portal/src/testing/harness.ts';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
 import { createDatabase } from './servers/postgres.ts';
+
+const backend = await loadTf();
 
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
 const SHOTS = new URL('./artifacts/portal/', import.meta.url).pathname;
@@ -69,7 +72,7 @@ beforeAll(async () => {
   await warmUp();
   const store = s3StoreFromEnv(env)!;
   await store.ensureBucket(BUCKET);
-  await startEmbeddedServices({ bus, store, workDir: join(work, 'services'), services: ['ingest', 'gan-trainer', 'generator'] });
+  await startEmbeddedServices({ backend, bus, store, workDir: join(work, 'services'), services: ['ingest', 'gan-trainer', 'generator'] });
   t = await startTestPortal({ databaseUrl: await createDatabase(env.DERMAGAN_TEST_POSTGRES_URL!, 'portal_browser'), bus, store, config: { bucket: BUCKET, surveyDisplaySize: 128 } });
 
   // The real images: the demo subset at 16², ingested over Kafka.

@@ -7,6 +7,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadTf } from '@dermagan/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '@dermagan/bus';
 import { GenerationRequested, IngestRequested, TrainingRequested, DatasetIngested, type FolderRef } from '@dermagan/contracts';
@@ -16,6 +17,8 @@ import { LocalStore } from '@dermagan/store';
 import { formatNumber, PRESETS, runStudy, StudyResults, type StudyOutcome } from '@dermagan/study';
 import { startEmbeddedFederation, startEmbeddedServices } from '../cli/embedded-services.ts';
 
+const backend = await loadTf();
+
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
 
 async function embedded() {
@@ -23,7 +26,7 @@ async function embedded() {
   const bus = new MemoryBus({ retry: { retries: 1, initialRetryTimeMs: 10, maxRetryTimeMs: 20 } });
   const store = new LocalStore({ root: join(root, 'store') });
   await bus.start();
-  await startEmbeddedServices({ bus, store, workDir: join(root, 'work') });
+  await startEmbeddedServices({ backend, bus, store, workDir: join(root, 'work') });
   return { root, bus, store, folders: new FolderCache(store, join(root, 'folders')) };
 }
 
@@ -34,7 +37,7 @@ describe('the study on the embedded bus and store', () => {
   beforeAll(async () => {
     const env = await embedded();
     out = join(env.root, 'out');
-    const federation = await startEmbeddedFederation({ bus: env.bus, store: env.store, workDir: join(env.root, 'work'), tenants: 3 });
+    const federation = await startEmbeddedFederation({ backend, bus: env.bus, store: env.store, workDir: join(env.root, 'work'), tenants: 3 });
     outcome = await runStudy({
       federation,
       data: DEMO,
@@ -149,7 +152,7 @@ describe('faults on the embedded bus', () => {
       config: { ...PRESETS.smoke.gan, kimg: 0.096, cond: true },
       output: { bucket: 'dermagan', prefix: 'runs/t/gans/resume-me/' },
     });
-    const deps = { store: env.store, folders: env.folders, workDir: join(env.root, 'trainer') };
+    const deps = { backend, store: env.store, folders: env.folders, workDir: join(env.root, 'trainer') };
     const published: string[] = [];
     const publish = async (e: { type: string }) => void published.push(e.type);
 

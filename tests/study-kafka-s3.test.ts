@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadTf } from '@dermagan/tf';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '@dermagan/bus';
 import {
@@ -16,6 +17,8 @@ import { FolderCache } from '@dermagan/runtime';
 import { s3StoreFromEnv } from '@dermagan/store';
 import { PRESETS, runStudy, StudyResults } from '@dermagan/study';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
+
+const backend = await loadTf();
 
 const DEMO = new URL('../data/demo/metadata.csv', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -36,7 +39,7 @@ describe('the study over real Kafka and S3', () => {
     const { bus, store } = connect('study-test');
     await bus.start();
     try {
-      await startEmbeddedServices({ bus, store, workDir: join(root, 'work') });
+      await startEmbeddedServices({ backend, bus, store, workDir: join(root, 'work') });
       const folders = new FolderCache(store, join(root, 'folders'));
       const outcome = await runStudy({
         data: DEMO,
@@ -68,7 +71,7 @@ describe('the study over real Kafka and S3', () => {
     await bus.start();
     try {
       // A dataset, ingested by the in-process ingest handler.
-      await startEmbeddedServices({ bus, store, workDir: join(root, 'work'), services: ['ingest'] });
+      await startEmbeddedServices({ backend, bus, store, workDir: join(root, 'work'), services: ['ingest'] });
       const dataset = await new Promise<FolderRef>((resolve, reject) => {
         bus
           .subscribe({ group: 'kill-test-ingest', types: [DatasetIngested.type], parse: (r) => DatasetIngested.parse(r), handler: async (e) => { if (e.data.dataset.bucket === 'kill-test') resolve(e.data.dataset); } })

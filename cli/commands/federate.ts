@@ -228,6 +228,7 @@ export async function federate(flags: FederateFlags) {
     const running = await startEmbeddedFederation({
       bus,
       store,
+      backend: await loadTf(),
       workDir: join(out, 'work'),
       tenants,
       logger: { info: () => {}, warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`), error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`) },

@@ -61,16 +61,16 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
   await claimOutputFolder(out, STUDY_FOLDER);
   const bus = busFor(flags.bus, 'dermagan-study');
   const store = storeFor(flags.store, out);
-  const { info: backend } = await loadTf();
+  const backend = await loadTf();
   const bars = new StepBars();
   try {
     await bus.start();
     const preset = PRESETS[flags.preset];
-    if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work') });
+    if (flags.services === 'embedded') await startEmbeddedServices({ bus, store, workDir: join(out, 'work'), backend });
     // The federated GAN: tenant agents in this process, or the hospitals' own (their keys given).
     const embeddedFederation =
       flags.services === 'embedded' && preset.federation && flags.federated !== false
-        ? await startEmbeddedFederation({ bus, store, workDir: join(out, 'work'), tenants: tenantCount(preset.federation.tenants) })
+        ? await startEmbeddedFederation({ bus, store, workDir: join(out, 'work'), backend, tenants: tenantCount(preset.federation.tenants) })
         : undefined;
     const federation =
       embeddedFederation ?? (flags.services === 'external' && flags.tenantKeys && preset.federation && flags.federated !== false ? { publicKeys: await readTenantKeys(flags.tenantKeys) } : undefined);
@@ -83,7 +83,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
       store,
       bucket: flags.bucket,
       fetchFolder: (ref) => new FolderCache(store, join(out, 'work', 'folders')).fetch(ref),
-      environment: { backend, bus: bus.kind, store: store.url, services: flags.services },
+      environment: { backend: backend.info, bus: bus.kind, store: store.url, services: flags.services },
       onProgress: (step, done, total, status) => bars.update(step, done, total, status),
     });
     bars.stop();
@@ -98,7 +98,7 @@ async function runStudyCommand(flags: StudyFlags): Promise<void> {
         fidelity: Object.fromEntries(results.fidelity.map((f) => [f.model, f.scores])),
         federation: results.federation ? { ratioToCentral: results.federation.ratioToCentral, scores: results.federation.scores } : null,
         utility: Object.fromEntries(results.utility.map((u) => [u.name, pick(u.measures, ['auc', 'pr_auc', 'accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'prevalence', 'n'])])),
-        backend,
+        backend: backend.info,
       });
     }
   } catch (err) {

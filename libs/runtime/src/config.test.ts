@@ -23,6 +23,12 @@ describe('loadConfig', () => {
     expect(cfg.httpPort).toBe(9100);
   });
 
+  it('reads the tfjs backend the wiring loads (DERMAGAN_TF_BACKEND), absent = the default', () => {
+    expect(loadConfig(BaseConfig, { env: { DERMAGAN_TF_BACKEND: 'wasm' }, defaults }).tfBackend).toBe('wasm');
+    expect(loadConfig(BaseConfig, { env: {}, defaults }).tfBackend).toBeUndefined();
+    expect(() => loadConfig(BaseConfig, { env: { DERMAGAN_TF_BACKEND: 'cuda' }, defaults })).toThrow(/DERMAGAN_TF_BACKEND/);
+  });
+
   it('lets the environment win over the DERMAGAN_CONFIG file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'c.json');

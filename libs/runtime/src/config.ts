@@ -34,6 +34,8 @@ export const BaseConfig = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds SIGTERM waits for the in-flight event before handing it back. */
   shutdownGraceS: z.number().positive().default(30),
+  /** tfjs backend of services that compute: native CPU, GPU or wasm; absent = native, wasm as a loud fallback. */
+  tfBackend: z.enum(['tensorflow', 'gpu', 'wasm']).optional(),
 });
 export type BaseConfig = z.infer<typeof BaseConfig>;
 
@@ -59,6 +61,7 @@ export const BASE_ENV: Record<string, EnvBinding> = {
   DERMAGAN_WORK_DIR: { key: 'workDir' },
   DERMAGAN_LOG_LEVEL: { key: 'logLevel' },
   DERMAGAN_SHUTDOWN_GRACE_S: { key: 'shutdownGraceS', parse: num },
+  DERMAGAN_TF_BACKEND: { key: 'tfBackend' },
 };
 
 export interface LoadConfigOptions {

@@ -1,9 +1,12 @@
 /**
- * Choose and load the tfjs backend, once per process.
+ * Choose and load the tfjs backend, once per process. The wiring does it (a service's main.ts
+ * from its config, the CLI at its start) and hands the result to the handlers, like the bus and
+ * the store: handlers never choose a backend themselves.
  *
- * Order: `DERMAGAN_TF_BACKEND` when set (`tensorflow` = native CPU, `gpu` = @tensorflow/tfjs-node-gpu,
- * `wasm`), otherwise native TensorFlow (provisioned by scripts/install-native-tf.sh), and wasm only
- * when native is absent — said loudly in the log and recorded in every result's provenance.
+ * Order: the given choice (a service's DERMAGAN_TF_BACKEND setting; the CLI's environment variable
+ * of that name) — `tensorflow` = native CPU, `gpu` = @tensorflow/tfjs-node-gpu, `wasm` — otherwise
+ * native TensorFlow (provisioned by scripts/install-native-tf.sh), and wasm only when native is
+ * absent: said loudly in the log and recorded in every result's provenance.
  */
 import { createRequire } from 'node:module';
 import { registerDepthwiseInputGradient } from './depthwise-gradients.ts';
@@ -12,6 +15,12 @@ import { registerZeroGradients } from './zero-gradients.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 export type BackendName = 'tensorflow' | 'gpu' | 'wasm';
+
+/** A loaded backend: the tfjs instance and what it is. Handlers get it from their wiring. */
+export interface TfBackend {
+  tf: Tf;
+  info: BackendInfo;
+}
 
 export interface BackendInfo {
   /** What was loaded. */
@@ -30,7 +39,7 @@ export class BackendError extends Error {
 }
 
 const require = createRequire(import.meta.url);
-let loaded: Promise<{ tf: Tf; info: BackendInfo }> | undefined;
+let loaded: Promise<TfBackend> | undefined;
 
 function quietNativeLogs(): void {
   // libtensorflow's C++ INFO lines (oneDNN, cpu_feature_guard) are noise on every start.
@@ -79,8 +88,7 @@ async function loadWasm(reason: string | undefined) {
   return { tf, info };
 }
 
-async function choose(): Promise<{ tf: Tf; info: BackendInfo }> {
-  const wanted = process.env.DERMAGAN_TF_BACKEND as BackendName | undefined;
+async function choose(wanted: BackendName | undefined): Promise<TfBackend> {
   if (wanted !== undefined && !['tensorflow', 'gpu', 'wasm'].includes(wanted)) {
     throw new BackendError(`DERMAGAN_TF_BACKEND must be tensorflow, gpu or wasm, got "${wanted}"`);
   }
@@ -105,8 +113,15 @@ async function choose(): Promise<{ tf: Tf; info: BackendInfo }> {
   }
 }
 
-/** The tfjs instance on the chosen backend, and what was chosen. Loaded once per process. */
-export function loadTf(): Promise<{ tf: Tf; info: BackendInfo }> {
-  loaded ??= choose();
-  return loaded;
+/**
+ * The tfjs instance on the chosen backend, and what was chosen. Loaded once per process (tfjs has
+ * one global engine): asking for another backend afterwards throws.
+ */
+export async function loadTf(choice: BackendName | undefined = process.env.DERMAGAN_TF_BACKEND as BackendName | undefined): Promise<TfBackend> {
+  loaded ??= choose(choice);
+  const backend = await loaded;
+  if (choice !== undefined && backend.info.name !== choice) {
+    throw new BackendError(`loadTf: this process already runs the ${backend.info.name} backend (tfjs has one engine per process), not ${choice}`);
+  }
+  return backend;
 }

@@ -12,7 +12,7 @@ import { DEFAULT_TRAIN_OPTIONS, experimentOptionsFrom, runExperiment } from '@de
 import { mergeDatasets, readManifest } from '@dermagan/dataset';
 import { publishFolder, type FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 
 export type UtilityRequestedData = z.output<typeof UtilityRequested.schema>;
@@ -22,6 +22,8 @@ export interface ClassifierDeps {
   folders: FolderCache;
   /** Local work folder (one sub-folder per request id, kept until the request succeeds, for resume). */
   workDir: string;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   onEpoch?: (name: string, epoch: number, validationAuc: number) => void;
 }
 
@@ -46,7 +48,7 @@ export async function handleUtilityRequested(event: DermaganEvent<UtilityRequest
   const synthPerClass = synthClasses && synthetic ? await perClass(synthetic, synthClasses) : undefined;
 
   // Train (resuming from this request's last epoch when it was interrupted) and test on real images.
-  const { tf, info } = await loadTf();
+  const { tf, info } = deps.backend;
   const out = join(work, 'model');
   const { json } = await runExperiment(tf, info, {
     data: {

@@ -3,9 +3,12 @@
  */
 import { join } from 'node:path';
 import { BaseConfig, FolderCache, Gauge, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { classifierSubscription } from './handlers.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'classifier' } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 await startService({
   config,
   subscriptions: ({ store, registry }) => {
@@ -16,6 +19,7 @@ await startService({
         store,
         folders: new FolderCache(store, join(config.workDir, 'folders')),
         workDir: config.workDir,
+        backend,
         onEpoch: (name, e, v) => {
           epoch.set({ name }, e);
           auc.set({ name }, v);

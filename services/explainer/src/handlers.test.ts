@@ -16,6 +16,8 @@ import { loadTf } from '@dermagan/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainerSubscription } from './handlers.ts';
 
+const backend = await loadTf();
+
 let root: string;
 let bus: MemoryBus;
 let store: LocalStore;
@@ -30,7 +32,7 @@ beforeAll(async () => {
   store = new LocalStore({ root: join(root, 'store') });
   bus = new MemoryBus({ retry: { retries: 2, initialRetryTimeMs: 1, maxRetryTimeMs: 2 } });
   await bus.start();
-  await bus.subscribe(explainerSubscription({ store, folders: new FolderCache(store, join(root, 'folders')), workDir: join(root, 'work') }));
+  await bus.subscribe(explainerSubscription({ backend, store, folders: new FolderCache(store, join(root, 'folders')), workDir: join(root, 'work') }));
   await bus.subscribe({ group: 'test', types: [ExplanationCompleted.type], parse: (r) => ExplanationCompleted.parse(r), handler: async (e) => void completed.push(e) });
 }, 300_000);
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { DERMAGAN_VERSION, ExplanationCompleted, ExplanationRequested, type Derm
 import { runExplanation, SUMMARY_FILE, type Projector } from '@dermagan/explain';
 import { publishFolder, type FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 
 export type ExplanationRequestedData = z.output<typeof ExplanationRequested.schema>;
@@ -22,6 +22,8 @@ export interface ExplainerDeps {
   folders: FolderCache;
   /** Local work folder (one sub-folder per request, removed when it is done). */
   workDir: string;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** Real images → W (libs/projector); absent = latent neighbours are skipped with the reason. */
   projector?: Projector;
   /** Progress of a step (Prometheus, logs). */
@@ -46,7 +48,7 @@ export async function handleExplanationRequested(event: DermaganEvent<Explanatio
     const generator = request.generator ? { dir: await deps.folders.fetch(request.generator), ref: request.generator } : null;
 
     // Explain.
-    const { tf, info } = await loadTf();
+    const { tf, info } = deps.backend;
     const out = join(work, 'explanation');
     const summary = await runExplanation(tf, info, {
       name: request.name,

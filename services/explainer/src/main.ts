@@ -4,9 +4,12 @@
  */
 import { join } from 'node:path';
 import { BaseConfig, FolderCache, Gauge, Histogram, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { explainerSubscription } from './handlers.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'explainer' } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 await startService({
   config,
   subscriptions: ({ store, registry, logger }) => {
@@ -18,6 +21,7 @@ await startService({
         store,
         folders: new FolderCache(store, join(config.workDir, 'folders')),
         workDir: config.workDir,
+        backend,
         onProgress: (name, s, done, total) => step.set({ name, step: s }, total > 0 ? done / total : 0),
         onCompleted: (name, numbers, wall) => {
           seconds.observe(wall);

@@ -24,6 +24,8 @@ const config = loadConfig(AggregatorConfig, {
   defaults: { service: 'fl-aggregator' },
   bindings: { DERMAGAN_FL_TENANT_KEYS: { key: 'tenantKeys', parse: (raw) => JSON.parse(raw) as unknown } },
 });
+// The engine makes the initial global model; its backend is chosen here from the config.
+const backend = await loadTf(config.tfBackend);
 let aggregator: FlAggregator | undefined;
 /** One aggregator per process, built from the service context on first use. */
 const aggregatorOf = ({ store, registry, logger }: ServiceContext): FlAggregator =>
@@ -33,7 +35,7 @@ const aggregatorOf = ({ store, registry, logger }: ServiceContext): FlAggregator
     logger,
     metrics: aggregatorMetrics(registry),
     tenantKeys: config.tenantKeys,
-    initialModel: async (training, policy) => initialGlobalModel((await loadTf()).tf, training, policy),
+    initialModel: async (training, policy) => initialGlobalModel(backend.tf, training, policy),
   }));
 const service = await startService({
   config,

@@ -9,6 +9,7 @@ import type { FolderRef } from '@dermagan/contracts';
 import { generateTenantKeyPair, type TenantKeyPair } from '@dermagan/federation';
 import { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
+import type { TfBackend } from '@dermagan/tf';
 import { TenantAgent, tenantSubscriptions, type TenantDeps } from './tenant.ts';
 
 /** One tenant agent with its key pair and its own bucket. */
@@ -25,6 +26,8 @@ export function embeddedTenants(
   options: {
     store: ObjectStore;
     workDir: string;
+    /** The tfjs backend the tenants train on. */
+    backend: TfBackend;
     /** Each tenant's bucket (default `tenant-<id>`). */
     bucket?: (tenant: string) => string;
     onRound?: TenantDeps['onRound'];
@@ -42,6 +45,7 @@ export function embeddedTenants(
       store: options.store,
       bucket: options.bucket?.(tenant) ?? `tenant-${tenant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
       folders: new FolderCache(options.store, join(options.workDir, `tenant-${tenant}`, 'folders')),
+      backend: options.backend,
       ...(options.onRound ? { onRound: options.onRound } : {}),
       ...(options.dataset ? { dataset: options.dataset } : {}),
     });

@@ -9,26 +9,33 @@ import { FederationCheckpointRequested, FederationCheckpointSaved, type Dermagan
 import { decodeWeightSet, WeightsError } from '@dermagan/federation';
 import { saveGlobalModel, StoreCheckpointSink } from '@dermagan/gan';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 import { TRAINER_SOURCE } from './handlers.ts';
 
 export type CheckpointRequestedData = z.output<typeof FederationCheckpointRequested.schema>;
 
-export async function handleCheckpointRequested(event: DermaganEvent<CheckpointRequestedData>, deps: { store: ObjectStore }) {
+/** What turning global weights into a checkpoint needs. */
+export interface CheckpointDeps {
+  store: ObjectStore;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
+}
+
+export async function handleCheckpointRequested(event: DermaganEvent<CheckpointRequestedData>, deps: CheckpointDeps) {
   const { global, training, labels, output } = event.data;
   const bytes = await deps.store.getBytes(global.bucket, global.key);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== global.sha256) throw new WeightsError(`global ${global.bucket}/${global.key} hashes to ${sha256}, the request names ${global.sha256}`);
   const weights = await decodeWeightSet(bytes, `global ${global.bucket}/${global.key}`);
-  const { tf, info } = await loadTf();
+  const { tf, info } = deps.backend;
   const sink = new StoreCheckpointSink(deps.store, output);
   await saveGlobalModel(tf, training, weights, sink, { labels, backend: { ...info } });
   const checkpoint = (await sink.latest()) as FolderRef;
   return FederationCheckpointSaved.create({ global, checkpoint }, { source: TRAINER_SOURCE, causedBy: event });
 }
 
-export function globalCheckpointSubscription(deps: { store: ObjectStore }): Subscription<CheckpointRequestedData> {
+export function globalCheckpointSubscription(deps: CheckpointDeps): Subscription<CheckpointRequestedData> {
   return {
     group: 'gan-trainer-checkpoints',
     types: [FederationCheckpointRequested.type],

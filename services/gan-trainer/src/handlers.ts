@@ -16,7 +16,7 @@ import { FolderCheckpointSink, parseFidMetric, readCheckpoint, runTraining, Stor
 import { snapshotFidScorer } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 
 export type TrainingRequestedData = z.output<typeof TrainingRequested.schema>;
@@ -51,6 +51,8 @@ export interface TrainerDeps {
   folders: FolderCache;
   /** Local work folder. */
   workDir: string;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** Each tick's record, and the kimg the run trains to. */
   onTick?: (run: string, record: HistoryRecord, totalKimg: number) => void;
   /** A snapshot metric (fid5k) as it is computed (Prometheus). */
@@ -96,7 +98,7 @@ export async function handleTrainingRequested(
   let latestKimg = resumedFromKimg ?? 0;
 
   // Train, a checkpoint and a progress event per tick.
-  const { tf, info } = await loadTf();
+  const { tf, info } = deps.backend;
   const options: TrainRunOptions = {
     data,
     out: join(work, 'out'),

@@ -8,10 +8,12 @@
 import { join } from 'node:path';
 import { TRAINING_JOB } from '@dermagan/contracts';
 import { BaseConfig, FolderCache, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { runTrainingJob } from './job-worker.ts';
 import { trainingMetrics } from './training-metrics.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'gan-trainer-job', shutdownGraceS: 120 } });
+const backend = await loadTf(config.tfBackend);
 const abort = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort());
 const service = await startService({ config, subscriptions: () => [], handleSignals: false });
@@ -22,6 +24,7 @@ try {
     store,
     folders: new FolderCache(store, join(config.workDir, 'folders')),
     workDir: config.workDir,
+    backend,
     ...trainingMetrics(registry),
     publish: (e) => bus.publish(e),
     signal: abort.signal,

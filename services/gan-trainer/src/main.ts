@@ -7,11 +7,14 @@
  */
 import { join } from 'node:path';
 import { BaseConfig, FolderCache, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { globalCheckpointSubscription } from './global-checkpoint.ts';
 import { trainerSubscription } from './handlers.ts';
 import { trainingMetrics } from './training-metrics.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'gan-trainer', shutdownGraceS: 120 } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 await startService({
   config,
   subscriptions: ({ store, registry }) => [
@@ -19,8 +22,9 @@ await startService({
       store,
       folders: new FolderCache(store, join(config.workDir, 'folders')),
       workDir: config.workDir,
+      backend,
       ...trainingMetrics(registry),
     }),
-    globalCheckpointSubscription({ store }),
+    globalCheckpointSubscription({ store, backend }),
   ],
 });

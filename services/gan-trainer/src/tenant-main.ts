@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FolderRef } from '@dermagan/contracts';
 import { BaseConfig, ConfigError, FolderCache, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { z } from 'zod';
 import { TenantAgent, tenantSubscriptions } from './tenant.ts';
 
@@ -42,6 +43,7 @@ const config = loadConfig(TenantConfig, {
     DERMAGAN_TENANT_DATASET: { key: 'dataset', parse: (raw) => JSON.parse(raw) as unknown },
   },
 });
+const backend = await loadTf(config.tfBackend);
 let agent: TenantAgent | null = null;
 await startService({
   config,
@@ -52,6 +54,7 @@ await startService({
       store,
       bucket: config.bucket,
       folders: new FolderCache(store, join(config.workDir, 'folders')),
+      backend,
       ...(config.dataset ? { dataset: config.dataset } : {}),
       onRound: (r) => logger.info(r, 'round trained and submitted'),
     });

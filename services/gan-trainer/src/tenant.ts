@@ -26,7 +26,7 @@ import {
 } from '@dermagan/gan';
 import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import { z } from 'zod';
 import { TenantError } from './tenant-error.ts';
 import { maskUpdate } from './tenant-secagg.ts';
@@ -59,6 +59,8 @@ export interface TenantDeps {
   bucket: string;
   /** Local copies of the tenant's dataset. */
   folders: FolderCache;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** The tenant's dataset when the request does not list it (a tenant joining mid-run); the request's entry wins. */
   dataset?: FolderRef;
   /** Publish `federation.tenant.joined` for federations whose request does not list this tenant (default true). */
@@ -142,7 +144,7 @@ export class TenantAgent {
     const dataset = request.tenants.find((t) => t.tenant === tenant)?.dataset ?? this.deps.dataset;
     if (!dataset) throw new TenantError(`tenant ${tenant}: the request does not list this tenant's dataset and none is configured (DERMAGAN_TENANT_DATASET)`, false);
     const dir = await this.deps.folders.fetch(dataset);
-    const { tf, info } = await loadTf();
+    const { tf, info } = this.deps.backend;
     const backend = info as unknown as Record<string, unknown>;
     // Only this tenant's images: the manifest's `tenant` field selects them.
     const data = await loadTrainingData(tf, dir, { resolution: training.res, tenant });

@@ -12,7 +12,7 @@ import { mergeDatasets } from '@dermagan/dataset';
 import { FolderCheckpointSink, GenerateError, generateDataset, loadGenerator } from '@dermagan/gan';
 import { publishFolder, type FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf } from '@dermagan/tf';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 
 export type GenerationRequestedData = z.output<typeof GenerationRequested.schema>;
@@ -21,6 +21,8 @@ export interface GeneratorDeps {
   store: ObjectStore;
   folders: FolderCache;
   workDir: string;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** Called with the number of images each generated batch added. */
   onImages?: (count: number) => void;
 }
@@ -35,7 +37,7 @@ export async function handleGenerationRequested(event: DermaganEvent<GenerationR
   if (!(await deps.store.stat(checkpoint.manifest.bucket, checkpoint.manifest.key))) {
     throw new GenerateError(`checkpoint ${checkpoint.bucket}/${checkpoint.prefix} does not exist (no ${checkpoint.manifest.key}); train first or fix the reference`);
   }
-  const { tf, info } = await loadTf();
+  const { tf, info } = deps.backend;
   const loaded = await loadGenerator(tf, new FolderCheckpointSink(await deps.folders.fetch(checkpoint)));
   const work = join(deps.workDir, `generate-${event.id}`);
   await rm(work, { recursive: true, force: true });

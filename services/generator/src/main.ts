@@ -10,6 +10,8 @@ import { generatorSubscription } from './handlers.ts';
 import { mountRender } from './render-route.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'generator' } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 await startService({
   config,
   subscriptions: ({ store, registry }) => {
@@ -19,6 +21,7 @@ await startService({
         store,
         folders: new FolderCache(store, join(config.workDir, 'folders')),
         workDir: config.workDir,
+        backend,
         onImages: (count) => images.inc(count),
       }),
     ];
@@ -28,7 +31,7 @@ await startService({
     let renderer: Promise<CheckpointRenderer> | undefined;
     mountRender(
       app,
-      () => (renderer ??= loadTf().then(({ tf }) => new CheckpointRenderer({ tf, fetchCheckpoint: (ref) => folders.fetch(ref) }))),
+      () => (renderer ??= Promise.resolve(new CheckpointRenderer({ tf: backend.tf, fetchCheckpoint: (ref) => folders.fetch(ref) }))),
       (err) => logger.warn({ err }, 'render failed'),
     );
   },

@@ -11,12 +11,15 @@ import {
   createExtractor, evaluateFeatures, evaluateOptionsFrom, extractFeatures, extractorProvenance, METRIC_NAMES, MetricInputError, type MetricName,
 } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
+import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 
 export type EvaluationRequestedData = z.output<typeof EvaluationRequested.schema>;
 
 export interface MetricsDeps {
   folders: FolderCache;
+  /** The tfjs backend the network-backed feature extractors run on (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** Model URIs of the weight-backed extractors (e.g. inception-v3-pool3 → file:///models/inception/model.json). */
   modelUris?: Record<string, string>;
   /** Scores as they are made (Prometheus gauges). */
@@ -45,6 +48,7 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
   // Features in the requested space.
   const modelUri = deps.modelUris?.[request.extractor];
   const extractor = await createExtractor(request.extractor, {
+    tf: deps.backend.tf,
     ...(modelUri === undefined ? {} : { modelUri }),
     ...(request.options.preprocessing === undefined ? {} : { preprocessing: request.options.preprocessing }),
   });

@@ -6,9 +6,12 @@
 import { join } from 'node:path';
 import { BaseConfig, FolderCache, Gauge, loadConfig, startService } from '@dermagan/runtime';
 import { EXTRACTOR_IDS } from '@dermagan/metrics';
+import { loadTf } from '@dermagan/tf';
 import { metricsSubscription } from './handlers.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'metrics' } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 const modelUris = Object.fromEntries(
   EXTRACTOR_IDS.flatMap((id) => {
     const uri = process.env[`DERMAGAN_MODEL_${id.toUpperCase().replace(/-/g, '_')}`];
@@ -22,6 +25,7 @@ await startService({
     return [
       metricsSubscription({
         folders: new FolderCache(store, join(config.workDir, 'folders')),
+        backend,
         modelUris,
         onScores: (name, scores) => Object.entries(scores).forEach(([metric, value]) => score.set({ name, metric }, value)),
       }),

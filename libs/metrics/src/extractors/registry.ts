@@ -9,6 +9,7 @@ import { MetricInputError } from '../features-matrix.ts';
 import type { FeatureExtractor } from '../features.ts';
 import { INCEPTION_2015_ID } from '../keys.ts';
 import type { Preprocessing } from '../networks/preprocess.ts';
+import type { Tf } from '@dermagan/tf';
 import { inception2015Extractor } from './inception-2015.ts';
 import { INCEPTION_V3_POOL3, modelExtractor, VGG16_FC2 } from './tf-model.ts';
 import { pixelProjectionExtractor } from './pixel-projection.ts';
@@ -23,14 +24,21 @@ export interface CreateExtractorOptions {
   modelUri?: string;
   /** Preprocessing for `inception-2015` (default `sg2ada`). */
   preprocessing?: Preprocessing;
+  /** The tfjs instance the network-backed extractors run on (a service's wiring gives it; default: loadTf()). */
+  tf?: Tf;
+}
+
+/** The given tfjs instance, or the process's backend (CLI and scripts). */
+async function tfOf(options: CreateExtractorOptions): Promise<Tf> {
+  if (options.tf) return options.tf;
+  const { loadTf } = await import('@dermagan/tf');
+  return (await loadTf()).tf;
 }
 
 export async function createExtractor(id: string, options: CreateExtractorOptions = {}): Promise<FeatureExtractor> {
   if (id === 'pixels-rp64') return pixelProjectionExtractor({ dim: 64 });
   if (id === INCEPTION_2015_ID) {
-    const { loadTf } = await import('@dermagan/tf');
-    const { tf } = await loadTf();
-    return inception2015Extractor(tf, options.preprocessing ? { preprocessing: options.preprocessing } : {});
+    return inception2015Extractor(await tfOf(options), options.preprocessing ? { preprocessing: options.preprocessing } : {});
   }
   const spec = id === INCEPTION_V3_POOL3.id ? INCEPTION_V3_POOL3 : id === VGG16_FC2.id ? VGG16_FC2 : undefined;
   if (!spec) throw new MetricInputError(`unknown extractor "${id}"; known: ${EXTRACTOR_IDS.join(', ')}`);
@@ -40,7 +48,5 @@ export async function createExtractor(id: string, options: CreateExtractorOption
         `scripts/convert-inception.py converts Keras weights where they can be had`,
     );
   }
-  const { loadTf } = await import('@dermagan/tf');
-  const { tf } = await loadTf();
-  return modelExtractor(options.modelUri, spec, tf);
+  return modelExtractor(options.modelUri, spec, await tfOf(options));
 }
