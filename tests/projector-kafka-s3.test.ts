@@ -110,7 +110,7 @@ describe('the projector service over Kafka and S3', () => {
 
   it('audits in-process over Kafka: audit.completed, and the portal’s privacy-audit.json in S3', async () => {
     const folders = new FolderCache(store, join(root, 'folders'));
-    for (const s of projectorSubscriptions({ store, folders, workDir: join(root, 'in-process') })) await bus.subscribe(s);
+    for (const s of projectorSubscriptions({ store, folders, workDir: join(root, 'in-process'), backend: await loadTf() })) await bus.subscribe(s);
     const request = AuditRequested.create({
       name: 'cgan',
       checkpoint,

@@ -28,7 +28,7 @@ import {
 } from '@dermagan/projector';
 import { publishFolder, type AnySubscription, type FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
-import { loadTf, type Tf } from '@dermagan/tf';
+import type { Tf, TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 import { ObjectStoreStateStore } from './store-state-store.ts';
 
@@ -41,6 +41,8 @@ export interface ProjectorDeps {
   folders: FolderCache;
   /** Local work folder. */
   workDir: string;
+  /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
+  backend: TfBackend;
   /** Image-steps taken (Prometheus). */
   onImageSteps?: (count: number) => void;
   /** An audit's headline numbers (Prometheus). */
@@ -121,7 +123,7 @@ const interrupted = (what: string) => Object.assign(new Error(`${what} interrupt
 
 export async function handleProjectionRequested(event: DermaganEvent<ProjectionRequestedData>, deps: ProjectorDeps, publish: Publish, signal?: AbortSignal) {
   const request = event.data;
-  const { tf } = await loadTf();
+  const { tf } = deps.backend;
   const { options, distance } = projectorOptionsFrom(request.options);
   const loaded = await generatorFrom(tf, deps, request.checkpoint);
   const work = join(deps.workDir, `projection-${event.id}`);
@@ -175,7 +177,7 @@ export async function handleProjectionRequested(event: DermaganEvent<ProjectionR
 
 export async function handleAuditRequested(event: DermaganEvent<AuditRequestedData>, deps: ProjectorDeps, publish: Publish, signal?: AbortSignal) {
   const request = event.data;
-  const { tf } = await loadTf();
+  const { tf } = deps.backend;
   const { options, distance } = projectorOptionsFrom(request.options);
   if (request.spaces.includes('classifier') && !request.classifier) throw new ProjectorError(`audit ${request.name}: the classifier space needs a classifier`);
   const loaded = await generatorFrom(tf, deps, request.checkpoint);

@@ -4,9 +4,12 @@
  */
 import { join } from 'node:path';
 import { BaseConfig, Counter, FolderCache, Gauge, loadConfig, startService } from '@dermagan/runtime';
+import { loadTf } from '@dermagan/tf';
 import { projectorSubscriptions } from './handlers.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'projector' } });
+// The tfjs backend, chosen here from the config and handed to the handlers.
+const backend = await loadTf(config.tfBackend);
 await startService({
   config,
   subscriptions: ({ store, registry }) => {
@@ -17,6 +20,7 @@ await startService({
       store,
       folders: new FolderCache(store, join(config.workDir, 'folders')),
       workDir: config.workDir,
+      backend,
       onImageSteps: (n) => imageSteps.inc(n),
       onAudit: (name, n) => {
         auc.set({ name }, n.auc);
