@@ -2,7 +2,7 @@
  * The bus and store a CLI run uses (`--bus`, `--store`): in-memory and a local folder under
  * --out by default, or Kafka and S3 from the DERMAGAN_KAFKA_BROKERS / DERMAGAN_S3_* variables.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { KafkaBus, MemoryBus, type EventBus } from '@dermagan/bus';
 import { LocalStore, s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { UserError } from './output.ts';
@@ -19,6 +19,11 @@ export function busFor(kind: 'memory' | 'kafka', clientId: string): EventBus {
 export function storeFor(kind: 'local' | 's3', out: string): ObjectStore {
   if (kind !== 's3') return new LocalStore({ root: join(out, 'store') });
   const store = s3StoreFromEnv();
-  if (!store) throw new UserError('--store s3 needs DERMAGAN_S3_ENDPOINT (and DERMAGAN_S3_ACCESS_KEY, DERMAGAN_S3_SECRET_KEY)');
+  if (!store) throw new UserError('the S3 store needs DERMAGAN_S3_ENDPOINT (and DERMAGAN_S3_ACCESS_KEY, DERMAGAN_S3_SECRET_KEY; DERMAGAN_S3_SESSION_TOKEN for temporary credentials)');
   return store;
+}
+
+/** `--store s3` (DERMAGAN_S3_*) or `--store <folder>` (a local store there): where a command's records live. */
+export function storeAt(spec: string): ObjectStore {
+  return spec === 's3' ? storeFor('s3', '') : new LocalStore({ root: resolve(spec) });
 }

@@ -27,12 +27,14 @@ const DEFAULTS = chartServiceDefaults();
 const SERVICES = Object.keys(DEFAULTS);
 const GPU_SERVICES = new Set(SERVICES.filter((s) => DEFAULTS[s]!.gpu));
 const ON_BY_DEFAULT = SERVICES.filter((s) => DEFAULTS[s]!.enabled).sort();
-const CENTRAL = ['kafka.brokers=kafka.example:9092', 's3.endpoint=https://s3.example', 'prometheus.rules=true', 'prometheus.serviceMonitor=true', 'prometheus.podMonitor=true'];
+const CENTRAL = ['kafka.brokers=kafka.example:9092', 's3.endpoint=https://s3.example', 'operatorPublicKey=op-key', 'prometheus.rules=true', 'prometheus.serviceMonitor=true', 'prometheus.podMonitor=true'];
 const SITE = [
-  ...SERVICES.map((s) => `services.${s}.enabled=false`),
-  'tenant.enabled=true', 'tenant.id=hospital-a', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing',
+  'centralServices=false',
+  'tenant.enabled=true', 'tenant.id=hospital-a', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing', 'operatorPublicKey=op-key',
   'kafka.brokers=kafka.example:9092', 's3.endpoint=https://s3.hospital-a.example', 'prometheus.podMonitor=true',
 ];
+/** The site where rounds train as Jobs on the GPU pool (the agent on the CPU pool). */
+const SITE_JOBS = [...SITE, 'tenant.roundJobs.enabled=true'];
 const sets = (values: string[]) => values.flatMap((v) => ['--set', v]);
 const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
 
@@ -45,6 +47,24 @@ async function createSecrets(namespace: string, names: string[]): Promise<void> 
 
 async function podsOf(namespace: string): Promise<V1Pod[]> {
   return (await kube().core.listNamespacedPod({ namespace })).items;
+}
+
+/**
+ * Install hospital-a's site with `values` into a fresh restricted namespace and hand over its one
+ * pod (after `check`), its namespace and its NetworkPolicies' names; uninstall it after, and wait
+ * until its pods are gone.
+ */
+async function withSite(prefix: string, values: string[], check: (site: { namespace: string; pod: V1Pod; policies: string[] }) => Promise<void>): Promise<void> {
+  const namespace = await restrictedNamespace(prefix);
+  await createSecrets(namespace, ['hospital-a-s3', 'hospital-a-signing']);
+  const kubeconfig = ['--kubeconfig', kubeconfigPath()];
+  await helm(['install', 'hospital-a', CHART, '-n', namespace, '--wait', '--timeout', '3m', ...kubeconfig, ...sets(values)]);
+  const pods = await podsOf(namespace);
+  expect(pods.map((p) => p.metadata!.labels!['app.kubernetes.io/name'])).toEqual(['gan-trainer-tenant']);
+  const policies = (await kube().objects.list('networking.k8s.io/v1', 'NetworkPolicy', namespace)).items.map((p) => p.metadata!.name!).sort();
+  await check({ namespace, pod: pods[0]!, policies });
+  await helm(['uninstall', 'hospital-a', '-n', namespace, '--wait', ...kubeconfig]);
+  await eventually('the site to be gone', async () => ((await podsOf(namespace)).length === 0 ? true : undefined));
 }
 
 const ready = (p: V1Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -62,15 +82,16 @@ beforeAll(async () => {
 describe('charts/dermagan on a real control plane', () => {
   it('is valid against the strict Kubernetes schemas, offline (kubeconform with no network)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kubeconform-'));
-    const files = { central: join(dir, 'central.yaml'), site: join(dir, 'site.yaml') };
+    const files = { central: join(dir, 'central.yaml'), site: join(dir, 'site.yaml'), siteJobs: join(dir, 'site-jobs.yaml') };
     await writeFile(files.central, await helm(['template', 'dermagan', CHART, '--kube-version', '1.36.0', ...sets([...CENTRAL, 'services.gan-trainer.enabled=true'])]));
     await writeFile(files.site, await helm(['template', 'hospital-a', CHART, '--kube-version', '1.36.0', ...sets(SITE)]));
+    await writeFile(files.siteJobs, await helm(['template', 'hospital-a', CHART, '--kube-version', '1.36.0', ...sets(SITE_JOBS)]));
     const args = [
       '-n', KUBECONFORM, '-strict', '-summary', '-output', 'json',
       '-schema-location', `${schemaFolder()}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
       // prometheus-operator's kinds have no Kubernetes schema: checked by promtool and the API server below.
       '-skip', 'PrometheusRule,ServiceMonitor,PodMonitor',
-      files.central, files.site,
+      files.central, files.site, files.siteJobs,
     ];
     let out: string;
     try {
@@ -90,6 +111,7 @@ describe('charts/dermagan on a real control plane', () => {
     const manifests = [
       ...docs(await helm(['template', 'dermagan', CHART, '-n', namespace, ...sets([...CENTRAL, 'services.gan-trainer.enabled=true'])])),
       ...docs(await helm(['template', 'hospital-a', CHART, '-n', namespace, ...sets(SITE)])),
+      ...docs(await helm(['template', 'hospital-b', CHART, '-n', namespace, ...sets(SITE_JOBS)])),
     ];
     expect(manifests.length).toBeGreaterThanOrEqual(25);
     const refused: string[] = [];
@@ -152,18 +174,29 @@ describe('charts/dermagan on a real control plane', () => {
     expect(await eventually('the release to be gone', async () => ((await left()).length === 0 ? [] : undefined))).toEqual([]);
   });
 
-  it("installs a hospital's tenant site: only its agent, on the GPU pool, Ready, with its own NetworkPolicies", async () => {
-    const namespace = await restrictedNamespace('hospital-a');
-    await createSecrets(namespace, ['hospital-a-s3', 'hospital-a-signing']);
-    const kubeconfig = ['--kubeconfig', kubeconfigPath()];
-    await helm(['install', 'hospital-a', CHART, '-n', namespace, '--wait', '--timeout', '3m', ...kubeconfig, ...sets(SITE)]);
-    const pods = await podsOf(namespace);
-    expect(pods.map((p) => p.metadata!.labels!['app.kubernetes.io/name'])).toEqual(['gan-trainer-tenant']);
-    expect(ready(pods[0]!)).toBe(true);
-    expect(pods[0]!.spec!.nodeName).toMatch(/^gpu-node-/);
-    const { objects } = kube();
-    expect((await objects.list('networking.k8s.io/v1', 'NetworkPolicy', namespace)).items.map((p) => p.metadata!.name).sort()).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny']);
-    await helm(['uninstall', 'hospital-a', '-n', namespace, '--wait', ...kubeconfig]);
-    await eventually('the site to be gone', async () => ((await podsOf(namespace)).length === 0 ? true : undefined));
-  });
+  it("installs a hospital's tenant site: only its agent, on the GPU pool, Ready, with its own NetworkPolicies", () =>
+    withSite('hospital-a', SITE, async ({ pod, policies }) => {
+      expect(ready(pod)).toBe(true);
+      expect(pod.spec!.nodeName).toMatch(/^gpu-node-/);
+      expect(policies).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny']);
+    }));
+
+  it("installs a site whose rounds train as Jobs: its agent on the CPU pool, Ready, with its ServiceAccount's token and the API egress", () =>
+    withSite('hospital-jobs', SITE_JOBS, async ({ namespace, pod, policies }) => {
+      expect(ready(pod)).toBe(true);
+      expect(pod.spec!.nodeName).toMatch(/^cpu-node-/);
+      expect(pod.spec!.serviceAccountName).toBe('dermagan-tenant-hospital-a');
+      expect(policies).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny', 'dermagan-tenant-kubernetes-api']);
+      // Its Role lets the agent make Jobs in its namespace, and nothing else.
+      const can = async (verb: string, resource: string, group = '') => {
+        const review = await kube().objects.create({
+          apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+          spec: { user: `system:serviceaccount:${namespace}:dermagan-tenant-hospital-a`, resourceAttributes: { namespace, verb, resource, group } },
+        } as KubernetesObject) as KubernetesObject & { status?: { allowed?: boolean } };
+        return review.status?.allowed ?? false;
+      };
+      expect(await can('create', 'jobs', 'batch')).toBe(true);
+      expect(await can('get', 'secrets')).toBe(false);
+      expect(await can('create', 'pods')).toBe(false);
+    }));
 });

@@ -7,13 +7,16 @@
  * exists in the repository. (tests/chart-install.test.ts installs it on a real control plane.)
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { dashboardQueries, dermaganDashboard } from '../scripts/dashboards/dermagan.ts';
 import { renderDashboards } from '../scripts/dashboards/generate.ts';
 import { CHART, chartServices, helm, REPO, servicesOff } from './helpers/chart.ts';
+import { tenantKit } from '@dermagan/federation';
+import { JobTemplate } from '@dermagan/kube';
 
 interface Container {
   name: string;
@@ -75,7 +78,10 @@ describe('Helm chart charts/dermagan', () => {
   it('renders every central service as a Deployment with probes, scraping, its own S3 credentials, and GPUs where asked', async () => {
     const ms = await template('kafka.brokers=kafka:9092', 's3.endpoint=http://minio:9000', 'services.gan-trainer.enabled=true');
     const byName = new Map(deployments(ms).map((m) => [m.metadata.name, m]));
-    expect([...byName.keys()].sort()).toEqual(['classifier', 'explainer', 'fl-aggregator', 'gan-trainer', 'generator', 'ingest', 'launcher', 'metrics'].map((n) => `dermagan-${n}`));
+    // Every service of the repository is deployable (the portal has its own section: portal.enabled).
+    const services = (await readdir(join(REPO, 'services'))).filter((s) => s !== 'portal').sort();
+    expect(services).toContain('projector');
+    expect([...byName.keys()].sort()).toEqual(services.map((n) => `dermagan-${n}`));
     for (const [name, m] of byName) {
       const pod = m.spec.template;
       const c = pod.spec.containers[0]!;
@@ -85,7 +91,7 @@ describe('Helm chart charts/dermagan', () => {
       expect(env(c, 'DERMAGAN_KAFKA_BROKERS')?.value).toBe('kafka:9092');
       expect(env(c, 'DERMAGAN_S3_SECRET_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: name.replace(/^dermagan-/, 'dermagan-s3-'), key: 'secretKey' });
       expect(existsSync(entryPoint(c)), `${name} runs ${entryPoint(c)}`).toBe(true);
-      const gpu = ['gan-trainer', 'generator', 'classifier', 'explainer'].some((s) => name === `dermagan-${s}`);
+      const gpu = ['gan-trainer', 'generator', 'classifier', 'explainer', 'projector'].some((s) => name === `dermagan-${s}`);
       expect(c.resources.limits['nvidia.com/gpu'], name).toBe(gpu ? 1 : undefined);
       expect(pod.spec.nodeSelector, name).toEqual(gpu ? { 'dermagan.org/pool': 'gpu' } : undefined);
       expect(c.image, name).toBe(gpu ? 'dermagan:0.1.0-gpu' : 'dermagan:0.1.0');
@@ -100,7 +106,7 @@ describe('Helm chart charts/dermagan', () => {
   it('hardens every pod: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp, CPU limits, API token only for the launcher', async () => {
     const off = servicesOff();
     const central = deployments(await template('services.gan-trainer.enabled=true'));
-    const tenant = deployments(await template(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k'));
+    const tenant = deployments(await template(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k', 'operatorPublicKey=op-key'));
     expect(central.length + tenant.length).toBe(chartServices().length + 1);
     for (const d of [...central, ...tenant]) {
       const pod = d.spec.template.spec;
@@ -115,6 +121,40 @@ describe('Helm chart charts/dermagan', () => {
     }
   });
 
+  it("renders a hospital's site from the site-values.yaml `dermagan tenant init` writes: its agent and nothing central", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'site-values-'));
+    const file = join(dir, 'site-values.yaml');
+    await writeFile(file, tenantKit('hospital-a').files['site-values.yaml']);
+    const filled = ['tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'kafka.brokers=k:9092', 's3.endpoint=https://s3', 'operatorPublicKey=op-key'];
+    const ms = parseAllDocuments(await helm(['template', 'hospital-a', CHART, '-f', file, ...filled.flatMap((v) => ['--set', v])])).map((d) => d.toJS() as Manifest).filter(Boolean);
+    expect(deployments(ms).map((d) => d.metadata.name)).toEqual(['dermagan-tenant-hospital-a']);
+    expect(ms.filter((m) => m.kind === 'Role' || m.kind === 'ServiceAccount')).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs a site's rounds as Jobs when asked: the agent on the CPU pool with a Role on Jobs only, the round Jobs' template on the GPU pool with the site's own keys", async () => {
+    const site = [...servicesOff(), 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k', 'operatorPublicKey=op-key', 'tenant.roundJobs.enabled=true'];
+    const ms = await template(...site);
+    const agent = deployments(ms)[0]!;
+    const pod = agent.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('dermagan-tenant-h');
+    expect(pod.nodeSelector).toBeUndefined();
+    expect(pod.containers[0]!.resources.limits['nvidia.com/gpu']).toBeUndefined();
+    expect(env(pod.containers[0]!, 'DERMAGAN_TENANT_ROUND_JOB_TEMPLATE')?.value).toBe('/etc/dermagan/round-job/job-template.json');
+    const role = ms.find((m) => m.kind === 'Role') as unknown as { rules: Array<{ resources: string[]; verbs: string[] }> };
+    expect(role.rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    ]);
+    const configMap = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'dermagan-tenant-h-round-job-template')!;
+    const jobTemplate = JobTemplate.parse(JSON.parse(configMap.data!['job-template.json']!));
+    expect(jobTemplate.nodeSelector).toEqual({ 'dermagan.org/pool': 'gpu' });
+    expect(jobTemplate.env).toContainEqual({ name: 'DERMAGAN_TENANT_SIGNING_KEY', valueFrom: { secretKeyRef: { name: 'k', key: 'ed25519.pem' } } });
+    expect(jobTemplate.env).toContainEqual({ name: 'DERMAGAN_S3_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 's', key: 'accessKey' } } });
+    const policies = ms.filter((m) => m.kind === 'NetworkPolicy').map((m) => m.metadata.name).sort();
+    expect(policies).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny', 'dermagan-tenant-kubernetes-api']);
+  });
+
   it('ships NetworkPolicies for the central install and a hospital site: default deny, then DNS, Kafka, S3 out and scraping in; the API only for the launcher', async () => {
     const policies = async (...set: string[]) => (await template(...set)).filter((m) => m.kind === 'NetworkPolicy').map((m) => m as unknown as { metadata: { name: string }; spec: { podSelector: unknown; policyTypes: string[]; ingress?: unknown[]; egress?: Array<{ ports: Array<{ port: number }> }> } });
     const central = await policies();
@@ -124,7 +164,7 @@ describe('Helm chart charts/dermagan', () => {
     const allowed = central.find((p) => p.metadata.name === 'dermagan-bus-and-store')!;
     expect(allowed.spec.egress!.map((e) => e.ports.map((p) => p.port))).toEqual([[53, 53], [9092, 9093], [443, 9000]]);
     const off = servicesOff();
-    const site = await policies(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k');
+    const site = await policies(...off, 'tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k', 'operatorPublicKey=op-key');
     expect(site.map((p) => p.metadata.name).sort()).toEqual(['dermagan-bus-and-store', 'dermagan-default-deny']);
   });
 
@@ -146,7 +186,7 @@ describe('Helm chart charts/dermagan', () => {
 
   it("renders a hospital's site: only its tenant agent, on the hospital's credentials, bucket and signing key", async () => {
     const off = servicesOff();
-    const ms = await template(...off, 'tenant.enabled=true', 'tenant.id=Hospital-A', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing');
+    const ms = await template(...off, 'tenant.enabled=true', 'tenant.id=Hospital-A', 'tenant.bucket=hospital-a', 'tenant.credentialsSecret=hospital-a-s3', 'tenant.signingKeySecret=hospital-a-signing', 'operatorPublicKey=op-key');
     const ds = deployments(ms);
     expect(ds.map((d) => d.metadata.name)).toEqual(['dermagan-tenant-hospital-a']);
     const pod = ds[0]!.spec.template.spec;
@@ -157,6 +197,7 @@ describe('Helm chart charts/dermagan', () => {
     expect(env(c, 'DERMAGAN_BUCKET')?.value).toBe('hospital-a');
     expect(env(c, 'DERMAGAN_S3_ACCESS_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'hospital-a-s3', key: 'accessKey' });
     expect(env(c, 'DERMAGAN_TENANT_SIGNING_KEY_FILE')?.value).toBe('/secrets/signing/ed25519.pem');
+    expect(env(c, 'DERMAGAN_OPERATOR_KEY')?.value).toBe('op-key');
     expect(c.volumeMounts).toEqual([{ name: 'signing-key', mountPath: '/secrets/signing', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }]);
     expect(pod.volumes?.[0]?.secret?.secretName).toBe('hospital-a-signing');
     expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
@@ -165,8 +206,17 @@ describe('Helm chart charts/dermagan', () => {
   it('refuses a tenant site without its id, bucket or secrets, naming the value', async () => {
     const err = (await template('tenant.enabled=true').catch((e: unknown) => e)) as { stderr?: string };
     expect(err.stderr).toMatch(/tenant\.id is required/);
-    const noSecret = (await template('tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h').catch((e: unknown) => e)) as { stderr?: string };
+    const noSecret = (await template('tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'operatorPublicKey=op-key').catch((e: unknown) => e)) as { stderr?: string };
     expect(noSecret.stderr).toMatch(/tenant\.credentialsSecret is required/);
+    const noOperator = (await template('tenant.enabled=true', 'tenant.id=h', 'tenant.bucket=h', 'tenant.credentialsSecret=s', 'tenant.signingKeySecret=k').catch((e: unknown) => e)) as { stderr?: string };
+    expect(noOperator.stderr).toMatch(/operatorPublicKey is required/);
+  });
+
+  it("passes the operator's public key to the fl-aggregator as one PEM value (its newlines kept)", async () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n';
+    const stdout = await helm(['template', 'dermagan', CHART, '--set-string', `operatorPublicKey=${pem}`]);
+    const aggregator = deployments(parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean)).find((d) => d.metadata.name === 'dermagan-fl-aggregator')!;
+    expect(env(aggregator.spec.template.spec.containers[0]!, 'DERMAGAN_FL_OPERATOR_KEY')?.value).toBe(pem);
   });
 
   it('renders the portal behind an Ingress, its database URL from a Secret, its schema migrated by a hook Job before it starts', async () => {

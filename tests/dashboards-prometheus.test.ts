@@ -15,6 +15,7 @@ import { KafkaBus } from '@dermagan/bus';
 import { FolderCache } from '@dermagan/runtime';
 import { s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { PRESETS, runStudy } from '@dermagan/study';
+import { generateTenantKeyPair } from '@dermagan/federation';
 import { startEmbeddedTenants } from '../cli/embedded-services.ts';
 import { dashboardQueries, dermaganDashboard } from '../scripts/dashboards/dermagan.ts';
 import { chartJobTemplateJson } from './helpers/chart.ts';
@@ -44,6 +45,8 @@ let bus: KafkaBus;
 let store: ObjectStore;
 let prometheus: string;
 let tenants: Awaited<ReturnType<typeof startEmbeddedTenants>>;
+/** The federation operator: the aggregator process verifies the study's request with its public key. */
+const OPERATOR = generateTenantKeyPair();
 let work: string;
 
 async function answers(url: string): Promise<boolean> {
@@ -82,6 +85,7 @@ beforeAll(async () => {
       env: {
         ...process.env, ...env,
         DERMAGAN_BUS: 'kafka', DERMAGAN_STORE: env.DERMAGAN_S3_ENDPOINT!, DERMAGAN_BUCKET: BUCKET, DERMAGAN_HTTP_PORT: String(port),
+        DERMAGAN_FL_OPERATOR_KEY: OPERATOR.publicKeyPem,
         DERMAGAN_WORK_DIR: join(work, service), DERMAGAN_LOG_LEVEL: 'warn', DERMAGAN_LAUNCHER_JOB_TEMPLATE: jobTemplate, DERMAGAN_LAUNCHER_RESYNC_S: '1',
       },
       ready: () => answers(`http://127.0.0.1:${port}/readyz`),
@@ -109,7 +113,7 @@ beforeAll(async () => {
 
   bus = new KafkaBus({ brokers: env.DERMAGAN_KAFKA_BROKERS!.split(','), clientId: 'dashboards-test', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
   await bus.start();
-  tenants = await startEmbeddedTenants({ backend, bus, store, workDir: join(work, 'tenants'), tenants: 3 });
+  tenants = await startEmbeddedTenants({ backend, bus, store, workDir: join(work, 'tenants'), tenants: 3, operator: OPERATOR });
 });
 
 afterAll(async () => {
@@ -124,13 +128,14 @@ describe('the dashboard against a real Prometheus that scraped the services duri
     await runStudy({
       data: DEMO,
       out: join(work, 'study'),
-      preset: { ...PRESETS.smoke, utility: PRESETS.smoke.utility.slice(0, 1) },
+      // No audit and no explanation: their services (projector, explainer) are not among the processes here.
+      preset: { ...PRESETS.smoke, utility: PRESETS.smoke.utility.slice(0, 1), audit: null, explain: null },
       bus,
       store,
       bucket: BUCKET,
       fetchFolder: (ref) => folders.fetch(ref),
       environment: { bus: 'kafka', store: store.url },
-      federation: { publicKeys: tenants.publicKeys },
+      federation: { publicKeys: tenants.publicKeys, operatorKey: tenants.operatorKey, useDataset: tenants.useDataset },
       onProgress: (step, done, total, status) => process.stderr.write(`[dashboards] ${step} ${done}/${total} ${status ?? ''}\n`),
     });
     // Two more scrapes after the last event, so rate() and increase() have their samples.

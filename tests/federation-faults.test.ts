@@ -32,6 +32,8 @@ const ROUND_MS = 15_000;
 let root: string;
 let store: LocalStore;
 let dataset: FolderRef;
+/** The federation operator: it signs the requests; the aggregator and the tenants verify them. */
+const OPERATOR = generateTenantKeyPair();
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'dermagan-fl-faults-'));
   store = new LocalStore({ root: join(root, 'store') });
@@ -39,11 +41,12 @@ beforeAll(async () => {
   dataset = await publishFolder(store, join(root, 'demo16'), { bucket: 'datasets', prefix: 'demo16/' }, 'manifest.json');
 });
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  // Tenant agents may still be recording the last round's status in their buckets: retry a folder that fills meanwhile.
+  await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 function aggregatorOn(tenantKeys: Record<string, string> = {}, registry = new Registry(), logger: typeof quiet = quiet) {
-  return new FlAggregator({ store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry), tenantKeys, initialModel });
+  return new FlAggregator({ operatorKey: OPERATOR.publicKeyPem, store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry), tenantKeys, initialModel });
 }
 
 /** A tenant's subscriptions with its round handler wrapped (fault injection). */
@@ -70,7 +73,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const warnings: Array<Record<string, unknown>> = [];
     const aggregator = aggregatorOn({ 'tenant-3': keys['tenant-3']!.publicKeyPem }, registry, { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
-    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work1'), keys });
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work1'), keys, operatorKey: OPERATOR.publicKeyPem, dataset });
     await spawn(broker, t0!.subscriptions);
 
     // tenant-1 straggles in round 3: it ignores the deadline and answers a second after it.
@@ -91,12 +94,12 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const onRound = async (round: number) => {
       if (round === 1) {
         // tenant-3 joins mid-run (its key is registered with the aggregator; its dataset is its own).
-        const [late] = embeddedTenants(['tenant-3'], { backend, store, workDir: join(root, 'work1c'), keys, dataset });
+        const [late] = embeddedTenants(['tenant-3'], { backend, store, workDir: join(root, 'work1c'), keys, operatorKey: OPERATOR.publicKeyPem, dataset });
         await spawn(broker, late!.subscriptions);
       }
       if (round === 2) {
         // A new tenant-2 process: it continues its own state from the tenant's bucket.
-        const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work1b'), keys });
+        const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work1b'), keys, operatorKey: OPERATOR.publicKeyPem, dataset });
         await spawn(broker, again!.subscriptions);
       }
     };
@@ -107,7 +110,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
         tenants: [t0!, t1!, t2!].map((t) => ({ tenant: t.tenant, dataset, publicKey: t.keys.publicKeyPem })),
         rounds: 3, k: 3, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: ROUND_MS, training: TRAINING,
         output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     // The straggler's late update arrives after the federation completed.
@@ -146,7 +149,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
     const aggregator = aggregatorOn({}, new Registry(), { ...quiet, warn: (o: object) => void warnings.push(o as Record<string, unknown>) });
     const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
     const bucket = (t: string) => `leave-${t}`;
-    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work3'), keys, bucket });
+    const [t0, t1, t2] = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work3'), keys, bucket, operatorKey: OPERATOR.publicKeyPem, dataset });
     await spawn(broker, t0!.subscriptions);
     await spawn(broker, t1!.subscriptions);
     // tenant-2 is shut down when round 2 starts: it leaves, and a new process of it comes up and rejoins.
@@ -157,7 +160,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
       const bus = t2Bus!;
       await t2!.agent.leave('shutting down', (x) => bus.publish(x));
       void bus.close();
-      const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work3b'), keys, bucket });
+      const [again] = embeddedTenants(['tenant-2'], { backend, store, workDir: join(root, 'work3b'), keys, bucket, operatorKey: OPERATOR.publicKeyPem, dataset });
       const next = await spawn(broker, again!.subscriptions);
       rejoined = await again!.agent.rejoin((x) => next.publish(x));
     }));
@@ -170,7 +173,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
         // A deadline far beyond the test's timeout: only the leave can end round 2 in time.
         rounds: 3, k: 2, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 600_000, training: TRAINING,
         output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     await aggregator.close();
@@ -189,7 +192,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
   it('an aggregator killed mid-round is replaced by a new instance that continues from the persisted state', async () => {
     const broker = new MemoryBroker();
     const federation = 'fl-restart';
-    const tenants = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work2') });
+    const tenants = embeddedTenants(['tenant-0', 'tenant-1', 'tenant-2'], { backend, store, workDir: join(root, 'work2'), operatorKey: OPERATOR.publicKeyPem, dataset });
     for (const t of tenants) await spawn(broker, t.subscriptions);
     const first = aggregatorOn();
     const firstBus = await spawn(broker, aggregatorSubscriptions(first));
@@ -215,7 +218,7 @@ describe('federation with faults (embedded bus, real tenants)', () => {
         tenants: tenants.map((t) => ({ tenant: t.tenant, dataset, publicKey: t.keys.publicKeyPem })),
         rounds: 3, k: 3, strategy: { name: 'fedavg' }, quorum: 3, roundTimeoutMs: 4 * ROUND_MS, training: TRAINING,
         output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     const state = await second!.state(federation);

@@ -12,13 +12,14 @@ import { KafkaBus, type KafkaBusOptions } from '@dermagan/bus';
 import type { FolderRef } from '@dermagan/contracts';
 import { ingest } from '@dermagan/ingest';
 import { publishFolder, Registry } from '@dermagan/runtime';
-import { federationRequest, FlAggregator, watchFederation } from '@dermagan/federation';
+import { federationRequest, FlAggregator, generateTenantKeyPair, watchFederation } from '@dermagan/federation';
 import { initialGlobalModel } from '@dermagan/gan';
 import { aggregatorMetrics, aggregatorSubscriptions } from '@dermagan/service-fl-aggregator';
 import { embeddedTenants } from '@dermagan/service-gan-trainer';
 import { loadTf } from '@dermagan/tf';
 import { AccessDeniedError, S3Store } from '@dermagan/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { bucketScopedCredentials } from './servers/s3.ts';
 
 const backend = await loadTf();
 
@@ -32,6 +33,8 @@ if (brokers.length === 0 || !endpoint) throw new Error('DERMAGAN_KAFKA_BROKERS /
 const RUN = `fl${Date.now().toString(36)}`;
 const AGG_BUCKET = `${RUN}-aggregator`;
 const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
+/** The federation operator: it signs the request; the aggregator and the tenants verify it. */
+const OPERATOR = generateTenantKeyPair();
 const bucketOf = (tenant: string) => `${RUN}-${tenant}`;
 
 const fast = (clientId: string): KafkaBusOptions => ({
@@ -44,18 +47,8 @@ const fast = (clientId: string): KafkaBusOptions => ({
  * STS credentials for one tenant: everything in its own bucket; GetObject on the federation's
  * global models (`<aggregator bucket>/federations/<id>/global/*`) and nothing else.
  */
-async function tenantCredentials(tenant: string, federation: string) {
-  const { AssumeRoleProvider } = await import('minio/dist/esm/AssumeRoleProvider.mjs');
-  const policy = {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${bucketOf(tenant)}`, `arn:aws:s3:::${bucketOf(tenant)}/*`] },
-      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${AGG_BUCKET}/federations/${federation}/global/*`] },
-    ],
-  };
-  const provider = new AssumeRoleProvider({ stsEndpoint: endpoint, ...admin, policy: JSON.stringify(policy), durationSeconds: 3600 });
-  const c = await provider.getCredentials();
-  return { accessKey: c.getAccessKey(), secretKey: c.getSecretKey(), sessionToken: c.getSessionToken() ?? '' };
+function tenantCredentials(tenant: string, federation: string) {
+  return bucketScopedCredentials({ endpoint, ...admin }, [bucketOf(tenant)], { alsoRead: [`${AGG_BUCKET}/federations/${federation}/global/*`] });
 }
 
 let root: string;
@@ -83,6 +76,7 @@ async function federate(federation: string, options: { secagg: boolean }) {
   try {
     for (const b of buses) await b.start();
     const aggregator = new FlAggregator({
+      operatorKey: OPERATOR.publicKeyPem,
       store: adminStore, bucket: AGG_BUCKET, metrics: aggregatorMetrics(new Registry()),
       logger: { info: () => {}, warn: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`[fl] ${m} ${JSON.stringify(o)}\n`) },
       initialModel: async (t, p) => initialGlobalModel(backend.tf, t, p),
@@ -91,7 +85,7 @@ async function federate(federation: string, options: { secagg: boolean }) {
 
     const stores: Record<string, S3Store> = {};
     for (const tenant of TENANTS) stores[tenant] = new S3Store({ endpoint, ...(await tenantCredentials(tenant, federation)), retry: { attempts: 1 } });
-    const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { backend, store: stores[tenant]!, workDir: join(root, federation), bucket: bucketOf }));
+    const tenants = TENANTS.flatMap((tenant) => embeddedTenants([tenant], { backend, store: stores[tenant]!, workDir: join(root, federation), bucket: bucketOf, operatorKey: OPERATOR.publicKeyPem, dataset: datasets[tenant]! }));
     for (const t of tenants) for (const s of t.subscriptions) await tenantBus.subscribe(s);
 
     const { done } = await watchFederation(tenantBus, federation);
@@ -102,7 +96,7 @@ async function federate(federation: string, options: { secagg: boolean }) {
         rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 3, roundTimeoutMs: 180_000, secagg: options.secagg,
         training: { res: 16, cfg: 'test', aug: 'noaug', seed: 0 },
         output: { bucket: AGG_BUCKET, prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     await aggregator.close();

@@ -30,6 +30,8 @@ const TENANTS = ['tenant-0', 'tenant-1', 'tenant-2'];
 let root: string;
 let store: LocalStore;
 let dataset: FolderRef;
+/** The federation operator: it signs the requests; the aggregator and the tenants verify them. */
+const OPERATOR = generateTenantKeyPair();
 let keys: Record<string, TenantKeyPair>;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'dermagan-fl-secagg-'));
@@ -39,7 +41,8 @@ beforeAll(async () => {
   keys = Object.fromEntries(TENANTS.map((t) => [t, generateTenantKeyPair()]));
 });
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  // Tenant agents may still be recording the last round's status in their buckets: retry a folder that fills meanwhile.
+  await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 const bucketOf = (federation: string) => (tenant: string) => `${federation}-${tenant}`;
@@ -49,11 +52,12 @@ async function federate(federation: string, spec: Partial<FederationSpec>, wrap:
   const broker = new MemoryBroker();
   const warnings: Array<Record<string, unknown>> = [];
   const aggregator = new FlAggregator({
+    operatorKey: OPERATOR.publicKeyPem,
     store, bucket: 'aggregator', logger: { ...quiet, warn: (o) => void warnings.push(o as Record<string, unknown>), error: (o) => void warnings.push(o as Record<string, unknown>) },
     initialModel,
   });
   const aggBus = await spawn(broker, aggregatorSubscriptions(aggregator));
-  const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation) });
+  const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation), operatorKey: OPERATOR.publicKeyPem, dataset });
   const buses = [aggBus];
   for (const t of tenants) buses.push(await spawn(broker, wrap(t)));
   const watchBus = await spawn(broker, []);
@@ -65,7 +69,7 @@ async function federate(federation: string, spec: Partial<FederationSpec>, wrap:
       rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 60_000, training: TRAINING,
       output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
       ...spec,
-    }),
+    }, OPERATOR.privateKeyPem),
   );
   const outcome = await done;
   await aggregator.close();
@@ -153,12 +157,13 @@ describe('secure aggregation in the services', () => {
     const federation = 'fl-secagg-join';
     const broker = new MemoryBroker();
     const aggregator = new FlAggregator({
+      operatorKey: OPERATOR.publicKeyPem,
       store, bucket: 'aggregator', logger: quiet, tenantKeys: { 'tenant-2': keys['tenant-2']!.publicKeyPem },
       initialModel,
     });
     const buses = [await spawn(broker, aggregatorSubscriptions(aggregator))];
     // tenant-2 is not in the request: it finds its images through its own dataset setting.
-    const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation), dataset });
+    const tenants = embeddedTenants(TENANTS, { backend, store, workDir: join(root, federation), keys, bucket: bucketOf(federation), operatorKey: OPERATOR.publicKeyPem, dataset });
     for (const t of tenants) buses.push(await spawn(broker, t.subscriptions));
     const { done } = await watchFederation(buses[0]!, federation);
     await buses[0]!.publish(
@@ -167,7 +172,7 @@ describe('secure aggregation in the services', () => {
         tenants: tenants.slice(0, 2).map((t) => ({ tenant: t.tenant, dataset, publicKey: t.keys.publicKeyPem, samples: 100 })),
         rounds: 2, k: 2, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 60_000, training: TRAINING,
         output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     const state = await aggregator.state(federation);

@@ -20,9 +20,8 @@ import {
 } from '@dermagan/contracts';
 import { FolderCache } from '@dermagan/runtime';
 import { runTrainingJob } from '@dermagan/service-gan-trainer';
-import {
-  JobWatcher, KubeJobs, launchTraining, launcherSubscriptions, readJobTemplate, trainingJobName, type JobTemplate,
-} from '@dermagan/service-launcher';
+import { KubeJobs, readJobTemplate, type JobTemplate } from '@dermagan/kube';
+import { JobWatcher, launchTraining, launcherSubscriptions, MANAGED_BY, trainingJobName } from '@dermagan/service-launcher';
 import { s3StoreFromEnv, type ObjectStore } from '@dermagan/store';
 import { PRESETS } from '@dermagan/study';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
@@ -47,7 +46,7 @@ const seen: DermaganEvent<{ run: string }>[] = [];
 
 /** The Job template exactly as the chart renders it, in this test's namespace, with short waits. */
 async function chartJobTemplate(): Promise<JobTemplate> {
-  return readJobTemplate(await chartJobTemplateJson(namespace, ['training.backoffLimit=0', 'training.maxSuccessors=1', 'training.pendingReportSeconds=2']));
+  return readJobTemplate(await chartJobTemplateJson(namespace, ['training.backoffLimit=0', 'training.maxSuccessors=1', 'training.pendingReportSeconds=2']), 'DERMAGAN_LAUNCHER_JOB_TEMPLATE');
 }
 
 function eventsOf<T>(type: { type: string }, run: string): DermaganEvent<T & { run: string }>[] {
@@ -99,7 +98,7 @@ beforeAll(async () => {
   const env = inject('serverEnv');
   namespace = await restrictedNamespace('training');
   template = await chartJobTemplate();
-  jobs = new KubeJobs(kube().kc, namespace);
+  jobs = new KubeJobs(kube().kc, namespace, MANAGED_BY);
   work = await mkdtemp(join(tmpdir(), 'launcher-test-'));
   store = s3StoreFromEnv(env)!;
   await store.ensureBucket(BUCKET);

@@ -104,7 +104,7 @@ describe('the projector service over Kafka and S3', () => {
     const result = await completed;
     expect(result.data).toMatchObject({ name: 'killed', images: 4, resumed: 4, space: 'w', distanceSpace: 'pixels-mse' });
     const keys = await store.list(BUCKET, 'projections/kill/killed/');
-    expect(keys).toEqual(expect.arrayContaining(['projections/kill/killed/projection.json', 'projections/kill/killed/w.npy', 'projections/kill/killed/projections.csv', 'projections/kill/killed/projected/manifest.json']));
+    expect(keys).toEqual(expect.arrayContaining(['projections/kill/killed/projection.json', 'projections/kill/killed/w.npy', 'projections/kill/killed/noise/b16.conv1.noise_const.npy', 'projections/kill/killed/projections.csv', 'projections/kill/killed/projected/manifest.json']));
     expect(keys.some((k) => k.includes('/state/'))).toBe(false); // states are removed once the work is published
   });
 

@@ -4,7 +4,7 @@
  * checkpoint in S3.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTf } from '@dermagan/tf';
@@ -15,7 +15,7 @@ import {
 } from '@dermagan/contracts';
 import { FolderCache } from '@dermagan/runtime';
 import { s3StoreFromEnv } from '@dermagan/store';
-import { PRESETS, runStudy, StudyResults } from '@dermagan/study';
+import { openStudy, planSteps, PRESETS, runStudy, StudyInterruptedError, StudyResults } from '@dermagan/study';
 import { startEmbeddedServices } from '../cli/embedded-services.ts';
 
 const backend = await loadTf();
@@ -34,7 +34,7 @@ function connect(clientId: string) {
 }
 
 describe('the study over real Kafka and S3', () => {
-  it('runs every step through Kafka topics with artifacts in S3', async () => {
+  it('runs every step through Kafka topics with artifacts in S3', { timeout: 900_000 }, async () => {
     const root = await mkdtemp(join(tmpdir(), 'study-kafka-'));
     const { bus, store } = connect('study-test');
     await bus.start();
@@ -44,7 +44,8 @@ describe('the study over real Kafka and S3', () => {
       const outcome = await runStudy({
         data: DEMO,
         out: join(root, 'out'),
-        preset: { ...PRESETS.smoke, utility: PRESETS.smoke.utility.slice(0, 2) },
+        // The audits and the explanation are the embedded flow's (study-flow.test.ts); here the topics and S3.
+        preset: { ...PRESETS.smoke, utility: PRESETS.smoke.utility.slice(0, 2), audit: null, explain: null },
         bus,
         store,
         bucket: 'study-kafka',
@@ -62,6 +63,62 @@ describe('the study over real Kafka and S3', () => {
       expect(keys.some((k) => /classifiers\/real-[0-9a-f]{8}\/classifier\.json$/.test(k))).toBe(true);
     } finally {
       await bus.close();
+    }
+  });
+
+  it('a restarted study (its CLI stopped mid-training) re-attaches to what it asked for instead of publishing it again', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'study-reattach-'));
+    const out = join(root, 'out');
+    await mkdir(out);
+    // The services, as in a cluster: their own connection, running across both CLI runs.
+    const services = connect('reattach-services');
+    await services.bus.start();
+    const handled: string[] = [];
+    services.bus.moments.on('handled', (m) => m.type === TrainingRequested.type && handled.push(m.id));
+    const preset = { ...PRESETS.smoke, utility: PRESETS.smoke.utility.slice(0, 1), federation: null };
+    const steps = planSteps({ preset, federation: false });
+    const bucket = 'study-reattach';
+    const folders = new FolderCache(services.store, join(root, 'folders'));
+    const cli = async (clientId: string, signal?: AbortSignal, onProgress?: (step: string) => void) => {
+      const { bus, store } = connect(clientId);
+      await bus.start();
+      const published: string[] = [];
+      bus.moments.on('published', (m) => published.push(m.id));
+      const study = await openStudy({ out, store, bucket, settings: { preset: { ...preset }, data: { path: DEMO, fingerprint: null }, federated: false }, steps, restart: [] });
+      try {
+        const outcome = await runStudy({
+          data: DEMO, out, preset, bus, store, bucket, steps, runId: study.runId, ledger: study.ledger,
+          fetchFolder: (ref) => folders.fetch(ref), environment: { bus: 'kafka', store: store.url },
+          ...(signal ? { signal } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+        return { outcome, published, study };
+      } catch (err) {
+        return { error: err, published, study };
+      } finally {
+        await bus.close();
+      }
+    };
+    try {
+      await startEmbeddedServices({ backend, bus: services.bus, store: services.store, workDir: join(root, 'work') });
+      // The first CLI stops once a GAN trains (Ctrl-C; the services go on).
+      const stop = new AbortController();
+      const first = await cli('reattach-study-1', stop.signal, (step) => step.startsWith('train:') && stop.abort());
+      expect(first.error).toBeInstanceOf(StudyInterruptedError);
+      const asked = first.published.filter((id) => id.includes(':train:'));
+      expect(asked.length).toBeGreaterThan(0);
+
+      // The restarted CLI: same study, publishes none of those requests again, and gets their replies.
+      const second = await cli('reattach-study-2');
+      expect(second.study).toMatchObject({ runId: first.study.runId, continuing: true });
+      expect(second.published.filter((id) => asked.includes(id))).toEqual([]);
+      expect(second.outcome!.results.gans).toHaveLength(3);
+      expect(second.outcome!.results.steps.ingest!.status).toBe('reused');
+      // Each training request was trained once.
+      expect(handled.filter((id) => asked.includes(id)).sort()).toEqual([...asked].sort());
+      expect(new Set(handled).size).toBe(handled.length);
+    } finally {
+      await services.bus.close();
     }
   });
 

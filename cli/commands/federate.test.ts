@@ -87,6 +87,8 @@ describe('dermagan federate', () => {
       round, ['tenant-0', 'tenant-1', 'tenant-2'], true, {}, { 'tenant-0': 100, 'tenant-1': 100, 'tenant-2': 100 },
     ]));
     expect(result.rounds.every((r) => r.globalDeltaNorm! > 0)).toBe(true);
+    // The honest rounds' masked mean stays within the bound the tenants' signed norms allow.
+    expect(result.rounds.every((r) => r.secaggMeanNorm! > 0 && r.secaggMeanNorm! <= r.secaggBound!)).toBe(true);
   });
 
   it('refuses a dataset without tenants, what secure aggregation cannot do, and half a DP setting, as user errors', async () => {

@@ -9,9 +9,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ContractError, FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
+import { ContractError, DEFAULT_MAX_NORM_TO_MEDIAN, FederatedGanTrainingOptions } from '@dermagan/contracts';
 import { DatasetError, openDataset, readManifest, selectImages } from '@dermagan/dataset';
-import { decodeWeightSet, federationRequest, FederationRun, STRATEGIES, watchFederation, type RoundCompletedData } from '@dermagan/federation';
+import { decodeWeightSet, federationRequest, FederationRun, generateTenantKeyPair, STRATEGIES, watchFederation, type RoundCompletedData } from '@dermagan/federation';
 import { FolderCheckpointSink, sampleGlobalModel, saveGlobalModel } from '@dermagan/gan';
 import { createSnapshotFid } from '@dermagan/metrics';
 import { claimOutputFolder, runFolder } from '@dermagan/safe-io';
@@ -22,6 +22,7 @@ import { startEmbeddedFederation } from '../embedded-services.ts';
 import { finiteNumber, nonNegativeInt, positiveInt, printJson, UserError } from '../output.ts';
 import { addGanTrainingFlags, ganTrainingOptionsFrom } from '../training-flags.ts';
 import { busFor, storeFor } from '../wiring.ts';
+import { roundLine } from '../round-line.ts';
 
 /** What `federate --out` holds: global.dgw, checkpoint/, rounds.jsonl, federation.json, work/; recognised by its marker. */
 export const FEDERATION_RUN_FOLDER = runFolder('federate', 'dermagan federation run');
@@ -48,6 +49,7 @@ export interface FederateFlags extends Record<string, unknown> {
   quorum?: number;
   roundTimeout: number;
   maxUpdateNorm?: number;
+  maxNormToMedian?: number;
   id?: string;
   bus: 'memory' | 'kafka';
   store: 'local' | 's3';
@@ -72,6 +74,9 @@ export interface RoundReport {
   aggregated: boolean;
   reasons: string[];
   globalDeltaNorm: number | null;
+  /** Under secure aggregation: ‖Σ p_i·Δ_i‖ of the unmasked mean, and the bound the tenants' signed norms allow. */
+  secaggMeanNorm: number | null;
+  secaggBound: number | null;
   epsilon: number | null;
   /** FID (Inception-2015, sg2ada) of the round's G_ema samples to the reals (with --fid), else null. */
   fid: number | null;
@@ -82,7 +87,8 @@ function roundReport(r: RoundCompletedData): RoundReport {
     round: r.round, attempt: r.attempt, participants: r.participants, accepted: r.accepted, dropped: r.dropped,
     rejected: r.rejected.map((x) => ({ tenant: x.tenant, reason: x.reason, detail: x.detail })),
     updateNorms: r.updateNorms, samples: r.samples, aggregated: r.aggregated, reasons: r.reasons,
-    globalDeltaNorm: r.metrics.globalDeltaNorm ?? null, epsilon: r.privacy?.epsilon ?? null, fid: null,
+    globalDeltaNorm: r.metrics.globalDeltaNorm ?? null, secaggMeanNorm: r.metrics.secaggMeanNorm ?? null, secaggBound: r.metrics.secaggBound ?? null,
+    epsilon: r.privacy?.epsilon ?? null, fid: null,
   };
 }
 
@@ -103,7 +109,8 @@ export function registerFederate(program: Command): void {
     .option('--secagg', 'secure aggregation: tenants upload pairwise-masked updates, the aggregator sees only their sum (fedavg, fedavgm, fedprox, fedadam, fedyogi; not with DP)')
     .option('--quorum <n>', 'accepted updates needed to aggregate a round (default: every tenant)', positiveInt('--quorum'))
     .option('--round-timeout <s>', 'seconds a round stays open before stragglers are dropped', finiteNumber('--round-timeout'), 3600)
-    .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'));
+    .option('--max-update-norm <x>', 'reject updates with ‖update − global‖ above this', finiteNumber('--max-update-norm'))
+    .option('--max-norm-to-median <x>', `reject updates with a norm above x × the round's median (≥ 3 updates; default ${DEFAULT_MAX_NORM_TO_MEDIAN}; 0 = off)`, finiteNumber('--max-norm-to-median'));
   // The training options (--res: default the dataset's; the seed seeds the initial model and, per tenant, its draws).
   addGanTrainingFlags(command, { omit: ['kimg', 'tickKimg'], defaults: { cfg: 'quick' } })
     .option('--id <id>', 'federation id (default: fed-<time>)')
@@ -192,13 +199,16 @@ export async function federate(flags: FederateFlags) {
     quorum,
     roundTimeoutMs: flags.roundTimeout * 1000,
     ...(flags.maxUpdateNorm !== undefined ? { maxUpdateNorm: flags.maxUpdateNorm } : {}),
+    ...(flags.maxNormToMedian !== undefined ? { maxNormToMedian: flags.maxNormToMedian } : {}),
     training,
     output: { bucket: 'fl-aggregator', prefix: `federations/${federation}/out/` },
   };
+  // This run's operator: it signs the request; the aggregator and the tenants verify with its public key.
+  const operator = generateTenantKeyPair();
   // What the aggregator would refuse, refused here first, before any work (its own checks).
   let draft;
   try {
-    draft = federationRequest({ ...spec, tenants: tenants.map((tenant) => ({ tenant, dataset: PENDING_DATASET, publicKey: 'pending', samples: samples[tenant]! })) }).data;
+    draft = federationRequest({ ...spec, tenants: tenants.map((tenant) => ({ tenant, publicKey: 'pending', samples: samples[tenant]! })) }, operator.privateKeyPem).data;
   } catch (err) {
     if (err instanceof ContractError) throw new UserError(`${err.message} (training options from the flags and the dataset)`, { cause: err });
     throw err;
@@ -231,6 +241,8 @@ export async function federate(flags: FederateFlags) {
       backend: await loadTf(),
       workDir: join(out, 'work'),
       tenants,
+      dataset,
+      operator,
       logger: { info: () => {}, warn: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`), error: (o, m) => log(`federate: ${m} ${JSON.stringify(o)}`) },
       metrics: aggregatorMetrics(registry),
       onRound: (r) => log(`federate: round ${r.round} ${r.tenant}: ${r.iterations} iterations in ${r.seconds.toFixed(1)} s (p ${r.adaP.toFixed(3)})`),
@@ -248,11 +260,10 @@ export async function federate(flags: FederateFlags) {
           })
           .catch((err: unknown) => void log(`federate: round ${r.round} could not be scored: ${(err as Error).message}`));
       }
-      const rejected = r.rejected.map((x) => `${x.tenant}:${x.reason}`).join(',') || '-';
-      log(`federate: round ${r.round}/${flags.rounds} ${r.aggregated ? 'aggregated' : 'not aggregated'}: accepted ${r.accepted.join(',') || '-'}; dropped ${r.dropped.join(',') || '-'}; rejected ${rejected}${r.privacy ? `; ε ${r.privacy.epsilon.toFixed(2)}` : ''}`);
+      log(`federate: ${roundLine(r, flags.rounds)}`);
     });
     await bus.publish(
-      federationRequest({ ...spec, tenants: running.agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem, samples: samples[a.tenant]! })) }),
+      federationRequest({ ...spec, tenants: running.agents.map((a) => ({ tenant: a.tenant, dataset, publicKey: a.keys.publicKeyPem, samples: samples[a.tenant]! })) }, operator.privateKeyPem),
     );
     const outcome = await done;
     await scoring;
@@ -299,9 +310,3 @@ export async function federate(flags: FederateFlags) {
   }
 }
 
-/** Stands in for the tenants' dataset while the request is only checked (the real one is published after). */
-const PENDING_DATASET: FolderRef = {
-  bucket: 'datasets',
-  prefix: 'pending/',
-  manifest: { bucket: 'datasets', key: 'pending/manifest.json', sha256: '0'.repeat(64), size: 0 },
-};

@@ -13,6 +13,8 @@ import { registerLpips } from './lpips.ts';
 import { registerPortal } from './portal.ts';
 import { registerProject } from './project.ts';
 import { registerAudit } from './audit.ts';
+import { registerFederation } from './federation.ts';
+import { registerTenant } from './tenant.ts';
 
 /** Every subcommand's register function; each lives in its own file beside this one. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain, registerLpips, registerPortal, registerProject, registerAudit];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerMetrics, registerClassifier, registerTrain, registerGenerate, registerBench, registerStudy, registerFederate, registerPpl, registerExplain, registerLpips, registerPortal, registerProject, registerAudit, registerFederation, registerTenant];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../output.ts';
-import { DEMO_DATA, parseLimit, parseSplit, parseTenants } from './ingest.ts';
+import { DEMO_DATA, parseLimit, parseSplit, parseTenants, parseUpload } from './ingest.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/dermagan.js', import.meta.url).pathname;
@@ -29,6 +29,19 @@ describe('flag parsers', () => {
     expect(parseTenants('2000,12000,20000')).toEqual([2000, 12000, 20000]);
     expect(() => parseTenants('2,,3')).toThrow(UserError);
     expect(() => parseTenants('0')).toThrow(/tenant count/);
+  });
+});
+
+describe('--upload', () => {
+  it('a bucket, or a bucket and a prefix (default dataset/)', () => {
+    expect(parseUpload('hospital-a')).toEqual({ bucket: 'hospital-a', prefix: 'dataset/' });
+    expect(parseUpload('hospital-a/')).toEqual({ bucket: 'hospital-a', prefix: 'dataset/' });
+    expect(parseUpload('hospital-a/datasets/2026')).toEqual({ bucket: 'hospital-a', prefix: 'datasets/2026/' });
+  });
+
+  it('a bad bucket name or a prefix leaving its folder is refused with the form to use', () => {
+    expect(() => parseUpload('Hospital_A')).toThrow(/--upload "Hospital_A": invalid bucket name.*give BUCKET or BUCKET\/PREFIX/);
+    expect(() => parseUpload('hospital-a/../other')).toThrow(/"\.\." segments are not allowed/);
   });
 });
 
@@ -66,6 +79,15 @@ describe('dermagan ingest (the real command)', () => {
     const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(last.accepted).toBe(0);
     expect(last.quarantined.map((q: { reason: string }) => q.reason)).toEqual(['too-large', 'too-large']);
+  });
+
+  it('--upload without S3 settings exits 2 before reading any image', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DERMAGAN_S3_')));
+    const out = join(root, 'not-uploaded');
+    const err = await run('node', [BIN, 'ingest', '--out', out, '--size', '8', '--upload', 'hospital-a'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr).toMatch(/the S3 store needs DERMAGAN_S3_ENDPOINT/);
+    await expect(readFile(join(out, 'manifest.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it('a missing CSV: one clear message on stderr, exit code 2, no stack trace', async () => {

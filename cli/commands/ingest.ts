@@ -1,13 +1,18 @@
 /**
  * `dermagan ingest`: read a dermoscopy source (ISIC 2020 train.csv, HAM10000 metadata, the
  * derm-sample metadata.csv, or a folder per class), quarantine bad images, resize, split by patient,
- * partition into tenants, write shards + manifest.json. A thin wrapper over `ingest()` in
+ * partition into tenants, write shards + manifest.json; with --upload, put the dataset in an S3
+ * bucket (a hospital's own) and print its reference. A thin wrapper over `ingest()` in
  * @dermagan/ingest.
  */
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
+import type { FolderRef, OutputLocation } from '@dermagan/contracts';
 import { IngestError, INGEST_DEFAULTS, INGEST_LIMITS, LIMIT_NAMES, SOURCE_KINDS, ingest, type IngestLimits } from '@dermagan/ingest';
+import { publishFolder } from '@dermagan/runtime';
+import { checkBucket, checkPrefix, type ObjectStore } from '@dermagan/store';
 import { UserError, finiteNumber, positiveInt, printJson, progress } from '../output.ts';
+import { storeFor } from '../wiring.ts';
 
 /** The demo subset shipped in the repository (data/demo). */
 export const DEMO_DATA = fileURLToPath(new URL('../../data/demo/metadata.csv', import.meta.url));
@@ -44,6 +49,20 @@ export function parseLimit(value: string, previous: Partial<IngestLimits> = {}):
   return { ...previous, [name as keyof IngestLimits]: n };
 }
 
+/** `--upload hospital-a` or `--upload hospital-a/datasets/2026/`: a bucket and a prefix (default `dataset/`). */
+export function parseUpload(value: string): OutputLocation {
+  const slash = value.indexOf('/');
+  const bucket = slash < 0 ? value : value.slice(0, slash);
+  const prefix = slash < 0 || slash === value.length - 1 ? 'dataset/' : `${value.slice(slash + 1).replace(/\/+$/, '')}/`;
+  try {
+    checkBucket(bucket);
+    checkPrefix(prefix);
+  } catch (err) {
+    throw new UserError(`--upload ${JSON.stringify(value)}: ${(err as Error).message}; give BUCKET or BUCKET/PREFIX`);
+  }
+  return { bucket, prefix };
+}
+
 interface IngestFlags {
   data: string;
   images?: string;
@@ -56,6 +75,7 @@ interface IngestFlags {
   minSide: number;
   concurrency?: number;
   limit?: Partial<IngestLimits>;
+  upload?: OutputLocation;
   json?: boolean;
 }
 
@@ -85,8 +105,15 @@ export function registerIngest(program: Command): void {
       `raise or lower what ingest reads at most (repeatable): ${LIMIT_NAMES.map((n) => `${n} (default ${INGEST_LIMITS[n]})`).join(', ')}`,
       parseLimit,
     )
+    .option(
+      '--upload <bucket[/prefix]>',
+      "then put the dataset in this S3 bucket (DERMAGAN_S3_*; a hospital's own) under prefix (default dataset/) and print its reference, the tenant agent's DERMAGAN_TENANT_DATASET",
+      parseUpload,
+    )
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: IngestFlags) => {
+      // Before the images are read: an upload without S3 settings fails now, not after the ingest.
+      const target = flags.upload ? { store: storeFor('s3', ''), location: flags.upload } : null;
       const bar = progress('ingest', 0);
       let result;
       try {
@@ -116,12 +143,14 @@ export function registerIngest(program: Command): void {
         bar.stop();
       }
       for (const w of result.warnings) process.stderr.write(`dermagan ingest: note: ${w}\n`);
+      const dataset = target ? await upload(target.store, result.outDir, target.location) : null;
       const summary = {
         accepted: result.accepted,
         quarantined: result.quarantined.map((q) => ({ id: q.id, reason: q.reason })),
         out: result.outDir,
         fingerprint: result.manifest.fingerprint,
         counts: result.counts,
+        ...(dataset ? { dataset } : {}),
       };
       if (flags.json) {
         printJson(summary);
@@ -137,6 +166,21 @@ export function registerIngest(program: Command): void {
               ? `    … ${result.quarantined.length - SHOW_QUARANTINED} more in ${result.outDir}/manifest.json ("quarantine")\n`
               : ''),
         );
+        if (dataset) {
+          process.stdout.write(
+            `  uploaded to ${dataset.bucket}/${dataset.prefix}; the tenant agent's dataset (DERMAGAN_TENANT_DATASET, the chart's tenant.dataset):\n` +
+              `    ${JSON.stringify(dataset)}\n`,
+          );
+        }
       }
     });
+}
+
+/** Put the dataset folder in S3 (manifest last, so a half-upload is never a dataset); its reference. */
+async function upload(store: ObjectStore, dir: string, location: OutputLocation): Promise<FolderRef> {
+  try {
+    return await publishFolder(store, dir, location, 'manifest.json');
+  } catch (err) {
+    throw new UserError(`--upload ${location.bucket}/${location.prefix}: ${(err as Error).message} (the dataset is complete in ${dir}; run again to retry the upload)`, { cause: err });
+  }
 }

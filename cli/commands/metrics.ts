@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { DatasetError, openDataset, readManifest } from '@dermagan/dataset';
+import { DatasetError, pixelChunks, readManifest, selectImages } from '@dermagan/dataset';
 import {
   createCompute,
   createExtractor,
@@ -21,7 +21,7 @@ import {
   PREPROCESSING_MODES,
   evaluateFeatures,
   EXTRACTOR_IDS,
-  extractFeatures,
+  extractFeaturesFrom,
   featureStatistics,
   featureMatrix,
   METRIC_NAMES,
@@ -126,13 +126,15 @@ async function loadSide(flag: string, path: string, getExtractor: () => Promise<
   }
   if (info.isDirectory()) {
     const extractor = await getExtractor();
-    const data = await openDataset(path);
-    const n = data.entries.length;
+    const manifest = await readManifest(path);
+    const entries = selectImages(manifest);
+    const n = entries.length;
     if (n === 0) throw new UserError(`${flag} ${path}: the dataset has no images`);
     const bar = progress(`features ${flag.replace('--', '')}`, n);
-    const features = await extractFeatures(extractor, data.pixels, n, data.size, { onProgress: (done) => bar.update(done) });
+    // A chunk of images at a time: a 50k-image set costs its features, not its pixels.
+    const features = await extractFeaturesFrom(extractor, pixelChunks(path, manifest, entries), n, manifest.size, { onProgress: (done) => bar.update(done) });
     bar.stop();
-    return { features, input: { source: path, sha256: data.manifest.fingerprint, kind: 'dataset' }, imageSize: data.size };
+    return { features, input: { source: path, sha256: manifest.fingerprint, kind: 'dataset' }, imageSize: manifest.size };
   }
   if (path.endsWith('.npz') || path.endsWith('.json')) {
     const statistics = await readStatistics(path);

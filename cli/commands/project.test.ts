@@ -1,19 +1,22 @@
 /**
  * `dermagan project` and `dermagan audit` end to end at 16² with a tiny GAN trained on the demo
- * sample: outputs, a projection killed (SIGKILL) mid-run that continues from each image's saved
+ * sample: outputs (and their latents reproducing the projected images), a projection killed (SIGKILL) mid-run that continues from each image's saved
  * step, the audit's JSON line and files, and misuse (images of another size or other classes than
  * the generator's) exiting 2 with the reason. (The audit's statistics are tested in
  * libs/projector/src/audit/audit.test.ts with a generator that memorised its images.)
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBlobDataset } from '@dermagan/classifier/testing';
-import { readManifest } from '@dermagan/dataset';
+import { loadImages, readManifest } from '@dermagan/dataset';
+import { FolderCheckpointSink, loadGenerator } from '@dermagan/gan';
 import { readNpy } from '@dermagan/npy';
-import { decodeState } from '@dermagan/projector';
+import { decodeState, regenerateProjection } from '@dermagan/projector';
+import { loadTf } from '@dermagan/tf';
 import { dermagan, lastJson } from '../testing.ts';
 
 let root: string;
@@ -54,6 +57,28 @@ describe('dermagan project', () => {
     const csv = (await readFile(at('p1/projections.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('id,patient,label,distance,mse,cosine');
     expect(csv).toHaveLength(6);
+
+    // The latents, hashed in projection.json, reproduce the projected images through the checkpoint.
+    const { files } = JSON.parse(await readFile(at('p1/projection.json'), 'utf8')) as { files: Record<string, string> };
+    const layers = ['b4.conv1', 'b8.conv0', 'b8.conv1', 'b16.conv0', 'b16.conv1'];
+    expect(Object.keys(files)).toEqual(['w.npy', ...layers.map((l) => `noise/${l}.noise_const.npy`)]);
+    for (const [file, sha256] of Object.entries(files)) expect(createHash('sha256').update(await readFile(at(`p1/${file}`))).digest('hex')).toBe(sha256);
+    expect((await readNpy(at('p1/noise/b8.conv1.noise_const.npy'))).shape).toEqual([5, 8, 8]);
+    const { tf } = await loadTf();
+    const { G } = await loadGenerator(tf, new FolderCheckpointSink(at('cgan/checkpoint')));
+    try {
+      const saved = await loadImages(at('p1/projected'), projected, projected.images);
+      expect(Array.from(await regenerateProjection(tf, G, at('p1')))).toEqual(Array.from(saved.pixels));
+    } finally {
+      G.ps.dispose();
+    }
+    // dermagan generate --from-projection: the same images again, as a dataset with the projection's ids.
+    const regen = await dermagan('generate', '--ckpt', at('cgan/checkpoint'), '--from-projection', at('p1'), '--out', at('regen'), '--json');
+    expect(regen.code).toBe(0);
+    expect(lastJson(regen.stdout)).toMatchObject({ images: 5, identical: 5 });
+    const regenerated = await readManifest(at('regen'));
+    expect(regenerated.images.map((e) => e.id)).toEqual(ids);
+    expect(regenerated.images.map((e) => e.sha256)).toEqual(projected.images.map((e) => e.sha256));
 
     // The same command again: everything is done already.
     const again = await dermagan('project', ...args('--ids', at('ids.txt'), '--steps', '20', '--batch', '3', '--out', at('p1'), '--json'));
@@ -115,6 +140,24 @@ describe('dermagan project', () => {
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toMatch(/not a projection's output folder/);
     expect(await readFile(at('mine/notes.txt'), 'utf8')).toBe('mine');
+
+    // Regenerating a projection: another generator, a changed noise file, a folder that is no projection, --n with it.
+    const otherG = await dermagan('generate', '--ckpt', at('mal-gan/checkpoint'), '--from-projection', at('p1'), '--out', at('x6'));
+    expect(otherG.code).toBe(2);
+    expect(otherG.stderr).toMatch(/was projected with another generator .*: give the checkpoint the projection was made with/);
+    await cp(at('p1'), at('p1-changed'), { recursive: true });
+    const noise = await readFile(at('p1-changed/noise/b8.conv0.noise_const.npy'));
+    noise[noise.length - 1]! ^= 1;
+    await writeFile(at('p1-changed/noise/b8.conv0.noise_const.npy'), noise);
+    const changed = await dermagan('generate', '--ckpt', at('cgan/checkpoint'), '--from-projection', at('p1-changed'), '--out', at('x7'));
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/noise\/b8\.conv0\.noise_const\.npy does not hash to the sha256 projection\.json records/);
+    const notProjection = await dermagan('generate', '--ckpt', at('cgan/checkpoint'), '--from-projection', at('demo16'), '--out', at('x8'));
+    expect(notProjection.code).toBe(2);
+    expect(notProjection.stderr).toMatch(/is not a finished projection/);
+    const withN = await dermagan('generate', '--ckpt', at('cgan/checkpoint'), '--from-projection', at('p1'), '--n', '3', '--out', at('x9'));
+    expect(withN.code).toBe(2);
+    expect(withN.stderr).toMatch(/drop --n and --class/);
 
     const other = await dermagan('project', ...args('--n', '2', '--steps', '20', '--out', at('p1')));
     expect(other.code).toBe(2);

@@ -121,7 +121,7 @@ export function summaryJson(s: ProjectionSummary) {
 export function registerProject(program: Command): void {
   const command = program
     .command('project')
-    .description("Project real images into a generator's latent space (resumable; w.npy, projected images, per-image distances)")
+    .description("Project real images into a generator's latent space (resumable; w.npy and noise maps, projected images, per-image distances)")
     .requiredOption('--ckpt <dir>', "checkpoint folder (OUT/checkpoint of 'dermagan train')")
     .requiredOption('--data <dir>', 'dataset folder of the images to project')
     .option('--n <n>', 'project the first n selected images', positiveInt('--n'))

@@ -16,19 +16,18 @@
  *    peak RSS of the process).
  * Prints one JSON line.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
-import { DatasetWriter } from '@dermagan/dataset';
 import { createLpips, frechetDistanceOfFeatures, inception2015Extractor } from '@dermagan/metrics';
 import { decodeNpy, writeNpy } from '@dermagan/npy';
 import { dermaganCache, pypiDir } from '@dermagan/pretrained';
 import { loadTf } from '@dermagan/tf';
+import { demoImages, timeCliFid, writeFidDatasets } from './fid-datasets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,18 +68,6 @@ const torchInfo = await torch();
 const { tf, info } = await loadTf();
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-
-/** n demo images (sorted names, cycling), centre-cropped and resized to size². */
-async function demoImages(n: number, size: number, offset = 0): Promise<Uint8Array> {
-  const files = readdirSync(join(ROOT, 'data/demo')).filter((f) => f.endsWith('.jpg')).sort();
-  const out = new Uint8Array(n * size * size * 3);
-  for (let i = 0; i < n; i++) {
-    const file = join(ROOT, 'data/demo', files[(offset + i) % files.length]!);
-    const img = await sharp(file).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    out.set(img, i * size * size * 3);
-  }
-  return out;
-}
 
 async function saveImages(name: string, pixels: Uint8Array, n: number, size: number): Promise<string> {
   const path = join(dir, name);
@@ -174,26 +161,10 @@ if (!args['skip-fid']) {
   const n = Number(args['fid-n']);
   const size = Number(args['fid-size']);
   log(`fid: writing two datasets of ${n} images at ${size}²`);
-  for (const [name, offset] of [['real', 0], ['fake', 150]] as const) {
-    const w = await DatasetWriter.create({ dir: join(dir, name), size });
-    for (let start = 0; start < n; start += 100) {
-      const count = Math.min(100, n - start);
-      const px = await demoImages(count, size, offset + start);
-      for (let i = 0; i < count; i++) {
-        // Vary each copy so the set has n distinct images (demo has 300): a per-image brightness shift.
-        const img = px.subarray(i * size * size * 3, (i + 1) * size * size * 3).map((v) => Math.min(255, v + ((start + i) % 23)));
-        await w.append(img, { id: `${name}${start + i}`, patient: `${name}${start + i}`, label: 0, sha256: `${(start + i).toString(16).padStart(8, '0')}${name === 'real' ? 'a' : 'b'}`.padEnd(64, '0') });
-      }
-    }
-    await w.finish({ name, labels: ['all'], source: { kind: 'generated' }, split: { kind: 'none' }, tenants: null });
-  }
+  await writeFidDatasets(dir, n, size);
   log(`fid: dermagan metrics --metrics fid on ${n} vs ${n}`);
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, join(ROOT, 'bin/dermagan.js'), 'metrics', '--real', join(dir, 'real'), '--fake', join(dir, 'fake'), '--metrics', 'fid', '--json'], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 26 });
-  const wall = (performance.now() - t0) / 1000;
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1];
-  const out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()!) : { error: r.stderr.slice(-500) };
-  result.fid = { n, size: `${size}²`, wallSeconds: wall, peakRssBytes: rss ? Number(rss) * 1024 : null, fid: out.fid ?? null, imagesPerSecond: (2 * n) / wall, error: out.error };
+  const r = timeCliFid(dir);
+  result.fid = { n, size: `${size}²`, ...r, imagesPerSecond: (2 * n) / r.wallSeconds };
 }
 
 clearInterval(sampler);

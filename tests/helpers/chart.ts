@@ -51,13 +51,16 @@ export function chartServices(): string[] {
 
 /** `--set` values that turn every central service off (a hospital site installs only its agent). */
 export function servicesOff(): string[] {
-  return chartServices().map((s) => `services.${s}.enabled=false`);
+  return ['centralServices=false'];
 }
 
-/** The launcher's Job template JSON exactly as the chart renders it (ConfigMap dermagan-launcher-job-template). */
-export async function chartJobTemplateJson(namespace: string, sets: string[] = []): Promise<string> {
-  const rendered = await helm(['template', 'dermagan', CHART, '-n', namespace, '-s', 'templates/launcher.yaml', ...sets.flatMap((s) => ['--set', s])]);
+/**
+ * A Job template JSON exactly as the chart renders it: the launcher's (ConfigMap
+ * dermagan-launcher-job-template) by default, or a hospital site's round Jobs' (templates/tenant.yaml).
+ */
+export async function chartJobTemplateJson(namespace: string, sets: string[] = [], file = 'templates/launcher.yaml'): Promise<string> {
+  const rendered = await helm(['template', 'dermagan', CHART, '-n', namespace, '-s', file, ...sets.flatMap((s) => ['--set', s])]);
   const configMap = rendered.split('\n---\n').map((d) => parse(d) as { kind?: string; data?: Record<string, string> }).find((d) => d?.kind === 'ConfigMap');
-  if (!configMap?.data?.['job-template.json']) throw new Error('the chart rendered no launcher Job template');
+  if (!configMap?.data?.['job-template.json']) throw new Error(`the chart rendered no Job template in ${file}`);
   return configMap.data['job-template.json'];
 }

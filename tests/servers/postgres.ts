@@ -45,12 +45,21 @@ export async function startPostgres(): Promise<RunningServer> {
     '-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', `log_directory=${dir}`,
   ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: as root, `runuser` runs postgres as its child, and a signal to the group
+  // reaches postgres itself (a SIGKILL to runuser alone would leave postgres running).
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      // gone already
+    }
+  };
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let exited = false;
   child.once('exit', () => (exited = true));
-  process.once('exit', () => child.kill('SIGKILL'));
+  process.once('exit', () => signal('SIGKILL'));
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 60_000;
@@ -65,7 +74,7 @@ export async function startPostgres(): Promise<RunningServer> {
     } catch {
       await client.end().catch(() => {});
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        signal('SIGKILL');
         throw new Error(`PostgreSQL did not answer on ${url} within 60 s:\n${stderr}${readLog(log)}`);
       }
       await sleep(200);
@@ -78,9 +87,9 @@ export async function startPostgres(): Promise<RunningServer> {
     env: { DERMAGAN_TEST_POSTGRES_URL: url },
     stop: async () => {
       if (!exited) {
-        child.kill('SIGINT'); // fast shutdown
+        signal('SIGINT'); // fast shutdown
         for (let i = 0; i < 100 && !exited; i++) await sleep(100);
-        if (!exited) child.kill('SIGKILL');
+        if (!exited) signal('SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -230,15 +230,17 @@ export interface ScopedCredentials {
 
 /**
  * Credentials that may do anything inside `buckets` and nothing outside them, as a federation
- * tenant (hospital) gets for its own bucket. Made with STS AssumeRole on the root user plus an
- * inline session policy (the MinIO admin API for real users needs encrypted payloads; STS is plain
- * signed HTTP and works on AWS too). They expire after `durationSeconds` (default 1 h).
+ * tenant (hospital) gets for its own bucket, plus GetObject on the `alsoRead` object patterns
+ * (`bucket/prefix/*`: a federation's global models). Made with STS AssumeRole on the root user plus
+ * an inline session policy (the MinIO admin API for real users needs encrypted payloads; STS is
+ * plain signed HTTP and works on AWS too). They expire after `durationSeconds` (default 1 h).
  */
 export async function bucketScopedCredentials(
   server: { endpoint: string; accessKey: string; secretKey: string },
   buckets: string[],
-  durationSeconds = 3600,
+  options: { alsoRead?: string[]; durationSeconds?: number } = {},
 ): Promise<ScopedCredentials> {
+  const { alsoRead = [], durationSeconds = 3600 } = options;
   const { AssumeRoleProvider } = await import('minio/dist/esm/AssumeRoleProvider.mjs');
   const policy = {
     Version: '2012-10-17',
@@ -248,6 +250,7 @@ export async function bucketScopedCredentials(
         Action: ['s3:*'],
         Resource: buckets.flatMap((bucket) => [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]),
       },
+      ...(alsoRead.length > 0 ? [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: alsoRead.map((pattern) => `arn:aws:s3:::${pattern}`) }] : []),
     ],
   };
   const provider = new AssumeRoleProvider({

@@ -8,3 +8,4 @@ export { toWire, fromWire, deepFreeze, STRUCTURED_CONTENT_TYPE, type WireMessage
 export { MemoryBroker } from './memory-broker.ts';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
 export { KafkaBus, type KafkaBusOptions, type BusLogger } from './kafka-bus.ts';
+export { kafkaTopics } from './kafka-probe.ts';

@@ -10,6 +10,8 @@ import { sleep } from './retry.ts';
 
 /** Attempts at creating topics before giving up (a new topic's leader election can lag under load). */
 const CREATE_ATTEMPTS = 5;
+/** Metadata polls after creating topics (200 ms, 400 ms, …: up to ~30 s in all). */
+const SERVE_ATTEMPTS = 17;
 
 /** Creates topics that do not exist yet, remembering what it has made sure of. */
 export class TopicMaker {
@@ -34,7 +36,27 @@ export class TopicMaker {
         throw new BusError(`could not create topics ${missing.map((t) => t.topic).join(', ')}: ${(err as Error).message}`, { retriable, cause: err });
       }
     }
+    await this.untilServed(missing.map((t) => t.topic));
     for (const t of missing) this.known.add(t.topic);
+  }
+
+  /**
+   * Wait until the broker serves the topics' metadata. A KRaft broker learns of a new topic by
+   * replaying the controller's log, so right after `createTopics` a consumer's subscribe or a
+   * producer's first send can still be told UNKNOWN_TOPIC_OR_PARTITION ("This server does not host
+   * this topic-partition"), which kafkajs does not retry there.
+   */
+  private async untilServed(topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: served } = await this.admin.fetchTopicMetadata({ topics });
+        if (served.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+        if (attempt >= SERVE_ATTEMPTS) throw new BusError(`topics ${topics.join(', ')} have no leader yet`);
+      } catch (err) {
+        if (attempt >= SERVE_ATTEMPTS) throw new BusError(`the broker does not serve topics ${topics.join(', ')} after creating them: ${(err as Error).message}`, { cause: err });
+      }
+      await sleep(200 * attempt);
+    }
   }
 }
 

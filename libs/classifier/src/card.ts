@@ -47,6 +47,10 @@ export interface ClassifierCard {
     datasets: { real: DatasetRef; synthetic?: DatasetRef };
     /** ImageNet (or other) weights loaded, or 'from scratch'. */
     initialisation: PretrainedReport | 'from scratch';
+    /** The same in words, with the warm-up: "EfficientNet-Lite2, ImageNet-pretrained (…), 2 frozen-backbone warm-up epochs, then fine-tuned" or "EfficientNet-B2, trained from scratch (…)". */
+    backbone: string;
+    /** Frozen-backbone warm-up epochs run (0 from scratch). */
+    warmupEpochs: number;
     backend: BackendInfo;
     dermaganVersion: string;
     createdAt: string;

@@ -32,6 +32,8 @@ export interface EpochRecord {
   trainSeconds: number;
   /** Wall time of the validation pass. */
   validationSeconds: number;
+  /** A warm-up epoch: only the head trained, the pretrained backbone frozen. */
+  frozenBackbone?: true;
 }
 
 export interface TrainState {

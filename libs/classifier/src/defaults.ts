@@ -6,9 +6,9 @@ export type Balance = 'none' | 'weights' | 'sampling';
 
 /** Every training option, one place for the defaults (the study's values where it had one). */
 export interface TrainOptions {
-  /** Network: the small CNN (CPU, tests) or EfficientNet-B2 (the study's). */
+  /** Network: the small CNN (CPU, tests), EfficientNet-B2 (the study's, from scratch) or EfficientNet-Lite2 (ImageNet-pretrained). */
   arch: Architecture;
-  /** Input side in pixels; undefined = the dataset's size (images are resized bilinearly otherwise). */
+  /** Input side in pixels; undefined = the architecture's default (224 for EfficientNet-Lite2), else the dataset's size (images are resized bilinearly otherwise). */
   size: number | undefined;
   /** Maximum epochs (the study: 20). */
   epochs: number;
@@ -29,7 +29,11 @@ export interface TrainOptions {
   seed: number;
   /** EfficientNet-B2 stochastic depth: drop rate of the last block (block b: rate·b/blocks); 0 = off. */
   dropConnectRate: number;
-  /** Pretrained weights (tfjs model URI: file://…/model.json or https://…); undefined = from scratch. */
+  /** Epochs at the start that train only the new head on the frozen pretrained backbone (its batch
+   *  norm in inference mode), before everything is fine-tuned; 0 when the network starts from scratch. */
+  warmupEpochs: number;
+  /** Pretrained weights (tfjs model URI: file://…/model.json or https://…, loaded by layer name); undefined =
+   *  the architecture's own (EfficientNet-Lite2: ImageNet, provisioned by `npm run setup`; the others: from scratch). */
   weights: string | undefined;
   /** Cap on training steps per epoch (benchmarks, smoke runs); undefined = the whole set. */
   maxStepsPerEpoch: number | undefined;
@@ -47,6 +51,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   augment: STUDY_AUGMENTATION,
   seed: 2022,
   dropConnectRate: 0.2,
+  warmupEpochs: 2,
   weights: undefined,
   maxStepsPerEpoch: undefined,
 };

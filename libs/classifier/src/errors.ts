@@ -6,3 +6,9 @@ export class ClassifierInputError extends Error {
   override readonly name = 'ClassifierInputError';
   readonly retriable = false;
 }
+
+/** Training was asked to stop (shutdown): the last finished epoch is checkpointed; asked again, it resumes there. */
+export class ClassifierInterruptedError extends Error {
+  override readonly name = 'ClassifierInterruptedError';
+  readonly retriable = true;
+}

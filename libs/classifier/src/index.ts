@@ -21,3 +21,4 @@ export * from './card.ts';
 export * from './evaluate.ts';
 export * from './run.ts';
 export * from './options.ts';
+export * from './models/efficientnet-lite2.ts';

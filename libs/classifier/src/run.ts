@@ -15,6 +15,7 @@ import { classCounts } from './data/images.ts';
 import { loadScenario, type ScenarioOptions } from './data/scenarios.ts';
 import { DEFAULT_TRAIN_OPTIONS, DEFAULT_VALIDATION_FRACTION, type TrainOptions } from './defaults.ts';
 import { evaluateSet, predictionsCsv, reportJson } from './evaluate.ts';
+import { describeInitialisation } from './models/architectures.ts';
 import { trainClassifier, type TrainProgress } from './train.ts';
 
 export interface ExperimentOptions {
@@ -29,6 +30,8 @@ export interface ExperimentOptions {
   /** Bootstrap resamples of the test report. */
   resamples?: number;
   onProgress?: (p: TrainProgress) => void;
+  /** Aborted = stop after the epoch in progress (checkpointed; `resume` continues it) with ClassifierInterruptedError. */
+  signal?: AbortSignal;
 }
 
 /** What `classifier train --out` holds: model/, checkpoint/, classifier.json, test reports; recognised by its marker. */
@@ -45,6 +48,7 @@ export async function runExperiment(tf: Tf, backend: BackendInfo, options: Exper
     resume: options.resume ?? false,
     key: { scenario: options.data.scenario, datasets: data.datasets, synthRatio: options.data.synthRatio ?? null, synthPerClass: options.data.synthPerClass ?? null },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 
   const [, trainPos] = classCounts(data.train.labels);
@@ -71,6 +75,8 @@ export async function runExperiment(tf: Tf, backend: BackendInfo, options: Exper
       dataSeed,
       datasets: data.datasets,
       initialisation: result.pretrained ?? 'from scratch',
+      backbone: describeInitialisation(trainOptions.arch, result.pretrained, result.warmupEpochs),
+      warmupEpochs: result.warmupEpochs,
       backend,
       dermaganVersion: DERMAGAN_VERSION,
       createdAt: new Date().toISOString(),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadTf } from '@dermagan/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, readState } from './checkpoint.ts';
+import { ClassifierInterruptedError } from './errors.ts';
 import { loadScenario, type ScenarioData } from './data/scenarios.ts';
 import { rocAuc } from './measures/roc-auc.ts';
 import { seededDropoutLayers } from './models/seeded-dropout.ts';
@@ -42,12 +43,14 @@ describe('trainClassifier (small CNN, 16² bright vs dark blobs)', () => {
     expect(weightsOf(c.model)).not.toEqual(weightsOf(a.model));
   });
 
-  it('resumes from the saved epoch and ends where an uninterrupted run ends (weights, optimizer, RNG, dropout step)', async () => {
+  it('stops after the epoch in progress when asked, resumes from it and ends where an uninterrupted run ends (weights, optimizer, RNG, dropout step)', async () => {
     const options = { epochs: 3, patience: 5, batchSize: 16, seed: 5 } as const;
     const straight = await trainClassifier(tf, data, options, { checkpointDir: join(root, 'straight') });
     const dir = join(root, 'interrupted');
-    const first = await trainClassifier(tf, data, { ...options, epochs: 1 }, { checkpointDir: dir });
-    expect(first.history).toHaveLength(1);
+    const stop = new AbortController();
+    const first = trainClassifier(tf, data, options, { checkpointDir: dir, signal: stop.signal, onProgress: (p) => p.kind === 'step' && stop.abort() });
+    await expect(first).rejects.toThrow(ClassifierInterruptedError);
+    await expect(first).rejects.toThrow(/stopped after epoch 1 of 3; it resumes from the checkpoint/);
     const resumed = await trainClassifier(tf, data, options, { checkpointDir: dir, resume: true });
     expect(resumed.resumedFrom).toBe(1);
     expect(resumed.history.map((h) => h.loss)).toEqual(straight.history.map((h) => h.loss));

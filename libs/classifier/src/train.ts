@@ -3,11 +3,17 @@
  * augmentation, an epoch at a time; after each epoch the validation AUC decides the best model
  * and early stopping; a checkpoint is written; at the end the best model is restored and the
  * decision threshold is chosen on validation by Youden's J.
+ *
+ * A pretrained backbone (EfficientNet-Lite2's ImageNet weights, or `weights`) first trains only
+ * the new head for `warmupEpochs` epochs: the backbone frozen and run in inference mode (its batch
+ * norm keeps the ImageNet statistics), so the random head cannot wreck the pretrained features;
+ * then everything is fine-tuned with a fresh Adam (its moments are per variable position, and the
+ * variable list changes). Early stopping waits for the fine-tuning phase.
  */
 import type { Tf } from '@dermagan/tf';
 import { applyTransforms, drawTransforms } from './data/augment.ts';
 import { classCounts, type ImageSet } from './data/images.ts';
-import { IMAGENET_NORMALIZATION, normalizeImages, toUnitTensor } from './data/preprocess.ts';
+import { normalizeImages, toUnitTensor } from './data/preprocess.ts';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './defaults.ts';
 import {
   hasCheckpoint,
@@ -19,18 +25,19 @@ import {
   type EpochRecord,
   type TrainState,
 } from './checkpoint.ts';
-import { ClassifierInputError } from './errors.ts';
+import { ClassifierInputError, ClassifierInterruptedError } from './errors.ts';
 import { classWeights, weightedBce } from './loss.ts';
 import { rocAuc } from './measures/roc-auc.ts';
 import { youdenThreshold, type ChosenThreshold } from './measures/threshold.ts';
-import { buildModel, headLayers } from './models/architectures.ts';
-import { loadPretrainedWeights, type PretrainedReport } from './models/pretrained.ts';
+import { ARCHITECTURE_SPECS, buildModel, headLayers, initialiseModel, type Architecture } from './models/architectures.ts';
+import type { PretrainedReport } from './models/pretrained.ts';
 import { seededDropoutLayers } from './models/seeded-dropout.ts';
 import { predictScores, type InputSpec } from './predict.ts';
 import { Rng } from './rng.ts';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
+type Variable = import('@tensorflow/tfjs').Variable;
 
 /** What the loop reports while it runs. */
 export type TrainProgress =
@@ -46,6 +53,8 @@ export interface TrainHooks {
   resume?: boolean;
   /** Extra resume key entries (e.g. dataset fingerprints): a checkpoint with other values is refused. */
   key?: Record<string, unknown>;
+  /** Aborted = stop after the epoch in progress (checkpointed) with ClassifierInterruptedError. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -62,6 +71,8 @@ export interface TrainResult {
   pretrained: PretrainedReport | null;
   /** The epoch a resumed run continued from, or null. */
   resumedFrom: number | null;
+  /** Frozen-backbone epochs actually run first (0 from scratch). */
+  warmupEpochs: number;
   options: TrainOptions;
 }
 
@@ -85,6 +96,29 @@ function gatherPixels(set: ImageSet, rows: readonly number[]): Uint8Array {
   return out;
 }
 
+/** The variables one training step updates and the forward pass it differentiates. */
+interface Phase {
+  variables: Variable[];
+  forward: (x: Tensor) => Tensor;
+}
+
+/** Everything trains; batch norm in training mode. */
+function fineTunePhase(model: LayersModel): Phase {
+  return { variables: model.trainableWeights.map((w) => w.read() as Variable), forward: (x) => model.apply(x, { training: true }) as Tensor };
+}
+
+/** Only the head (a chain of layers on the backbone's output) trains; the backbone runs in inference mode. */
+function warmupPhase(tf: Tf, model: LayersModel, arch: Architecture): Phase {
+  const head = headLayers(arch).map((name) => model.getLayer(name));
+  const backbone = tf.model({ inputs: model.inputs, outputs: head[0]!.input as import('@tensorflow/tfjs').SymbolicTensor });
+  return {
+    variables: head.flatMap((l) => l.trainableWeights.map((w) => w.read() as Variable)),
+    forward: (x) => head.reduce((h, layer) => layer.apply(h, { training: true }) as Tensor, backbone.apply(x, { training: false }) as Tensor),
+  };
+}
+
+const adam = (tf: Tf, learningRate: number) => tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+
 function checkOptions(o: TrainOptions): void {
   const positive = (name: string, v: number) => {
     if (!Number.isInteger(v) || v <= 0) throw new ClassifierInputError(`trainClassifier: ${name} must be a positive integer, got ${v}`);
@@ -95,6 +129,7 @@ function checkOptions(o: TrainOptions): void {
   positive('evalBatchSize', o.evalBatchSize);
   if (o.size !== undefined) positive('size', o.size);
   if (o.maxStepsPerEpoch !== undefined) positive('maxStepsPerEpoch', o.maxStepsPerEpoch);
+  if (!Number.isInteger(o.warmupEpochs) || o.warmupEpochs < 0) throw new ClassifierInputError(`trainClassifier: warmupEpochs must be a non-negative integer, got ${o.warmupEpochs}`);
   if (!(o.dropConnectRate >= 0 && o.dropConnectRate < 1)) throw new ClassifierInputError(`trainClassifier: dropConnectRate must be in [0, 1), got ${o.dropConnectRate}`);
   if (!(o.learningRate > 0)) throw new ClassifierInputError(`trainClassifier: learningRate must be > 0, got ${o.learningRate}`);
 }
@@ -113,16 +148,20 @@ export async function trainClassifier(
     if (neg === 0 || pos === 0) throw new ClassifierInputError(`trainClassifier: the ${what} set has ${neg} negative and ${pos} positive images; both classes are needed`);
   }
   if (validation.size !== train.size) throw new ClassifierInputError(`trainClassifier: validation images are ${validation.size}px, training images ${train.size}px`);
-  const inputSpec: InputSpec = { size: options.size ?? train.size, normalization: IMAGENET_NORMALIZATION };
-  const key = { arch: options.arch, size: inputSpec.size, seed: options.seed, balance: options.balance, batchSize: options.batchSize, learningRate: options.learningRate, dropConnectRate: options.dropConnectRate, weights: options.weights ?? null, ...hooks.key };
+  const spec = ARCHITECTURE_SPECS[options.arch];
+  const inputSpec: InputSpec = { size: options.size ?? spec.defaultSize ?? train.size, normalization: spec.normalization };
+  const key = { arch: options.arch, size: inputSpec.size, seed: options.seed, balance: options.balance, batchSize: options.batchSize, learningRate: options.learningRate, dropConnectRate: options.dropConnectRate, weights: options.weights ?? null, warmupEpochs: options.warmupEpochs, ...hooks.key };
+  const warmupOf = (p: PretrainedReport | null) => (p !== null && spec.head.length > 0 ? options.warmupEpochs : 0);
+  const phaseOf = (epoch: number, warmup: number) => (epoch <= warmup ? 'warmup' : 'fine-tune');
 
-  // Build the model (fresh or from the checkpoint) and the optimizer.
-  const optimizer = tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8);
+  // Build the model (fresh or from the checkpoint) and the optimizer of the phase it is in.
+  let optimizer = adam(tf, options.learningRate);
   let model: LayersModel;
   let best: LayersModel | null = null;
   let state: TrainState;
   let resumedFrom: number | null = null;
   let pretrained: PretrainedReport | null = null;
+  let optimizerPhase: 'warmup' | 'fine-tune' | null = null;
   const dir = hooks.checkpointDir;
   if (hooks.resume && dir !== undefined && (await hasCheckpoint(dir))) {
     state = await readState(dir);
@@ -134,21 +173,28 @@ export async function trainClassifier(
     await loadOptimizerState(tf, dir, optimizer);
     resumedFrom = state.epoch;
     pretrained = state.pretrained;
+    optimizerPhase = phaseOf(state.epoch, warmupOf(pretrained));
     if (state.stopped === 'max-epochs' && state.epoch < options.epochs) state.stopped = null;
   } else {
     model = buildModel(tf, options.arch, inputSpec.size, options.seed, { dropConnectRate: options.dropConnectRate });
-    if (options.weights !== undefined) {
-      pretrained = await loadPretrainedWeights(tf, model, options.weights, { skipLayers: headLayers(options.arch) });
-    }
+    pretrained = await initialiseModel(tf, model, options.arch, options.weights);
     state = { format: CHECKPOINT_FORMAT, key, pretrained, epoch: 0, step: 0, rng: new Rng(options.seed ^ 0x2545f491).state(), best: null, sinceBest: 0, history: [], stopped: null };
   }
-  const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
+  const warmupEpochs = warmupOf(pretrained);
+  const phases = { warmup: warmupEpochs > 0 ? warmupPhase(tf, model, options.arch) : null, 'fine-tune': fineTunePhase(model) };
   const dropouts = seededDropoutLayers(model);
 
   const classWeight = options.balance === 'weights' ? classWeights(train.labels) : [1, 1];
 
   while (state.stopped === null && state.epoch < options.epochs) {
     const epoch = state.epoch + 1;
+    const phaseName = phaseOf(epoch, warmupEpochs);
+    const phase = phases[phaseName]!;
+    if (optimizerPhase !== null && optimizerPhase !== phaseName) {
+      optimizer.dispose();
+      optimizer = adam(tf, options.learningRate);
+    }
+    optimizerPhase = phaseName;
     const rng = new Rng(state.rng);
     const order = epochOrder(rng, train.labels, options.balance);
     let steps = Math.ceil(order.length / options.batchSize);
@@ -167,7 +213,7 @@ export async function trainClassifier(
         const x = normalizeImages(tf, applyTransforms(tf, unit, transforms), inputSpec.size, inputSpec.normalization);
         const y = tf.tensor1d(rows.map((r) => train.labels[r]!), 'float32');
         const w = tf.tensor1d(rows.map((r) => classWeight[train.labels[r]!]!), 'float32');
-        return optimizer.minimize(() => weightedBce(tf, model.apply(x, { training: true }) as Tensor, y, w), true, variables)!;
+        return optimizer.minimize(() => weightedBce(tf, phase.forward(x), y, w), true, phase.variables)!;
       });
       const value = (await loss.data())[0]!;
       loss.dispose();
@@ -180,7 +226,7 @@ export async function trainClassifier(
     // Validate; keep the best model; early stopping.
     const validationStarted = performance.now();
     const auc = rocAuc(validation.labels, await predictScores(tf, model, validation, inputSpec, options.evalBatchSize));
-    const record: EpochRecord = { epoch, loss: lossSum / steps, validationAuc: auc, steps, trainSeconds, validationSeconds: (performance.now() - validationStarted) / 1000 };
+    const record: EpochRecord = { epoch, loss: lossSum / steps, validationAuc: auc, steps, trainSeconds, validationSeconds: (performance.now() - validationStarted) / 1000, ...(phaseName === 'warmup' ? { frozenBackbone: true } : {}) };
     state.history.push(record);
     state.epoch = epoch;
     state.rng = rng.state();
@@ -192,12 +238,18 @@ export async function trainClassifier(
     } else {
       state.sinceBest++;
     }
-    if (state.sinceBest >= options.patience) state.stopped = 'early-stopping';
+    if (state.sinceBest >= options.patience && phaseName === 'fine-tune') state.stopped = 'early-stopping';
     else if (state.epoch >= options.epochs) state.stopped = 'max-epochs';
 
     // Save the checkpoint.
     if (dir !== undefined) await saveCheckpoint(tf, dir, state, model, best, optimizer);
     hooks.onProgress?.({ kind: 'epoch', record, best: state.best });
+    if (hooks.signal?.aborted && state.stopped === null) {
+      model.dispose();
+      best?.dispose();
+      optimizer.dispose();
+      throw new ClassifierInterruptedError(`classifier training stopped after epoch ${state.epoch} of ${options.epochs}${dir === undefined ? '' : `; it resumes from the checkpoint in ${dir}`}`);
+    }
   }
   if (state.stopped === null) state.stopped = 'max-epochs';
 
@@ -216,6 +268,7 @@ export async function trainClassifier(
     stopped: state.stopped,
     pretrained,
     resumedFrom,
+    warmupEpochs,
     options,
   };
 }

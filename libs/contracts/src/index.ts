@@ -7,3 +7,4 @@ export * from './latent-directions.ts';
 export * from './options.ts';
 export * from './render.ts';
 export * from './analysis-artifacts.ts';
+export * from './tenant-registry.ts';

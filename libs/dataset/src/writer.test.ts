@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { readNpy } from '@dermagan/npy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATASET_FORMAT } from './manifest.ts';
-import { loadImages, openDataset, readManifest } from './reader.ts';
+import { imageChunks, loadImages, openDataset, readManifest } from './reader.ts';
 import { DatasetWriter, datasetFingerprint, type FinishInfo } from './writer.ts';
 
 const SIZE = 2;
@@ -139,5 +139,40 @@ describe('DatasetWriter', () => {
     const w2 = await DatasetWriter.create({ dir: join(dir, 'b'), size: SIZE });
     await w2.finish(info);
     await expect(w2.append(image(0), { id: 'x', patient: 'p', label: 0, sha256: hex(0) })).rejects.toThrow(/finished/);
+  });
+});
+
+describe('imageChunks', () => {
+  it('gives the same images and labels as loadImages, a chunk at a time, for any chunk size and entry order', async () => {
+    const manifest = await write(7, 3);
+    for (const entries of [manifest.images, [...manifest.images].reverse(), manifest.images.filter((_, i) => i % 2 === 0)]) {
+      const whole = await loadImages(dir, manifest, entries);
+      for (const chunk of [1, 2, 3, 5, 100]) {
+        const parts: Uint8Array[] = [];
+        const labels: number[] = [];
+        for await (const part of imageChunks(dir, manifest, entries, chunk)) {
+          expect(part.entries.length).toBeLessThanOrEqual(chunk);
+          parts.push(part.pixels);
+          labels.push(...part.labels);
+        }
+        expect(Buffer.concat(parts)).toEqual(Buffer.from(whole.pixels));
+        expect(labels).toEqual([...whole.labels]);
+      }
+    }
+  });
+
+  it('verifies each shard when it is reached: a corrupt one fails the pass after the chunks before it', async () => {
+    const manifest = await write(6, 2);
+    const shard = join(dir, manifest.shards[2]!.file);
+    const bytes = await readFile(shard);
+    bytes[bytes.length - 1]! ^= 0xff;
+    await writeFile(shard, bytes);
+    const seen: number[] = [];
+    const pass = async () => {
+      for await (const part of imageChunks(dir, manifest, manifest.images, 2)) seen.push(part.entries.length);
+    };
+    await expect(pass()).rejects.toThrow(/shard shards\/shard-00002\.npy is corrupt/);
+    expect(seen).toEqual([2, 2]);
+    await expect(imageChunks(dir, manifest, manifest.images, 0).next()).rejects.toThrow(RangeError);
   });
 });

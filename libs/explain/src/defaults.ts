@@ -2,7 +2,7 @@
  * Every explanation option in one place, with the reference's values where it had one.
  */
 import type { TrainOptions } from '@dermagan/classifier';
-import type { ExplainPart } from '@dermagan/contracts';
+import type { ExplainPart, ProjectionOptions } from '@dermagan/contracts';
 import { INCEPTION_2015_ID } from '@dermagan/metrics';
 import { DEFAULT_XRAI, type XraiOptions } from './attribution/xrai.ts';
 import { ExplainInputError } from './errors.ts';
@@ -50,6 +50,8 @@ export interface ExplainOptions {
   classifier: Partial<TrainOptions>;
   /** Bootstrap resamples of the ΔAUC intervals. */
   resamples: number;
+  /** The projection of edge cases into W (contracts ProjectionOptions; left out: libs/projector's defaults, 1000 steps). */
+  projection: ProjectionOptions;
 }
 
 export const DEFAULT_EXPLAIN: ExplainOptions = {
@@ -66,6 +68,7 @@ export const DEFAULT_EXPLAIN: ExplainOptions = {
   frameRemoval: { perClass: 200, overshoot: 3 },
   classifier: {},
   resamples: 1000,
+  projection: {},
 };
 
 /** Merge partial options (one level deep) over the defaults. */

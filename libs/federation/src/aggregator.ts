@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { AGGREGATOR_SOURCE, AggregatorError, FederationRun, type AggregatorLogger, type FederationLocation, type FederationRequestedData, type RunDeps } from './federation-run.ts';
 import { resolveGanStatePolicy, type GanStatePolicy } from './gan-state-policy.ts';
 import type { RunMetrics } from './run-metrics.ts';
+import { federationRequestRefusal } from './request-signing.ts';
 import { encodeWeightSet } from './weight-file.ts';
 import type { WeightSet } from './weights.ts';
 
@@ -24,6 +25,8 @@ export interface AggregatorDeps {
   /** The aggregator's bucket: each federation's state lives under `federations/<id>/`. */
   bucket: string;
   logger: AggregatorLogger;
+  /** The federation operator's Ed25519 public key (SPKI PEM): a `federation.requested` it did not sign is ignored. */
+  operatorKey: string;
   metrics?: RunMetrics;
   /** Public keys (SPKI PEM) of tenants allowed to join mid-run, beyond those a request lists. */
   tenantKeys?: Readonly<Record<string, string>>;
@@ -68,6 +71,12 @@ export class FlAggregator {
 
   async onRequested(event: DermaganEvent<FederationRequestedData>, publish: RunDeps['publish']): Promise<void> {
     const federation = runidOf(event);
+    // Only the operator starts a federation (it registers the tenants' keys and sets the rules).
+    const unsigned = federationRequestRefusal(this.deps.operatorKey, event);
+    if (unsigned) {
+      this.deps.logger.warn({ federation, event: event.id, reason: unsigned }, 'federation.requested ignored');
+      return;
+    }
     // A redelivered request (or a restart) continues the federation it started.
     if (await this.run(federation, publish)) return;
     const request = event.data;
@@ -98,7 +107,7 @@ export class FlAggregator {
     const run = await this.run(federation, publish);
     if (!run) throw new AggregatorError(`update from ${event.data.tenant} for unknown federation ${federation}`);
     const u = event.data;
-    await run.feed({ type: 'update.submitted', tenant: u.tenant, round: u.round, attempt: u.attempt, ref: u.weights, samples: u.samples, signature: u.signature ?? null, at: (this.deps.now ?? Date.now)() });
+    await run.feed({ type: 'update.submitted', tenant: u.tenant, round: u.round, attempt: u.attempt, ref: u.weights, samples: u.samples, signature: u.signature ?? null, reportedNorm: u.deltaNorm ?? null, at: (this.deps.now ?? Date.now)() });
   }
 
   async onJoined(event: DermaganEvent<TenantJoinedData>, publish: RunDeps['publish']): Promise<void> {

@@ -60,7 +60,7 @@ describe('embedded federation (reducer + signing + validation + FedAvg)', () => 
           const global = await decodeWeightSet(store.get(action.globalRef.key)!);
           for (const tenant of action.participants) {
             const ref = put(`tenants/${tenant}/round-${action.round}.dgw`, encodeWeightSet(train(tenant, action.round, global)));
-            const fields = { federation: 'f', round: action.round, tenant, weightsSha256: ref.sha256, samples: SAMPLES[tenant]! };
+            const fields = { federation: 'f', round: action.round, attempt: action.attempt, tenant, weightsSha256: ref.sha256, samples: SAMPLES[tenant]! };
             // In round 2, b's update is signed with a's key (a forged signature).
             const signer = action.round === 2 && tenant === 'b' ? 'a' : tenant;
             const sig = signUpdate(KEYS[signer]!.privateKeyPem, fields);
@@ -75,7 +75,7 @@ describe('embedded federation (reducer + signing + validation + FedAvg)', () => 
           break;
         }
         case 'validate-update': {
-          const fields = { federation: 'f', round: action.round, tenant: action.tenant, weightsSha256: action.ref.sha256, samples: action.samples };
+          const fields = { federation: 'f', round: action.round, attempt: action.attempt, tenant: action.tenant, weightsSha256: action.ref.sha256, samples: action.samples };
           const bad =
             checkSignature(PUBLIC, fields, action.signature) ??
             checkInspection(action.tenant, action.round, await inspectUpdate(source(state.globalRef), source(action.ref)), { maxDeltaNorm: 100 });

@@ -17,9 +17,9 @@ import { aggregateMaskedFiles, secureAggregationProblem } from './secagg-stream.
 import { DEFAULT_SECAGG_SCALE } from './secagg.ts';
 import { reduceFederation, restoreFederationState, startFederation, type FederationAction, type FederationInput, type FederationState, type RoundPlanner } from './round.ts';
 import { createStrategy } from './strategies.ts';
-import type { AggregateOutcome, Strategy, StrategyState } from './strategy.ts';
+import type { AggregateOutcome, Strategy, StrategyState, UpdateResult } from './strategy.ts';
 import { storeSink, storeSource } from './store-weights.ts';
-import { checkInspection, checkSignature, inspectUpdate, type Rejection } from './validation.ts';
+import { checkInspection, checkSecaggMean, checkSignature, inspectUpdate, secaggRefusals, type Rejection } from './validation.ts';
 import type { RunMetrics } from './run-metrics.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
@@ -142,7 +142,7 @@ export class FederationRun {
     const t = startFederation(
       {
         federation,
-        rules: { rounds: request.rounds, quorum: request.quorum, roundTimeoutMs: request.roundTimeoutMs, maxRoundRetries: request.maxRoundRetries, secagg: request.secagg },
+        rules: { rounds: request.rounds, quorum: request.quorum, roundTimeoutMs: request.roundTimeoutMs, maxRoundRetries: request.maxRoundRetries, maxNormToMedian: request.maxNormToMedian, secagg: request.secagg },
         globalRef: initialGlobal,
         tenants: request.tenants.map((x) => x.tenant),
         samples: Object.fromEntries(request.tenants.filter((x) => x.samples).map((x) => [x.tenant, x.samples!])),
@@ -353,10 +353,14 @@ export class FederationRun {
   }
 
   private async validate(a: Extract<FederationAction, { type: 'validate-update' }>): Promise<FederationInput> {
-    const fields = { federation: this.federation, round: a.round, tenant: a.tenant, weightsSha256: a.ref.sha256, samples: a.samples };
+    const fields = { federation: this.federation, round: a.round, attempt: a.attempt, tenant: a.tenant, weightsSha256: a.ref.sha256, samples: a.samples, deltaNorm: a.reportedNorm };
     const bad = checkSignature(this.keys, fields, a.signature);
     if (bad) return { type: 'update.rejected', rejection: bad, at: this.now() };
     const masked = this.request.secagg;
+    if (masked && a.reportedNorm === null) {
+      const detail = 'under secure aggregation an update must report its ‖update − global‖ (deltaNorm, signed with it): the round’s mean is bounded by the reported norms';
+      return { type: 'update.rejected', rejection: { tenant: a.tenant, round: a.round, reason: 'norm-unreported', detail }, at: this.now() };
+    }
     if (masked && a.samples !== this.state.tenants[a.tenant]?.samples) {
       const detail = `the update claims ${a.samples} samples, the federation weighted the tenant by ${this.state.tenants[a.tenant]?.samples} (secure aggregation fixes the weights before masking)`;
       return { type: 'update.rejected', rejection: { tenant: a.tenant, round: a.round, reason: 'bad-sample-count', detail }, at: this.now() };
@@ -375,9 +379,20 @@ export class FederationRun {
     const base = `${prefix}global/round-${a.round}-attempt-${a.attempt}`;
     let output: ReturnType<typeof storeSink> | null = null;
     const slots: Record<string, ReturnType<typeof storeSink>> = {};
-    const updates = this.request.secagg
-      ? [await this.unmaskedMean(a, `${base}.secagg-mean.dgw`)]
-      : a.updates.map((u) => ({ tenant: u.tenant, samples: u.samples, source: storeSource(store, u.ref), deltaNorm: u.deltaNorm }));
+    let secaggMetrics: Record<string, number> = {};
+    let updates: UpdateResult[];
+    if (this.request.secagg) {
+      const mean = await this.unmaskedMean(a, `${base}.secagg-mean.dgw`);
+      secaggMetrics = { secaggMeanNorm: mean.meanNorm, secaggBound: mean.bound };
+      if (mean.refusal) {
+        this.lastAggregate = { key: `${a.round}:${a.attempt}`, metrics: secaggMetrics };
+        const rejections = secaggRefusals(a.round, a.updates.map((u) => u.tenant), mean.refusal);
+        return { type: 'aggregation.refused', round: a.round, attempt: a.attempt, rejections, reasons: [`secagg-mean-over-bound: ${mean.refusal}`], at: this.now() };
+      }
+      updates = [mean.update];
+    } else {
+      updates = a.updates.map((u) => ({ tenant: u.tenant, samples: u.samples, source: storeSource(store, u.ref), deltaNorm: u.deltaNorm }));
+    }
     const outcome: AggregateOutcome = await this.strategy.aggregate(
       a.round,
       updates,
@@ -398,7 +413,7 @@ export class FederationRun {
     const m = outcome.metrics;
     this.lastAggregate = {
       key: `${a.round}:${a.attempt}`,
-      metrics: { globalDeltaNorm: m.globalDeltaNorm, ...(m.noiseStd !== null ? { noiseStd: m.noiseStd } : {}), ...(m.clipFactors ? { minClipFactor: Math.min(...m.clipFactors) } : {}) },
+      metrics: { globalDeltaNorm: m.globalDeltaNorm, ...secaggMetrics, ...(m.noiseStd !== null ? { noiseStd: m.noiseStd } : {}), ...(m.clipFactors ? { minClipFactor: Math.min(...m.clipFactors) } : {}) },
     };
     this.deps.metrics?.globalDeltaNorm.set({ federation: this.federation }, m.globalDeltaNorm);
     const strategyState: PersistedStrategy = { strategy: this.strategy.state(), serverState: serverState ?? persisted.serverState };
@@ -408,13 +423,14 @@ export class FederationRun {
   /**
    * Secure aggregation: Σ masked updates = Σ p_i·(w_i − w_global), so global + that sum is the
    * FedAvg mean; written once, it is the single "update" the strategy's rule (FedAvg, FedAvgM,
-   * FedOpt) then steps with. No tenant's own weights are ever read.
+   * FedOpt) then steps with. No tenant's own weights are ever read. ‖Σ p_i·Δ_i‖ is checked against
+   * the bound the participants' signed norms allow (`refusal` says why it is over, else null).
    */
   private async unmaskedMean(a: Extract<FederationAction, { type: 'aggregate' }>, key: string) {
     const { store } = this.deps;
     const announced = this.secaggAnnouncement(a.updates.map((u) => u.tenant));
     let sink: ReturnType<typeof storeSink> | null = null;
-    await aggregateMaskedFiles({
+    const mean = await aggregateMaskedFiles({
       global: storeSource(store, a.globalRef),
       masked: a.updates.map((u) => storeSource(store, u.ref)),
       scale: announced.scale,
@@ -423,7 +439,17 @@ export class FederationRun {
     });
     const ref = await (sink as unknown as ReturnType<typeof storeSink>).ref();
     const samples = a.updates.reduce((n, u) => n + this.samplesOf(u.tenant), 0);
-    return { tenant: `secagg(${a.updates.map((u) => u.tenant).join('+')})`, samples, source: storeSource(store, ref) };
+    const reports = a.updates.map((u) => {
+      if (u.reportedNorm === null) throw new AggregatorError(`federation ${this.federation}: ${u.tenant}'s masked update was accepted without a reported norm`);
+      return { tenant: u.tenant, weight: announced.weights[u.tenant]!, norm: u.reportedNorm };
+    });
+    const { bound, refusal } = checkSecaggMean({ reports, meanNorm: mean.meanNorm, factor: this.request.maxNormToMedian, values: mean.values, scale: announced.scale });
+    return {
+      update: { tenant: `secagg(${a.updates.map((u) => u.tenant).join('+')})`, samples, source: storeSource(store, ref) },
+      meanNorm: mean.meanNorm,
+      bound,
+      refusal,
+    };
   }
 
   /** (ε, δ) spent so far under DP, or null (DP off, or σ = 0 which gives no guarantee). */

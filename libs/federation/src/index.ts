@@ -36,4 +36,8 @@ export * from './store-weights.ts';
 export * from './federation-run.ts';
 export * from './aggregator.ts';
 export * from './request.ts';
+export * from './request-signing.ts';
+export * from './registry.ts';
+export * from './tenant-kit.ts';
+export * from './tenant-check.ts';
 export * from './watch.ts';

@@ -58,7 +58,7 @@ describe('round reducer', () => {
 
   it('validates each submission, aggregates when every participant is in, and runs N rounds to completion', () => {
     const d = new Driver(['a', 'b', 'c']);
-    expect(d.submit('a')).toEqual([{ type: 'validate-update', tenant: 'a', round: 1, ref: ref('a-r1'), samples: 1000, signature: 'sig' }]);
+    expect(d.submit('a')).toEqual([{ type: 'validate-update', tenant: 'a', round: 1, attempt: 0, ref: ref('a-r1'), samples: 1000, signature: 'sig', reportedNorm: null }]);
     d.accept('a');
     d.submitAndAccept('b', 2);
     const last = d.submitAndAccept('c', 3);
@@ -275,7 +275,7 @@ describe('round reducer', () => {
     expect(actions).toEqual([
       { type: 'publish-round-started', round: 1, attempt: 0, participants: ['a', 'b', 'c'], globalRef: G0, deadline: T0 + 60_000 },
       { type: 'schedule-deadline', round: 1, attempt: 0, at: T0 + 60_000 },
-      { type: 'validate-update', tenant: 'b', round: 1, ref: ref('b-r1'), samples: 1000, signature: 'sig' },
+      { type: 'validate-update', tenant: 'b', round: 1, attempt: 0, ref: ref('b-r1'), samples: 1000, signature: 'sig', reportedNorm: null },
     ]);
     // The restarted reducer continues the same round.
     const after = reduceFederation(restarted, { type: 'update.validated', tenant: 'b', round: 1, deltaNorm: 1, at: T0 + 31_000 });
@@ -304,8 +304,8 @@ describe('round reducer', () => {
 
 describe('round reducer under secure aggregation (every participant or none)', () => {
   const secagg = { secagg: true, quorum: 2, maxRoundRetries: 2 };
-  const submitMasked = (d: Driver, tenant: string, attempt = d.state.attempt) =>
-    d.send({ type: 'update.submitted', tenant, round: d.state.round, attempt, ref: ref(`${tenant}-r${d.state.round}-a${attempt}`), samples: 1000, signature: 'sig', at: T0 + 1 });
+  const submitMasked = (d: Driver, tenant: string, attempt = d.state.attempt, reportedNorm = 0.5) =>
+    d.send({ type: 'update.submitted', tenant, round: d.state.round, attempt, ref: ref(`${tenant}-r${d.state.round}-a${attempt}`), samples: 1000, signature: 'sig', reportedNorm, at: T0 + 1 });
   const acceptMasked = (d: Driver, tenant: string) => d.send({ type: 'update.validated', tenant, round: d.state.round, deltaNorm: null, at: T0 + 2 });
 
   it('aggregates only with every participant, with no norms (masked updates have none)', () => {
@@ -318,6 +318,28 @@ describe('round reducer under secure aggregation (every participant or none)', (
     const last = acceptMasked(d, 'c');
     expect(only(last, 'aggregate')[0]!.updates.map((u) => u.tenant)).toEqual(['a', 'b', 'c']);
     expect(d.aggregated(ref('g1'))).toContainEqual(expect.objectContaining({ type: 'publish-round-completed', summary: expect.objectContaining({ updateNorms: {}, aggregated: true }) }));
+  });
+
+  it('the reported norms go to the aggregation; a refused mean rejects every update, keeps the global model and opens the next round', () => {
+    const d = new Driver(['a', 'b', 'c'], secagg);
+    let last: FederationAction[] = [];
+    for (const [t, norm] of [['a', 0.1], ['b', 0.2], ['c', 0.3]] as const) {
+      submitMasked(d, t, 0, norm);
+      last = acceptMasked(d, t);
+    }
+    const aggregate = only(last, 'aggregate')[0]!;
+    expect(aggregate.updates.map((u) => [u.tenant, u.reportedNorm])).toEqual([['a', 0.1], ['b', 0.2], ['c', 0.3]]);
+    const before = d.state.globalRef;
+    const rejections = ['a', 'b', 'c'].map((tenant) => ({ tenant, round: 1, reason: 'secagg-mean-over-bound' as const, detail: 'mean 9 > bound 0.2' }));
+    const out = d.send({ type: 'aggregation.refused', round: 1, attempt: 0, rejections, reasons: ['secagg-mean-over-bound: mean 9 > bound 0.2'], at: T0 + 3 });
+    expect(only(out, 'reject-update').map((a) => a.rejection)).toEqual(rejections);
+    expect(only(out, 'publish-round-completed')[0]!.summary).toMatchObject({
+      round: 1, aggregated: false, accepted: [], rejected: rejections, reasons: ['secagg-mean-over-bound: mean 9 > bound 0.2'], globalRef: before,
+    });
+    expect(only(out, 'publish-round-started')[0]).toMatchObject({ round: 2, attempt: 0, participants: ['a', 'b', 'c'], globalRef: before });
+    expect(d.state.globalRef).toEqual(before);
+    // A late or repeated refusal changes nothing.
+    expect(d.send({ type: 'aggregation.refused', round: 1, attempt: 0, rejections, reasons: [], at: T0 + 4 })).toEqual([]);
   });
 
   it('a rejected participant ends the attempt at once; the retry goes without it, and it is asked again next round', () => {

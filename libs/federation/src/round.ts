@@ -23,8 +23,11 @@
  *   one participant fails (rejected, dropped, past the deadline) the attempt ends and the round is
  *   retried without the tenants that failed it (they are asked again next round); updates that
  *   answer another attempt are rejected ('stale-round'), their masks belonging to another set.
+ *   When the unmasked mean is longer than the participants' signed norms allow, the service feeds
+ *   `aggregation.refused`: every update of the round is rejected ('secagg-mean-over-bound'), the
+ *   global model stays, and the next round opens (the masks hide who lied, so no one is excluded).
  */
-import { ArtifactRef } from '@dermagan/contracts';
+import { ArtifactRef, DEFAULT_MAX_NORM_TO_MEDIAN } from '@dermagan/contracts';
 import { z } from 'zod';
 import { checkEnvelope, normOutliers, normsOverMedian, REJECTION_REASONS, type Rejection } from './validation.ts';
 
@@ -45,7 +48,7 @@ export const RoundRulesSchema = z.object({
    * round's norms (validation.normsOverMedian; with ≥ 3 updates). 3 by default: honest updates of
    * one round, K local steps from the same model, differ far less; 0 = off.
    */
-  maxNormToMedian: z.number().nonnegative().default(3),
+  maxNormToMedian: z.number().nonnegative().default(DEFAULT_MAX_NORM_TO_MEDIAN),
   /** Reject accepted updates whose norm's robust z-score exceeds this (validation.normOutliers); absent = off. */
   outlierZ: z.number().positive().optional(),
   /** Secure aggregation: every participant's update is needed (see the module comment). */
@@ -133,13 +136,15 @@ export type FederationInput =
   | { type: 'deadline.passed'; round: number; attempt: number; at: number }
   | { type: 'aggregation.completed'; round: number; attempt: number; globalRef: ArtifactRef; strategyState: unknown; at: number }
   | { type: 'aggregation.skipped'; round: number; attempt: number; reasons: string[]; at: number }
+  /** The round's updates, though each passed its checks, are refused together (secure aggregation: the unmasked mean is over its bound). */
+  | { type: 'aggregation.refused'; round: number; attempt: number; rejections: Rejection[]; reasons: string[]; at: number }
   | { type: 'resumed'; at: number };
 
 /** What the service does after persisting the new state. */
 export type FederationAction =
   | { type: 'publish-round-started'; round: number; attempt: number; participants: string[]; globalRef: ArtifactRef; deadline: number }
   | { type: 'schedule-deadline'; round: number; attempt: number; at: number }
-  | { type: 'validate-update'; tenant: string; round: number; ref: ArtifactRef; samples: number; signature: string | null }
+  | { type: 'validate-update'; tenant: string; round: number; attempt: number; ref: ArtifactRef; samples: number; signature: string | null; reportedNorm: number | null }
   | { type: 'reject-update'; rejection: Rejection }
   | {
       type: 'aggregate';
@@ -409,7 +414,10 @@ export function reduceFederation(state: FederationState, input: FederationInput,
         ...s.received,
         [input.tenant]: { ref: input.ref, samples: input.samples, signature: input.signature, status: 'validating' as const, deltaNorm: null, reportedNorm: input.reportedNorm ?? null },
       };
-      actions.push({ type: 'validate-update', tenant: input.tenant, round: input.round, ref: input.ref, samples: input.samples, signature: input.signature });
+      actions.push({
+        type: 'validate-update', tenant: input.tenant, round: input.round, attempt: s.attempt, ref: input.ref, samples: input.samples,
+        signature: input.signature, reportedNorm: input.reportedNorm ?? null,
+      });
       return { state: { ...s, received, submitted: [...s.submitted, input.tenant] }, actions };
     }
     case 'update.validated': {
@@ -442,6 +450,14 @@ export function reduceFederation(state: FederationState, input: FederationInput,
       const summary = summaryOf(s, false, s.globalRef, input.reasons);
       return { state: closeRound(s, summary, input.at, planner, actions), actions };
     }
+    case 'aggregation.refused': {
+      if (s.phase !== 'aggregating' || input.round !== s.round || input.attempt !== s.attempt) return { state: s, actions };
+      for (const rejection of input.rejections) actions.push({ type: 'reject-update', rejection });
+      const refused = new Set(input.rejections.map((r) => r.tenant));
+      const received = Object.fromEntries(Object.entries(s.received).filter(([tenant]) => !refused.has(tenant)));
+      const next: FederationState = { ...s, received, rejected: [...s.rejected, ...input.rejections] };
+      return { state: closeRound(next, summaryOf(next, false, s.globalRef, input.reasons), input.at, planner, actions), actions };
+    }
     case 'resumed':
       return { state: s, actions: resumeActions(s) };
   }
@@ -454,7 +470,9 @@ function resumeActions(s: FederationState): FederationAction[] {
       const out: FederationAction[] = [roundStartedAction(s)];
       if (!s.deadlinePassed) out.push({ type: 'schedule-deadline', round: s.round, attempt: s.attempt, at: s.deadline });
       for (const [tenant, r] of Object.entries(s.received)) {
-        if (r.status === 'validating') out.push({ type: 'validate-update', tenant, round: s.round, ref: r.ref, samples: r.samples, signature: r.signature });
+        if (r.status === 'validating') {
+          out.push({ type: 'validate-update', tenant, round: s.round, attempt: s.attempt, ref: r.ref, samples: r.samples, signature: r.signature, reportedNorm: r.reportedNorm });
+        }
       }
       return out;
     }

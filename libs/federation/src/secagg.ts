@@ -25,8 +25,9 @@
  * Out of scope: dropout recovery (Bonawitz's Shamir sharing of seeds and double masking). If a
  * participant drops after the others masked, the masks do not cancel: the aggregator must skip
  * the round (assertComplete) and rerun it. Validation of masked updates (norms, NaN) is
- * impossible by design; with secure aggregation the aggregator relies on signatures and on
- * tenant-side checks. DP noise, if wanted, must then be added by tenants (distributed DP).
+ * impossible by design: the aggregator checks signatures, and the decoded mean against the norms
+ * the tenants signed (validation.ts checkSecaggMean; a mean over the bound refuses the whole
+ * round). DP noise, if wanted, must then be added by tenants (distributed DP).
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { KeystreamRng } from './rng.ts';

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { encodeWeightSet, chunkSource, memorySource, weightSetSha256 } from './weight-file.ts';
 import { generateTenantKeyPair, signUpdate, type SignedFields } from './signing.ts';
 import { ws } from './testing.ts';
-import { checkEnvelope, checkInspection, checkSignature, inspectUpdate, normOutliers, normsOverMedian, secaggMeanBound, secaggQuantisation, type Rejection } from './validation.ts';
+import {
+  checkEnvelope, checkInspection, checkSecaggMean, checkSignature, inspectUpdate, normOutliers, normsOverMedian, secaggMeanBound, secaggQuantisation, secaggRefusals,
+  type Rejection,
+} from './validation.ts';
 import type { WeightSet } from './weights.ts';
 
 const GLOBAL = ws({ 'G/w': [0, 0], 'D/b': [0], 'G_ema/w': [0, 0] });
@@ -43,7 +46,7 @@ describe('signature checks', () => {
   const alice = generateTenantKeyPair();
   const mallory = generateTenantKeyPair();
   const keys = { alice: alice.publicKeyPem };
-  const fields: SignedFields = { federation: 'fed-1', round: 3, tenant: 'alice', weightsSha256: weightSetSha256(GOOD), samples: 2000 };
+  const fields: SignedFields = { federation: 'fed-1', round: 3, attempt: 0, tenant: 'alice', weightsSha256: weightSetSha256(GOOD), samples: 2000 };
   const sig = signUpdate(alice.privateKeyPem, fields);
 
   it('accepts the tenant’s own signature', () => {
@@ -59,9 +62,13 @@ describe('signature checks', () => {
   it.each<[string, () => string, SignedFields]>([
     ['another key', () => signUpdate(mallory.privateKeyPem, fields), fields],
     ['a replay into a later round', () => sig, { ...fields, round: 4 }],
+    ['a replay into a retried attempt of the round', () => sig, { ...fields, attempt: 1 }],
     ['other weights', () => sig, { ...fields, weightsSha256: '0'.repeat(64) }],
     ['an inflated sample count', () => sig, { ...fields, samples: 20000 }],
     ['another federation', () => sig, { ...fields, federation: 'fed-2' }],
+    ['a lowered reported norm', () => signUpdate(alice.privateKeyPem, { ...fields, deltaNorm: 5 }), { ...fields, deltaNorm: 0.1 }],
+    ['a reported norm stripped', () => signUpdate(alice.privateKeyPem, { ...fields, deltaNorm: 5 }), fields],
+    ['a reported norm added', () => sig, { ...fields, deltaNorm: 5 }],
     ['garbage', () => 'not base64 at all!', fields],
   ])('invalid signature: %s', (_what, signature, checked) => {
     expect(checkSignature(keys, checked, signature())?.reason).toBe('signature-invalid');
@@ -133,6 +140,21 @@ describe('content checks (streamed inspection)', () => {
     const meanNorm = 0.5 * 1000 * Math.sqrt(100);
     expect(meanNorm).toBeGreaterThan(secaggMeanBound(liar, 3));
     expect(secaggMeanBound(honest, 3, secaggQuantisation(3, 1e6, 2 ** 20))).toBeCloseTo(bound + (3 * 0.5 * 1000) / 2 ** 20, 12);
+  });
+
+  it('secure aggregation: a mean within the bound passes, a longer one is refused with both numbers, and every participant is refused', () => {
+    const reports = [{ tenant: 'a', weight: 0.25, norm: 0.03 }, { tenant: 'b', weight: 0.25, norm: 0.035 }, { tenant: 'c', weight: 0.5, norm: 0.032 }];
+    const check = { reports, factor: 3, values: 1e6, scale: 2 ** 20 };
+    const bound = secaggMeanBound(reports, 3, secaggQuantisation(3, 1e6, 2 ** 20));
+    // Honest deltas all pointing the same way reach the bound exactly (the triangle inequality's equality case).
+    expect(checkSecaggMean({ ...check, meanNorm: bound })).toEqual({ bound, refusal: null });
+    const over = checkSecaggMean({ ...check, meanNorm: 50 * 0.5 * 0.032 });
+    expect(over.bound).toBe(bound);
+    expect(over.refusal).toMatch(/‖Σ p_i·Δ_i‖ = 0\.8000 > 0\.03368, the most its 3 participants' signed norms allow; .* the masks hide which/);
+    expect(checkSecaggMean({ ...check, meanNorm: Number.NaN }).refusal).not.toBeNull();
+    expect(secaggRefusals(4, ['a', 'b', 'c'], over.refusal!).map((r) => [r.tenant, r.round, r.reason])).toEqual([
+      ['a', 4, 'secagg-mean-over-bound'], ['b', 4, 'secagg-mean-over-bound'], ['c', 4, 'secagg-mean-over-bound'],
+    ]);
   });
 
   it('robust z-score flags the one huge norm among similar ones, and nothing with too few updates', () => {

@@ -263,6 +263,48 @@ export function secaggQuantisation(participants: number, values: number, scale: 
   return (participants * 0.5 * Math.sqrt(values)) / scale;
 }
 
+/** What a securely aggregated round's bound is made of, per participant. */
+export interface SecaggReport {
+  tenant: string;
+  /** Its FedAvg weight p_i, as announced with the round. */
+  weight: number;
+  /** The ‖Δ_i‖ it reported and signed with its masked update. */
+  norm: number;
+}
+
+/** A securely aggregated round's unmasked mean and what bounds it. */
+export interface SecaggMeanCheck {
+  reports: readonly SecaggReport[];
+  /** ‖Σ p_i·Δ_i‖ of the unmasked sum (over the groups the tenants measured: G, D, G_ema). */
+  meanNorm: number;
+  /** Each report is capped at factor × the median report (the request's maxNormToMedian; 0 = no cap). */
+  factor: number;
+  /** Values the norms run over and the fixed-point scale: the rounding the masks allow. */
+  values: number;
+  scale: number;
+}
+
+/**
+ * Judge the unmasked mean of a securely aggregated round against secaggMeanBound: the bound, and
+ * why the mean is over it (null when it fits). The masks hide which participant sent more than it
+ * reported, so the caller refuses every update of the round (`secaggRefusals`) and leaves the
+ * global model where it was.
+ */
+export function checkSecaggMean(check: SecaggMeanCheck): { bound: number; refusal: string | null } {
+  const { reports, meanNorm } = check;
+  const bound = secaggMeanBound(reports, check.factor, secaggQuantisation(reports.length, check.values, check.scale));
+  if (meanNorm <= bound) return { bound, refusal: null };
+  return {
+    bound,
+    refusal: `the round's unmasked mean ‖Σ p_i·Δ_i‖ = ${meanNorm.toPrecision(4)} > ${bound.toPrecision(4)}, the most its ${reports.length} participants' signed norms allow; one of them sent a longer update than it reported, and the masks hide which, so no update of this round is averaged in`,
+  };
+}
+
+/** One 'secagg-mean-over-bound' rejection per participant of a refused round (refused, not accused). */
+export function secaggRefusals(round: number, tenants: readonly string[], detail: string): Rejection[] {
+  return tenants.map((tenant) => ({ tenant, round, reason: 'secagg-mean-over-bound' as const, detail }));
+}
+
 /** Options of the robust outlier test. */
 export interface OutlierOptions {
   /** Reject when the modified z-score exceeds this (Iglewicz & Hoaglin recommend 3.5). */

@@ -54,6 +54,7 @@ export async function loadTrainingData(tf: Tf, dir: string, options: LoadDataOpt
     throw new TrainingDataError(
       `${dir}: no images left after selecting split ${JSON.stringify(split)}` +
         (options.classes ? ` and classes ${JSON.stringify(options.classes)}` : '') +
+        (options.tenant ? ` and tenant ${options.tenant} (the dataset's tenants: ${ds.manifest.tenants?.map((t) => t.name).join(', ') ?? 'none'})` : '') +
         `; check --class against the dataset's labels ${JSON.stringify(ds.manifest.labels)}`,
     );
   }

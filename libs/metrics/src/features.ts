@@ -38,17 +38,41 @@ export interface ExtractOptions {
 export async function extractFeatures(extractor: FeatureExtractor, pixels: Uint8Array, n: number, size: number, options: ExtractOptions = {}): Promise<FeatureMatrix> {
   const per = size * size * 3;
   if (pixels.length !== n * per) throw new MetricInputError(`extractFeatures: ${n} images of ${size}×${size}×3 need ${n * per} bytes, got ${pixels.length}`);
+  return extractFeaturesFrom(extractor, [pixels], n, size, options);
+}
+
+/**
+ * Run an extractor over `n` images that arrive in pieces (e.g. a dataset's imageChunks): only the
+ * features are kept, so the memory of a pass is the feature matrix plus one piece, whatever n is.
+ * Pieces may be of any size; each is cut into batches of `options.batch`.
+ */
+export async function extractFeaturesFrom(
+  extractor: FeatureExtractor,
+  pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  n: number,
+  size: number,
+  options: ExtractOptions = {},
+): Promise<FeatureMatrix> {
+  const per = size * size * 3;
   const batch = options.batch ?? 64;
   const out = new Float32Array(n * extractor.dim);
-  for (let start = 0; start < n; start += batch) {
-    const count = Math.min(batch, n - start);
-    const f = await extractor.extract(pixels.subarray(start * per, (start + count) * per), count, size);
-    if (f.length !== count * extractor.dim) {
-      throw new MetricInputError(`extractFeatures: extractor ${extractor.id} returned ${f.length} values for ${count} images, expected ${count * extractor.dim}`);
+  let done = 0;
+  for await (const piece of pieces) {
+    if (piece.length % per !== 0) throw new MetricInputError(`extractFeatures: a piece of ${piece.length} bytes is not whole ${size}×${size}×3 images`);
+    const m = piece.length / per;
+    if (done + m > n) throw new MetricInputError(`extractFeatures: more than the ${n} images announced`);
+    for (let start = 0; start < m; start += batch) {
+      const count = Math.min(batch, m - start);
+      const f = await extractor.extract(piece.subarray(start * per, (start + count) * per), count, size);
+      if (f.length !== count * extractor.dim) {
+        throw new MetricInputError(`extractFeatures: extractor ${extractor.id} returned ${f.length} values for ${count} images, expected ${count * extractor.dim}`);
+      }
+      out.set(f, (done + start) * extractor.dim);
+      options.onProgress?.(done + start + count, n);
     }
-    out.set(f, start * extractor.dim);
-    options.onProgress?.(start + count, n);
+    done += m;
   }
+  if (done !== n) throw new MetricInputError(`extractFeatures: ${n} images announced, ${done} arrived`);
   return { data: out, rows: n, cols: extractor.dim };
 }
 

@@ -47,3 +47,10 @@ export function sampleWithoutReplacement(rng: Rng, n: number, m: number): Int32A
   }
   return pool.slice(0, m);
 }
+
+/** A seeded sample of `m` of the items, kept in their order; all of them when `m` is undefined or not below their number. */
+export function sampleInOrder<T>(items: readonly T[], m: number | undefined, seed: number): T[] {
+  if (m === undefined || m >= items.length) return [...items];
+  const rows = Array.from(sampleWithoutReplacement(createRng(seed), items.length, m)).sort((a, b) => a - b);
+  return rows.map((r) => items[r]!);
+}

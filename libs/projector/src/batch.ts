@@ -10,7 +10,7 @@ import type { Tf } from '@dermagan/tf';
 import type { ProjectorOptions } from './options.ts';
 import type { DoneState, RunningState } from './state.ts';
 import { tapDistance } from './perceptual.ts';
-import { perceptualTaps, synthesize, type BatchTensors, type StepContext } from './step.ts';
+import { perceptualTaps, synthesize, toLevels, type BatchTensors, type StepContext } from './step.ts';
 import type { WStatistics } from './w-stats.ts';
 
 /** An image to project. */
@@ -125,7 +125,7 @@ export function finish(tf: Tf, ctx: StepContext, batch: BatchTensors, slots: rea
   const { images, distance, mse } = tf.tidy((): { images: Float32Array; distance: Float32Array; mse: Float32Array } => {
     const idx = tf.tensor1d(Int32Array.from(rowsDone), 'int32');
     const synth = synthesize(ctx, tf, tf.gather(batch.w, idx) as Tensor3D, batch.noise.map((n) => tf.gather(n, idx) as Tensor4D));
-    const u8 = tf.floor(tf.clipByValue(tf.add(synth, 0.5), 0, 255)) as Tensor4D; // (x+1)·127.5 + 0.5 = x·127.5 + 128
+    const u8 = toLevels(tf, synth);
     const target = tf.tensor4d(stack(rowsDone.map((i) => Float32Array.from(slots[i]!.target.pixels))), [rowsDone.length, r, r, 3]);
     const targetTaps = batch.target.map((t) => tf.gather(t, idx));
     return {
@@ -143,6 +143,7 @@ export function finish(tf: Tf, ctx: StepContext, batch: BatchTensors, slots: rea
       steps: s.state.step,
       label: s.state.label,
       w: s.state.w,
+      noise: s.state.noise,
       image: Uint8Array.from(images.subarray(j * per, (j + 1) * per)),
       distance: distance[j]!,
       mse: mse[j]!,

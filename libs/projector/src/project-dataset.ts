@@ -2,7 +2,7 @@
  * Project images of a dataset folder into a generator (the `dermagan project` command and the
  * projector service): check that they fit the generator, claim the output folder (or continue the
  * projection already in it), project in batches with per-image states under DIR/state, then write
- * w.npy, the projected dataset and the per-image numbers (perceptual distance, pixel MSE, cosine
+ * the latents (w.npy, noise/; their sha256 in projection.json), the projected dataset and the per-image numbers (perceptual distance, pixel MSE, cosine
  * distance in the classifier embedding when a classifier is given).
  */
 import { writeFile } from 'node:fs/promises';
@@ -68,6 +68,8 @@ export interface ProjectionSummary {
   imageSteps: number;
   imageStepsPerSecond: number;
   seconds: number;
+  /** sha256 of the latent files (w.npy, noise/<buffer>.npy) by path in the folder (empty when stopped). */
+  files: Record<string, string>;
   /** Per image, in selection order (empty when stopped). */
   rows: ProjectionRow[];
 }
@@ -123,7 +125,7 @@ export async function projectDataset(tf: Tf, o: ProjectDatasetOptions): Promise<
     imageStepsPerSecond: outcome.imageSteps / Math.max(outcome.seconds, 1e-9),
     seconds: outcome.seconds,
   };
-  if (outcome.stopped === 'aborted') return { ...base, distance: null, mse: null, cosine: null, rows: [] };
+  if (outcome.stopped === 'aborted') return { ...base, distance: null, mse: null, cosine: null, files: {}, rows: [] };
   const results = outcome.results as DoneState[];
 
   // Cosine distances in the classifier embedding.
@@ -150,22 +152,13 @@ export async function projectDataset(tf: Tf, o: ProjectDatasetOptions): Promise<
       dermaganVersion: DERMAGAN_VERSION,
     },
   };
-  const rows = await writeOutputs({
-    dir: o.out,
-    source: manifest,
-    entries,
-    results,
-    numWs: G.numWs,
-    wDim: G.cfg.wDim,
-    resolution: G.cfg.resolution,
-    cosine,
-    provenance,
-  });
+  const { rows, files } = await writeOutputs({ dir: o.out, source: manifest, entries, results, G, cosine, provenance });
   const summary: ProjectionSummary = {
     ...base,
     distance: spread(rows.map((r) => r.distance)),
     mse: spread(rows.map((r) => r.mse)),
     cosine: cosine ? spread(cosine) : null,
+    files,
     rows,
   };
   const { rows: _rows, ...written } = summary;

@@ -19,7 +19,7 @@ const running: RunningState = {
   noiseM: [Float32Array.of(0, 0, 0, 1), Float32Array.of(8)],
   noiseV: [Float32Array.of(1, 1, 1, 1), Float32Array.of(7)],
 };
-const done: DoneState = { kind: 'done', id: 'x,"y"', steps: 1000, label: null, w: Float32Array.of(3, 4), image: Uint8Array.of(0, 128, 255), distance: 0.25, mse: 0.01 };
+const done: DoneState = { kind: 'done', id: 'x,"y"', steps: 1000, label: null, w: Float32Array.of(3, 4), noise: [Float32Array.of(0.5, -1, 2, 0), Float32Array.of(-3)], image: Uint8Array.of(0, 128, 255), distance: 0.25, mse: 0.01 };
 
 describe('state files', () => {
   it('round-trip a running and a finished state exactly', () => {
@@ -35,6 +35,10 @@ describe('state files', () => {
     expect(() => decodeState(torn, 'torn')).toThrow(/torn or corrupt/);
     expect(() => decodeState(Buffer.from('{"kind":"running"}'), 'json')).toThrow(/not a projection state file/);
     expect(() => decodeState(bytes.subarray(0, 20), 'short')).toThrow(/truncated/);
+  });
+
+  it('refuse a finished state without its noise maps (its image could not be reproduced)', () => {
+    expect(() => decodeState(encodeState({ ...done, noise: [] }), 'old.state')).toThrow(/old\.state is a finished image saved without its noise maps.*new output folder/);
   });
 
   it('a folder store replaces files whole and reports missing ones as null', async () => {

@@ -1,7 +1,7 @@
 /**
  * One image's projection state, as saved between steps: enough to continue exactly where it
  * stopped (w, noise maps, both Adam moments, the step and the random stream), or, once done, the
- * result (final w, projected image, its distances).
+ * result (final w and noise maps, the projected image rendered from them, its distances).
  *
  * File format (`.state`): "DGPS" magic, uint32 LE header length, the header as JSON (kind, id,
  * the arrays' names, dtypes, lengths, and the sha256 of the payload), then the payload: the arrays'
@@ -37,6 +37,8 @@ export interface DoneState {
   label: number | null;
   /** Final w, [k·wDim]. */
   w: Float32Array;
+  /** Final noise maps [r·r] per noise input (synthesis order): the image is rendered with them. */
+  noise: Float32Array[];
   /** The projected image, uint8 [r·r·3]. */
   image: Uint8Array;
   /** Perceptual distance between the image and its projection (the projector's space). */
@@ -57,7 +59,7 @@ const MAGIC = Buffer.from('DGPS');
 type ArrayEntry = { name: string; dtype: 'float32' | 'uint8'; length: number };
 
 function arraysOf(state: ImageState): Array<[string, Float32Array | Uint8Array]> {
-  if (state.kind === 'done') return [['w', state.w], ['image', state.image]];
+  if (state.kind === 'done') return [['w', state.w], ['image', state.image], ...state.noise.map((n, i): [string, Float32Array] => [`noise${i}`, n])];
   const out: Array<[string, Float32Array | Uint8Array]> = [['w', state.w], ['wM', state.wM], ['wV', state.wV]];
   state.noise.forEach((_, i) => out.push([`noise${i}`, state.noise[i]!], [`noiseM${i}`, state.noiseM[i]!], [`noiseV${i}`, state.noiseV[i]!]));
   return out;
@@ -110,14 +112,17 @@ export function decodeState(bytes: Uint8Array, what: string): ImageState {
     return a;
   };
   const { arrays: _a, sha256: _s, ...scalars } = header;
+  const maps = header.arrays.filter((a) => /^noise\d+$/.test(a.name)).length;
+  const list = (prefix: string) => Array.from({ length: maps }, (_, i) => f32(`${prefix}${i}`));
   if (header.kind === 'done') {
     const image = arrays.get('image');
     if (!(image instanceof Uint8Array)) throw new StateFileError(`${what} lacks image`);
-    return { ...(scalars as unknown as Omit<DoneState, 'w' | 'image'>), w: f32('w'), image };
+    if (maps === 0) {
+      throw new StateFileError(`${what} is a finished image saved without its noise maps (by an older dermagan), so its projection cannot be reproduced: project into a new output folder`);
+    }
+    return { ...(scalars as unknown as Omit<DoneState, 'w' | 'image' | 'noise'>), w: f32('w'), noise: list('noise'), image };
   }
   if (header.kind !== 'running') throw new StateFileError(`${what}: unknown state kind ${String(header.kind)}`);
-  const maps = header.arrays.filter((a) => /^noise\d+$/.test(a.name)).length;
-  const list = (prefix: string) => Array.from({ length: maps }, (_, i) => f32(`${prefix}${i}`));
   return {
     ...(scalars as unknown as Omit<RunningState, 'w' | 'wM' | 'wV' | 'noise' | 'noiseM' | 'noiseV'>),
     w: f32('w'),

@@ -47,11 +47,16 @@ export interface StepInputs {
 }
 
 /** Images in [0, 255] from ws and the batch's noise maps (the reference's `(synth + 1)·255/2`). */
-export function synthesize(ctx: StepContext, tf: Tf, w: Tensor3D, noise: readonly Tensor4D[]): Tensor4D {
+export function synthesize(ctx: Pick<StepContext, 'G' | 'noiseNames'>, tf: Tf, w: Tensor3D, noise: readonly Tensor4D[]): Tensor4D {
   const { G } = ctx;
   const ws = w.shape[1] === 1 ? (tf.tile(w, [1, G.numWs, 1]) as Tensor3D) : w;
   const given = new Map(ctx.noiseNames.map((name, i) => [name, noise[i]!]));
   return tf.mul(tf.add(G.synthesis.apply(ws, { noiseMode: 'given', noise: given }), 1), 127.5) as Tensor4D;
+}
+
+/** Images in [0, 255] → uint8 levels, clamp(x + 0.5) floored: the generator's samples' (x·127.5 + 128 of images in [−1, 1]). */
+export function toLevels(tf: Tf, images: Tensor4D): Tensor4D {
+  return tf.floor(tf.clipByValue(tf.add(images, 0.5), 0, 255)) as Tensor4D;
 }
 
 /** Perceptual taps of images in [0, 255], downsampled first when larger than the limit. */

@@ -26,6 +26,8 @@ export const BaseConfig = z.object({
   /** S3 credentials (required for an http(s) store). */
   s3AccessKey: z.string().optional(),
   s3SecretKey: z.string().optional(),
+  /** Session token of temporary (STS) S3 credentials. */
+  s3SessionToken: z.string().optional(),
   /** Local scratch folder: cached copies of datasets and checkpoints, work in progress. */
   workDir: z.string().startsWith('/', 'must be an absolute path').default('/tmp/dermagan-work'),
   /** HTTP port for /healthz, /readyz, /metrics and the service API; 0 picks a free port. */
@@ -57,6 +59,7 @@ export const BASE_ENV: Record<string, EnvBinding> = {
   DERMAGAN_BUCKET: { key: 'bucket' },
   DERMAGAN_S3_ACCESS_KEY: { key: 's3AccessKey' },
   DERMAGAN_S3_SECRET_KEY: { key: 's3SecretKey' },
+  DERMAGAN_S3_SESSION_TOKEN: { key: 's3SessionToken' },
   DERMAGAN_HTTP_PORT: { key: 'httpPort', parse: num },
   DERMAGAN_WORK_DIR: { key: 'workDir' },
   DERMAGAN_LOG_LEVEL: { key: 'logLevel' },
@@ -129,4 +132,23 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
 
 function envNameFor(bindings: Record<string, EnvBinding>, key: string): string | undefined {
   return Object.entries(bindings).find(([, b]) => b.key === key)?.[0];
+}
+
+/**
+ * The environment with each `NAME` that is unset read from the file `NAME_FILE` names (a mounted
+ * Secret: keys are not put in environment variables by the charts). ConfigError when the file
+ * cannot be read.
+ */
+export function envWithFiles(names: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of names) {
+    const file = out[`${name}_FILE`];
+    if (out[name] || !file) continue;
+    try {
+      out[name] = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${name}_FILE=${file}: cannot be read (${(err as Error).message})`);
+    }
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { EventBus, Subscription } from '@dermagan/bus';
 import type { ObjectStore } from '@dermagan/store';
 import type { BaseConfig } from './config.ts';
-import { ALL_INTERFACES, createHttpApp, listen } from './http.ts';
+import { ALL_INTERFACES, createHttpApp, listen, type ReadinessProbe } from './http.ts';
 import { createLogger } from './logger.ts';
 import { busMetrics, createRegistry } from './metrics.ts';
 import { onShutdown } from './shutdown.ts';
@@ -36,6 +36,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   started?: (ctx: ServiceContext & { config: C }) => Promise<void>;
   /** Runs first on shutdown, while the bus is still open (e.g. tell the others this service leaves). */
   stopping?: (ctx: ServiceContext & { config: C }) => Promise<void>;
+  /** What else /readyz checks besides the bus and the store (e.g. the portal's database). */
+  readiness?: ReadinessProbe[];
   /** Extra HTTP routes (the service's own API). */
   routes?: (app: Express, ctx: ServiceContext & { config: C }) => void;
   /** Give an existing bus/store (the embedded setting shares one of each across services). */
@@ -68,6 +70,7 @@ export async function startService<C extends BaseConfig>(def: ServiceDefinition<
   const app = createHttpApp(registry, [
     { name: 'bus', check: () => bus.ping() },
     { name: 'store', check: () => store.ping() },
+    ...(def.readiness ?? []),
   ]);
   def.routes?.(app, ctx);
   // A service in a pod listens on every interface: the kubelet's probes and Prometheus come over the pod network.

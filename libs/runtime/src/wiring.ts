@@ -42,6 +42,8 @@ export function observeBus(bus: EventBus, logger: Logger, metrics: ReturnType<ty
 
 export function storeFromConfig(config: BaseConfig): ObjectStore {
   const credentials =
-    config.s3AccessKey !== undefined && config.s3SecretKey !== undefined ? { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey } : undefined;
+    config.s3AccessKey !== undefined && config.s3SecretKey !== undefined
+      ? { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey, ...(config.s3SessionToken ? { sessionToken: config.s3SessionToken } : {}) }
+      : undefined;
   return storeFromUrl(config.store, credentials);
 }

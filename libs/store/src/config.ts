@@ -10,6 +10,8 @@ export interface S3Credentials {
   accessKey: string;
   /** Secret access key (default env DERMAGAN_S3_SECRET_KEY). */
   secretKey: string;
+  /** Session token of temporary (STS) credentials, such as a hospital's bucket-scoped ones (default env DERMAGAN_S3_SESSION_TOKEN). */
+  sessionToken?: string;
 }
 
 /** Adapter settings that do not fit in a URL. */
@@ -25,7 +27,8 @@ export interface StoreFromUrlOptions {
  * - `file:///abs/folder` → LocalStore rooted there;
  * - `http://host:port` / `https://host:port` → S3Store at that endpoint;
  * - `s3://host:port` → S3Store over https (`s3+http://host:port` for a plain-HTTP server).
- * S3 credentials come from `credentials` or else from DERMAGAN_S3_ACCESS_KEY / DERMAGAN_S3_SECRET_KEY.
+ * S3 credentials come from `credentials` or else from DERMAGAN_S3_ACCESS_KEY / DERMAGAN_S3_SECRET_KEY
+ * (and DERMAGAN_S3_SESSION_TOKEN for temporary credentials).
  */
 export function storeFromUrl(url: string, credentials?: S3Credentials, options: StoreFromUrlOptions = {}, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   let parsed: URL;
@@ -71,5 +74,6 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv, url: string): S3Credentials 
   if (missing.length > 0) {
     throw new TypeError(`storeFromUrl: ${url} is an S3 server but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; set them or pass credentials`);
   }
-  return { accessKey: accessKey!, secretKey: secretKey! };
+  const sessionToken = env.DERMAGAN_S3_SESSION_TOKEN;
+  return { accessKey: accessKey!, secretKey: secretKey!, ...(sessionToken ? { sessionToken } : {}) };
 }

@@ -1,4 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 
 /** Lower-case hex SHA-256 of whole bytes. */
@@ -83,4 +85,13 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** sha256 and size of a file, streamed. */
+export async function sha256OfFile(path: string): Promise<{ sha256: string; size: number }> {
+  const hashing = new HashingStream();
+  await pipeline(createReadStream(path), hashing, async (source: AsyncIterable<Buffer>) => {
+    for await (const _ of source); // drain: the hash is what is wanted
+  });
+  return { sha256: hashing.digest(), size: hashing.size };
 }

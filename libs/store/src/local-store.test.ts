@@ -1,8 +1,9 @@
-import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError } from './errors.ts';
+import { TEMP_MARKER } from './keys.ts';
 import { LocalStore } from './local-store.ts';
 import { storeContractSuite } from './testing/contract-suite.ts';
 
@@ -70,6 +71,44 @@ describe('LocalStore specifics', () => {
     await writeFile(path, bytes);
     await utimes(path, before.atime, before.mtime);
     await expect(store.getBytes('bit-rot', 'k')).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('finishes a put that was killed between moving its data and its sidecar into place', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('cut-put');
+    const meta = join(root, '.dermagan-meta', 'cut-put', 'study', 'runs.json.json');
+    await store.put('cut-put', 'study/runs.json', '{"runs":1}');
+    const first = await readFile(meta);
+    const second = await store.put('cut-put', 'study/runs.json', '{"runs":2}');
+    // The state a SIGKILL between the two renames leaves: new bytes, old sidecar, new sidecar as a
+    // temp file beside it (and a stray temp of a put killed earlier, while writing its sidecar).
+    await rename(meta, `${meta}${TEMP_MARKER}0123456789ab`);
+    await writeFile(meta, first);
+    await writeFile(`${meta}${TEMP_MARKER}ba9876543210`, '{"sha256":"');
+    expect(await store.stat('cut-put', 'study/runs.json')).toEqual(second);
+    expect((await store.getBytes('cut-put', 'study/runs.json')).toString()).toBe('{"runs":2}');
+    expect(await readdir(dirname(meta))).toEqual(['runs.json.json', `runs.json.json${TEMP_MARKER}ba9876543210`]);
+  });
+
+  it('finishes a first put killed before its sidecar moved (no older sidecar)', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('cut-first-put');
+    const meta = join(root, '.dermagan-meta', 'cut-first-put', 'k.json');
+    const ref = await store.put('cut-first-put', 'k', 'only version');
+    await rename(meta, `${meta}${TEMP_MARKER}0123456789ab`);
+    expect((await store.getBytes('cut-first-put', 'k')).toString()).toBe('only version');
+    expect(await store.stat('cut-first-put', 'k')).toEqual(ref);
+  });
+
+  it('does not take a temp sidecar of other bytes for the data file (the data was modified by hand)', async () => {
+    const store = new LocalStore({ root });
+    await store.ensureBucket('cut-other');
+    const meta = join(root, '.dermagan-meta', 'cut-other', 'k.json');
+    await store.put('cut-other', 'k', 'version one');
+    await writeFile(`${meta}${TEMP_MARKER}0123456789ab`, await readFile(meta));
+    await writeFile(join(root, 'cut-other', 'k'), 'edited by hand');
+    await expect(store.getBytes('cut-other', 'k')).rejects.toBeInstanceOf(IntegrityError);
+    expect(await readdir(dirname(meta))).toContain(`k.json${TEMP_MARKER}0123456789ab`);
   });
 
   it('rejects a relative root', () => {

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat as statPath, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline as pipelineStreams, type Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { ArtifactRef } from '@dermagan/contracts';
 import { IntegrityError, InvalidKeyError, NotFoundError, StoreUnavailableError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
-import { adoptSource, readAll, VerifyingStream } from './hashing.ts';
+import { adoptSource, readAll, sha256OfFile, VerifyingStream } from './hashing.ts';
 import { writeHashing } from './spool.ts';
 import { checkBucket, checkKey, checkPrefix, TEMP_MARKER } from './keys.ts';
 import { DEFAULT_CONTENT_TYPE, type ObjectStore, type PutOptions } from './store.ts';
@@ -22,7 +21,8 @@ export interface LocalStoreOptions {
 /**
  * What the sidecar records for one object. `mtimeNs` and `size` tie it to the exact data file it
  * was written with, so a reader that opens the data between a put's two renames can tell the
- * sidecar is not yet the one for those bytes and looks again instead of reporting corruption.
+ * sidecar is not yet the one for those bytes and settles the pair (see settle) instead of
+ * reporting corruption.
  */
 interface Sidecar {
   sha256: string;
@@ -34,9 +34,8 @@ interface Sidecar {
 
 /** Folder (under root) that mirrors the buckets with one `<key>.json` sidecar per object. */
 const META_DIR = '.dermagan-meta';
-/** How often a reader looks again when data and sidecar disagree (a put is between its renames). */
-const SIDECAR_RETRIES = 5;
-const SIDECAR_RETRY_MS = 4;
+/** How often a reader settles and looks again when data and sidecar disagree (puts keep replacing the object). */
+const SETTLE_ATTEMPTS = 5;
 /** Filesystem failures that may pass (full disk, I/O error, too many open files). */
 const TRANSIENT_FS_CODES = new Set(['EIO', 'ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
 
@@ -46,8 +45,9 @@ const TRANSIENT_FS_CODES = new Set(['EIO', 'ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN
  *
  * A put streams into a temp file in the object's own folder while hashing, fsyncs it, writes the
  * sidecar the same way, then renames both into place (data first) under a per-key lock file: a
- * reader sees the old object or the new one, never a partial one. A get streams the file through a
- * hash and errors the stream with IntegrityError when the bytes do not match the sidecar.
+ * reader sees the old object or the new one, never a partial one, and a put killed between the two
+ * renames is finished by the next reader. A get streams the file through a hash and errors the
+ * stream with IntegrityError when the bytes do not match the sidecar.
  */
 export class LocalStore implements ObjectStore {
   readonly url: string;
@@ -143,15 +143,12 @@ export class LocalStore implements ObjectStore {
     checkKey(key);
     try {
       for (let attempt = 0; ; attempt++) {
-        const sidecar = await this.readSidecar(bucket, key);
-        if (sidecar !== null) {
-          await statPath(this.dataPath(bucket, key)); // ENOENT: deleted (data goes first) → null
-          return { bucket, key, sha256: sidecar.sha256, size: sidecar.size, contentType: sidecar.contentType };
-        }
-        await statPath(this.dataPath(bucket, key)); // ENOENT: no object → null
-        // Data without a sidecar: a put between its two renames, or a file dropped in by hand.
-        if (attempt >= SIDECAR_RETRIES) throw this.noChecksum(bucket, key);
-        await sleep(SIDECAR_RETRY_MS * (attempt + 1));
+        const [info, sidecar] = await Promise.all([statPath(this.dataPath(bucket, key), { bigint: true }), this.readSidecar(bucket, key)]);
+        // ENOENT above: no object (a delete removes the data first) → null
+        if (sidecar !== null && writtenWith(sidecar, info)) return refOf(bucket, key, sidecar);
+        if (attempt < SETTLE_ATTEMPTS && (await this.settle(bucket, key))) continue;
+        if (sidecar !== null) return refOf(bucket, key, sidecar); // copied folder: a get's sha256 check decides
+        throw this.noChecksum(bucket, key); // a file dropped in by hand
       }
     } catch (err) {
       if (isMissing(err)) return null;
@@ -230,22 +227,53 @@ export class LocalStore implements ObjectStore {
       }
       try {
         const [info, sidecar] = await Promise.all([handle.stat({ bigint: true }), this.readSidecar(bucket, key)]);
-        const matches = sidecar !== null && sidecar.mtimeNs === info.mtimeNs.toString() && sidecar.size === Number(info.size);
-        if (matches || (attempt >= SIDECAR_RETRIES && sidecar !== null)) {
-          // After the retries a mismatch is not a put in progress (e.g. the folder was copied and
-          // mtimes changed): the sha256 check while streaming decides.
-          return { handle, sidecar };
+        if (sidecar !== null && writtenWith(sidecar, info)) return { handle, sidecar };
+        if (attempt < SETTLE_ATTEMPTS && (await this.settle(bucket, key))) {
+          await handle.close(); // a put moved in meanwhile, or a cut-off one was finished: open the pair again
+          continue;
         }
-        if (attempt >= SIDECAR_RETRIES) {
-          throw this.noChecksum(bucket, key);
-        }
+        // E.g. the folder was copied and mtimes changed: the sha256 check while streaming decides.
+        if (sidecar !== null) return { handle, sidecar };
+        throw this.noChecksum(bucket, key);
       } catch (err) {
         await handle.close();
         throw this.wrapFs(err, `get ${bucket}/${key}`);
       }
-      await handle.close();
-      await sleep(SIDECAR_RETRY_MS * (attempt + 1));
     }
+  }
+
+  /**
+   * A put renames its data into place, then its sidecar. Killed between the two, it leaves the new
+   * bytes beside the old sidecar, and the new sidecar (written and synced before either rename) as
+   * a temp file beside it. Under the key's lock (a live put finishes first; a dead one's lock goes
+   * stale), rename the temp sidecar whose sha256 and size are those of the data file into place:
+   * the put completes as if it had not been cut off. True when the pair is consistent after it
+   * (also when a live put was between its renames: the lock waits for it).
+   */
+  private async settle(bucket: string, key: string): Promise<boolean> {
+    const dataPath = this.dataPath(bucket, key);
+    const metaPath = this.metaPath(bucket, key);
+    return withFileLock(metaPath + '.lock', async () => {
+      const info = await statPath(dataPath, { bigint: true }).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
+      if (info === null) return false;
+      const current = await this.readSidecar(bucket, key).catch(() => null);
+      if (current !== null && writtenWith(current, info)) return true; // settled meanwhile
+      const folder = dirname(metaPath);
+      const prefix = basename(metaPath) + TEMP_MARKER;
+      const temps = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.startsWith(prefix));
+      if (temps.length === 0) return false;
+      const data = await sha256OfFile(dataPath);
+      for (const name of temps) {
+        const temp = await readFile(join(folder, name), 'utf8')
+          .then((text) => JSON.parse(text) as Sidecar)
+          .catch(() => null); // cut off while the sidecar itself was written: not this put's
+        if (temp === null || temp.sha256 !== data.sha256 || temp.size !== data.size) continue;
+        await rename(join(folder, name), metaPath);
+        if (this.fsync) await syncDir(folder);
+        return true;
+      }
+      return false;
+    });
   }
 
   private noChecksum(bucket: string, key: string): IntegrityError {
@@ -327,6 +355,15 @@ export class LocalStore implements ObjectStore {
     if (typeof code === 'string' && TRANSIENT_FS_CODES.has(code)) return new StoreUnavailableError(this.url, operation, 1, err);
     return err;
   }
+}
+
+function refOf(bucket: string, key: string, sidecar: Sidecar): ArtifactRef {
+  return { bucket, key, sha256: sidecar.sha256, size: sidecar.size, contentType: sidecar.contentType };
+}
+
+/** Whether the sidecar was written with this very data file (see Sidecar). */
+function writtenWith(sidecar: Sidecar, data: { mtimeNs: bigint; size: bigint }): boolean {
+  return sidecar.mtimeNs === data.mtimeNs.toString() && sidecar.size === Number(data.size);
 }
 
 function isMissing(err: unknown): boolean {

@@ -2,11 +2,13 @@
  * Request / reply over events: the study publishes a request event and waits for the event it
  * caused (matched by `causationid`). Replies that arrive before anyone waits are kept, so the
  * order of publish and wait does not matter. A request that ends in the dead-letter topic fails
- * its wait with the dead letter's reason instead of hanging.
+ * its wait with the dead letter's reason instead of hanging; one whose services go silent for the
+ * timeout fails with that (silence.ts: a request queued behind busy work does not time out).
  */
 import type { EventBus } from '@dermagan/bus';
 import type { DermaganEvent, EventDefinition } from '@dermagan/contracts';
 import type { z } from 'zod';
+import { Silence } from './silence.ts';
 
 export class StudyStepError extends Error {
   override readonly name = 'StudyStepError';
@@ -26,6 +28,8 @@ export class Replies {
     private readonly bus: EventBus,
     /** Consumer group, unique per study run so two studies never steal each other's replies. */
     private readonly group: string,
+    /** When the services were last heard from (every event this listens to counts). */
+    readonly silence: Silence = new Silence(),
   ) {}
 
   /** Subscribe to the reply types (and to progress types, handed to `onOther`). */
@@ -42,14 +46,20 @@ export class Replies {
         if (!def) throw new StudyStepError(`unexpected reply type ${(raw as { type?: string }).type}`);
         return def.parse(raw) as DermaganEvent<unknown>;
       },
-      handler: async (event) => this.deliver(event),
+      handler: async (event) => {
+        this.silence.heard();
+        this.deliver(event);
+      },
     });
     for (const other of onOther ?? []) {
       await this.bus.subscribe<unknown>({
         group: this.group,
         types: [other.definition.type],
         parse: (raw) => other.definition.parse(raw) as DermaganEvent<unknown>,
-        handler: async (event) => other.handle(event),
+        handler: async (event) => {
+          this.silence.heard();
+          other.handle(event);
+        },
       });
     }
   }
@@ -65,17 +75,35 @@ export class Replies {
     }
   }
 
-  /** Publish a request and wait for its reply of the given definition. */
+  /**
+   * Publish a request and wait for its reply of the given definition. `publish: false` only waits:
+   * the request is already on a durable bus (published by an earlier run of the study), and its
+   * reply comes, or came, under its id. `onPublished` runs once the bus has the request.
+   */
   async request<S extends z.ZodType>(
     request: DermaganEvent<unknown>,
     reply: EventDefinition<S>,
     timeoutMs: number,
+    how: { publish?: boolean; onPublished?: () => Promise<void> } = {},
   ): Promise<DermaganEvent<z.output<S>>> {
     const waiting = this.wait(request.id, timeoutMs, `${request.type} → ${reply.type}`);
-    await this.bus.publish(request);
+    // A wait that fails while the request is still being published (the study stopped) is not unhandled: it is awaited below.
+    waiting.catch(() => {});
+    if (how.publish ?? true) {
+      await this.bus.publish(request);
+      await how.onPublished?.();
+    }
     const event = await waiting;
     if (!reply.is(event)) throw new StudyStepError(`${request.type} ${request.id}: expected a ${reply.type} reply, got ${event.type}`);
     return event as DermaganEvent<z.output<S>>;
+  }
+
+  /** Stop waiting: every pending wait rejects with `error` and its timer ends (the study stopped). */
+  close(error: Error): void {
+    for (const [id, waiter] of this.waiting) {
+      this.waiting.delete(id);
+      waiter.reject(error);
+    }
   }
 
   private wait(requestId: string, timeoutMs: number, what: string): Promise<DermaganEvent<unknown>> {
@@ -87,18 +115,18 @@ export class Replies {
     const failure = this.failed.get(requestId);
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        reject(new StudyStepError(`${what}: no reply within ${Math.round(timeoutMs / 1000)} s — is the service for this step running and subscribed?`));
-      }, timeoutMs);
       // The timer is not unref'd: a study waiting for a reply keeps the process alive.
+      const stop = this.silence.watch(timeoutMs, () => {
+        this.waiting.delete(requestId);
+        reject(new StudyStepError(`${what}: no reply, and nothing heard from any service for ${Math.round(timeoutMs / 1000)} s — is the service for this step running and subscribed?`));
+      });
       this.waiting.set(requestId, {
         resolve: (e) => {
-          clearTimeout(timer);
+          stop();
           resolve(e);
         },
         reject: (err) => {
-          clearTimeout(timer);
+          stop();
           reject(err);
         },
       });

@@ -1,3 +1,4 @@
+import { SurveyExport } from '@dermagan/survey';
 import { z } from 'zod';
 
 /**
@@ -68,6 +69,8 @@ export const FederationResult = z.object({
   tenantImages: z.record(z.string(), z.number()),
   secagg: z.boolean(),
   rounds: z.array(FederationRoundRow),
+  /** Rejected updates over all rounds, by reason. */
+  rejections: z.record(z.string(), z.number().int()).default({}),
   k: z.number(),
   strategy: z.string(),
   training: z.record(z.string(), z.unknown()),
@@ -113,12 +116,17 @@ export const StudyResults = z.object({
   }),
   provenance: z.record(z.string(), z.unknown()),
   gans: z.array(GanResult),
+  /** Table 1: scores in the preset's feature space, with `ppl` (LPIPS-VGG16) among them when measured. */
   fidelity: z.array(FidelityResult),
+  /** The appendix: every GAN (the federated one too) scored on every image in a second feature space (pixel projections). */
+  appendixFidelity: z.array(FidelityResult).default([]),
   utility: z.array(UtilityResult),
   /** Real-image grids per class, relative to OUT. */
   realGrids: z.array(z.object({ label: z.string(), grid: z.string() })),
   /** Federated GAN results, when the study ran a federation. */
   federation: FederationResult.nullable().default(null),
+  /** The expert survey's results as the portal exported them (`study --survey FILE`), or null: no survey run. */
+  survey: SurveyExport.nullable().default(null),
   /** Every step by name (the report's extra sections read their step's result from here). */
   steps: z.record(z.string(), StepSummary).default({}),
 });

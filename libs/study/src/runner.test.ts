@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { StudyStepError } from './replies.ts';
-import { canonicalJson, MemoryLedger, orderSteps, runSteps, stepKey, type StepLedger } from './runner.ts';
+import { MemoryLedger } from './ledger.ts';
+import { canonicalJson, orderSteps, runSteps, stepKey, StudyInterruptedError } from './runner.ts';
 import { stepMatches, type StepContext, type StudyStep } from './step.ts';
 
 const Num = z.object({ n: z.number() });
@@ -67,15 +68,15 @@ describe('runSteps', () => {
   });
 
   it('redoes a step whose restart generation went up, even with the same inputs', async () => {
-    const generations = new Map<string, number>();
-    const memory = new MemoryLedger();
-    const ledger: StepLedger = { find: (n, k) => memory.find(n, k), record: (r) => memory.record(r), generation: (n) => generations.get(n) ?? 0 };
+    const ledger = new MemoryLedger();
     const log: string[] = [];
-    await runSteps([step('a', [], {}, log)], { ledger, run: 0, context });
-    generations.set('a', 1);
+    await runSteps([step('a', [], {}, log), step('b', [], {}, log)], { ledger, run: 0, context });
+    expect(await ledger.restart(['a'], ['a', 'b'])).toEqual(['a']);
     log.length = 0;
-    await runSteps([step('a', [], {}, log)], { ledger, run: 1, context });
+    const why: string[] = [];
+    await runSteps([step('a', [], {}, log), step('b', [], {}, log)], { ledger, run: 1, context, onStep: (s, e, d) => why.push(`${s.name} ${e}${d ? `: ${d}` : ''}`) });
     expect(log).toEqual(['start a', 'end a']);
+    expect(why).toEqual(['a started: asked to restart (--restart)', 'b reused', 'a done']);
   });
 
   it('rejects with the first failure and starts nothing after it', async () => {
@@ -90,6 +91,27 @@ describe('runSteps', () => {
     await expect(runSteps([bad], { ledger: new MemoryLedger(), run: 0, context })).rejects.toThrow(/study step a made a result of the wrong shape/);
     const sneaky: StudyStep<{ n: number }> = { ...step('b', ['a']), run: async (ctx) => ctx.result('c', Num) };
     await expect(runSteps([step('a'), step('c'), sneaky], { ledger: new MemoryLedger(), run: 0, context })).rejects.toThrow(/b reads c without needing it/);
+  });
+});
+
+describe('runSteps, interrupted and continued', () => {
+  it('an abort starts no more steps and rejects at once naming the steps cut off; the next run resumes them and reuses the rest', async () => {
+    // A run cut off in b: a's result is reused, b is told as resumed (with where it continues), c is new.
+    const cut = new MemoryLedger();
+    const events: string[] = [];
+    const stopping = new AbortController();
+    const gate = new Promise<void>(() => {});
+    const cutOff = runSteps([step('a', [], {}, []), step('b', ['a'], {}, [], gate)], { ledger: cut, run: 0, context, signal: stopping.signal });
+    await new Promise((r) => setTimeout(r, 10));
+    stopping.abort();
+    const err = await cutOff.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StudyInterruptedError);
+    expect((err as StudyInterruptedError).running).toEqual(['b']);
+    expect(await (err as StudyInterruptedError).saved()).toEqual([{ step: 'b', at: null }]);
+    const resumable: StudyStep<{ n: number }> = { ...step('b', ['a']), resumesAt: async () => 'resuming at 2/4 kimg' };
+    const outcomes = await runSteps([step('a'), resumable, step('c', ['b'])], { ledger: cut, run: 1, context, onStep: (s, e, d) => events.push(`${s.name} ${e}${d ? `: ${d}` : ''}`) });
+    expect(events).toEqual(['a reused', 'b resumed: resuming at 2/4 kimg', 'b done', 'c started', 'c done']);
+    expect(outcomes.get('c')!.record.output).toEqual({ n: 3 });
   });
 });
 

@@ -9,8 +9,10 @@ import type { EventBus } from '@dermagan/bus';
 import type { DermaganEvent, EventDefinition, FolderRef } from '@dermagan/contracts';
 import type { ObjectStore } from '@dermagan/store';
 import type { z } from 'zod';
+import type { StudyFederationSetting } from './federated.ts';
 import type { StudyPreset } from './presets.ts';
 import type { StudyResults } from './results.ts';
+import type { Silence } from './silence.ts';
 
 export interface StudyStep<Out = unknown> {
   /** Unique in the study, `kind` or `kind:item` (`ingest`, `train:ben-gan`); `--restart kind` names every item. */
@@ -25,6 +27,11 @@ export interface StudyStep<Out = unknown> {
   readonly output: z.ZodType<Out>;
   /** Do the work (usually: publish a request, wait for its reply). */
   run(ctx: StepContext): Promise<Out>;
+  /**
+   * Where a run of this step that was cut off continues (`resuming at 4.032/8 kimg`), read from
+   * what its service saved; null or absent = from its start.
+   */
+  resumesAt?(ctx: StepContext): Promise<string | null>;
   /** Its own section of the report (HTML), from its result; absent = the core tables show it or nothing does. */
   report?(output: Out, ctx: ReportContext): Promise<string>;
 }
@@ -34,6 +41,8 @@ export interface ReportContext {
   readonly results: StudyResults;
   /** The study's output folder (images the section names are relative to it). */
   readonly outDir: string;
+  /** Copy a folder artifact to a local directory (cached) and return its path (a section copies the files it shows into outDir). */
+  fetchFolder(ref: FolderRef): Promise<string>;
 }
 
 /** What the steps of a study are made from. */
@@ -41,6 +50,8 @@ export interface StudyPlan {
   preset: StudyPreset;
   /** Whether the setting can run the federated GAN (tenant agents that answer on the bus). */
   federation: boolean;
+  /** Fingerprint of the source data (data-fingerprint.ts); absent = not known (the ingest service reads it). */
+  data?: string;
 }
 
 /** Makes the steps of one kind for a plan (none when the preset has no such part). */
@@ -64,10 +75,14 @@ export interface StepContext {
   readonly data: string;
   readonly bus: EventBus;
   readonly store: ObjectStore;
-  /** The tenants' public keys when the setting runs the federated GAN. */
-  readonly federation: { publicKeys: Record<string, string> } | null;
-  /** Upper bound on one request. */
+  /** The tenants' public keys and the operator's signing key when the setting runs the federated GAN. */
+  readonly federation: StudyFederationSetting | null;
+  /** How long a wait may go without a word from any service before it fails. */
   readonly timeoutMs: number;
+  /** When the services were last heard from (a step waiting on its own reports what it hears). */
+  readonly silence: Silence;
+  /** Aborted when the study stops (Ctrl-C): a step waiting on its own (not through `request`) stops waiting. */
+  readonly signal: AbortSignal;
   /** The result of a step this one needs, checked against the schema it is read with. */
   result<O>(step: string, schema: z.ZodType<O>): O;
   /**
@@ -75,6 +90,12 @@ export interface StepContext {
    * causes. The same step asking the same thing again gets the same id: services do not do it twice.
    */
   request<S extends z.ZodType>(name: string, make: (meta: RequestMeta) => DermaganEvent<unknown>, reply: EventDefinition<S>): Promise<DermaganEvent<z.output<S>>>;
+  /**
+   * Publish an event that is not a request with a reply (e.g. `federation.requested`, followed by
+   * its own watch): skipped when an earlier run of the study published it to a durable bus, where
+   * it still is (a restarted study re-attaches to the work it asked for instead of asking again).
+   */
+  publishOnce(event: DermaganEvent<unknown>): Promise<void>;
   /** Copy a folder artifact to a local directory (cached) and return its path. */
   fetchFolder(ref: FolderRef): Promise<string>;
   /** Progress of this step: done of total units, and a short status. */

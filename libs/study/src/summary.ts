@@ -3,19 +3,21 @@
  * federated GAN beside the central one), sample grids of every synthetic set and of the reals, and
  * the provenance. Each result is read through its step's schema — typed, never cast.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION, type FolderRef } from '@dermagan/contracts';
 import { loadImages, readManifest, selectImages, type DatasetManifest } from '@dermagan/dataset';
+import type { SurveyExport } from '@dermagan/survey';
+import { writeFileAtomic } from '@dermagan/safe-io';
 import type { z } from 'zod';
 import { gridPng } from './grid.ts';
 import type { StudyPreset } from './presets.ts';
 import { STUDY_FORMAT, StudyResults, type FederationResult, type FidelityResult, type GanResult, type UtilityResult } from './results.ts';
 import type { StepOutcome } from './runner.ts';
 import { FederateOutput } from './steps/federate.ts';
-import { FidelityOutput } from './steps/fidelity.ts';
+import { FidelityOutput, fidelityStepName } from './steps/fidelity.ts';
 import { GenerateOutput } from './steps/generate.ts';
 import { IngestOutput } from './steps/ingest.ts';
+import { PplOutput } from './steps/ppl.ts';
 import { TrainOutput } from './steps/train.ts';
 import { UtilityOutput } from './steps/utility.ts';
 
@@ -29,6 +31,8 @@ export interface SummaryInput {
   finishedAt: Date;
   /** runId, environment and run history for the provenance. */
   provenance: Record<string, unknown>;
+  /** The expert survey's exported results, when there are some. */
+  survey?: SurveyExport | null;
 }
 
 export async function summarise(input: SummaryInput): Promise<StudyResults> {
@@ -59,7 +63,17 @@ export async function summarise(input: SummaryInput): Promise<StudyResults> {
       grid,
     });
   }
-  const fidelity: FidelityResult[] = preset.models.map((m) => get(`fidelity:${m.run}`, FidelityOutput));
+  // Table 1: the preset's feature space, PPL beside it; the appendix: the second space, the federated GAN too.
+  const fidelity: FidelityResult[] = preset.models.map((m) => {
+    const scored = get(fidelityStepName(m.run), FidelityOutput);
+    if (!has(`ppl:${m.run}`)) return scored;
+    const ppl = get(`ppl:${m.run}`, PplOutput);
+    return { ...scored, scores: { ...scored.scores, ppl: ppl.ppl }, provenance: { ...scored.provenance, ppl: ppl.provenance } };
+  });
+  const appendixFidelity: FidelityResult[] = [...preset.models.map((m) => m.run), 'federated']
+    .map((run) => fidelityStepName(run, 'appendix'))
+    .filter(has)
+    .map((name) => get(name, FidelityOutput));
   const utility: UtilityResult[] = preset.utility.map((u) => {
     const r = get(`utility:${u.name}`, UtilityOutput);
     return { name: r.name, scenario: r.scenario, measures: r.measures, provenance: r.provenance };
@@ -85,6 +99,7 @@ export async function summarise(input: SummaryInput): Promise<StudyResults> {
       tenantImages: fed.tenantImages,
       secagg: spec.secagg,
       rounds: fed.rounds,
+      rejections: fed.rejections,
       k: spec.k,
       strategy: spec.strategy,
       training: fed.training,
@@ -113,9 +128,11 @@ export async function summarise(input: SummaryInput): Promise<StudyResults> {
     provenance: { dermaganVersion: DERMAGAN_VERSION, node: process.version, dataFingerprint: realManifest.fingerprint, seed: preset.seed, ...input.provenance },
     gans,
     fidelity,
+    appendixFidelity,
     utility,
     realGrids,
     federation,
+    survey: input.survey ?? null,
     steps: Object.fromEntries(
       [...input.outcomes.values()].map((o) => [o.name, { status: o.status, run: o.record.run, startedAt: o.record.startedAt, finishedAt: o.record.finishedAt, key: o.record.key, output: o.record.output }]),
     ),
@@ -144,6 +161,6 @@ async function writeGrid(dir: string, manifest: DatasetManifest, label: number |
   const entries = selectImages(manifest, label === undefined ? {} : { labels: [label] }).slice(0, 32);
   if (entries.length === 0) return false;
   const batch = await loadImages(dir, manifest, entries);
-  await writeFile(file, await gridPng(batch.pixels, batch.size, entries.length, 8, Math.max(1, Math.round(64 / batch.size))));
+  await writeFileAtomic(file, await gridPng(batch.pixels, batch.size, entries.length, 8, Math.max(1, Math.round(64 / batch.size))));
   return true;
 }

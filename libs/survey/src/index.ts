@@ -5,3 +5,4 @@ export * from './plan.ts';
 export * from './repository.ts';
 export * from './export.ts';
 export * from './report-section.ts';
+export * from './results-schema.ts';

@@ -122,8 +122,10 @@ export async function setSurveyState(db: Database, id: string, to: SurveyState):
     if (!rows[0]) throw new SurveyRefusal('survey-not-found', `no survey ${id}`);
     const from = rows[0].state as SurveyState;
     if (!TRANSITIONS[from].includes(to)) throw new SurveyRefusal('bad-transition', `a ${from} survey cannot be set ${to}${from === 'closed' ? ': closing is final' : ''}`);
+    // clock_timestamp(), not now() (this transaction's start): the close happens once the row lock is
+    // ours, after every answer that held the survey (for share) has committed.
     const { rows: updated } = await tx.query(
-      `update surveys set state = $2, closed_at = case when $2 = 'closed' then now() else closed_at end where id = $1 returning *`,
+      `update surveys set state = $2, closed_at = case when $2 = 'closed' then clock_timestamp() else closed_at end where id = $1 returning *`,
       [id, to],
     );
     return surveyOf(updated[0]!);
@@ -260,7 +262,9 @@ export async function submitAnswer(db: Database, surveyId: string, accountId: st
       throw new SurveyRefusal('invalid-answer', `the class answer must be one of ${survey.labels.join(', ')}`);
     }
     const { rows: a } = await tx.query<{ position: number; served_at: Date | null }>(
-      'select position, served_at from assignments where account_id = $1 and item_id = $2 and survey_id = $3',
+      // `for update`: two submits of the same image (two tabs) queue here, so the second one reads
+      // the first's answer below and is refused as already-answered, not as out-of-order.
+      'select position, served_at from assignments where account_id = $1 and item_id = $2 and survey_id = $3 for update',
       [accountId, answer.itemId, surveyId],
     );
     if (!a[0]) throw new SurveyRefusal('not-your-image', 'this image is not one of your survey’s images');
@@ -275,8 +279,8 @@ export async function submitAnswer(db: Database, surveyId: string, accountId: st
       throw new SurveyRefusal('out-of-order', 'this is not the image you are on; reload the survey page');
     }
     const { rows: stored } = await tx.query<{ elapsed_ms: number }>(
-      `insert into answers (survey_id, account_id, item_id, judged, confidence, class_answer, elapsed_ms)
-       values ($1, $2, $3, $4, $5, $6, greatest(0, least(2147483647, (extract(epoch from (now() - $7::timestamptz)) * 1000)::bigint))::int)
+      `insert into answers (survey_id, account_id, item_id, judged, confidence, class_answer, elapsed_ms, answered_at)
+       values ($1, $2, $3, $4, $5, $6, greatest(0, least(2147483647, (extract(epoch from (now() - $7::timestamptz)) * 1000)::bigint))::int, clock_timestamp())
        on conflict (account_id, item_id) do nothing
        returning elapsed_ms`,
       [surveyId, accountId, answer.itemId, answer.judged, answer.confidence, answer.classAnswer, a[0].served_at],

@@ -29,7 +29,8 @@ export interface ClassifierDeps {
 
 export const CLASSIFIER_SOURCE = '/dermagan/classifier';
 
-export async function handleUtilityRequested(event: DermaganEvent<UtilityRequestedData>, deps: ClassifierDeps) {
+/** `signal`: aborted when the service shuts down; training stops after its epoch in progress and the request is handed back (it resumes there). */
+export async function handleUtilityRequested(event: DermaganEvent<UtilityRequestedData>, deps: ClassifierDeps, signal?: AbortSignal) {
   const request = event.data;
   const { train, synthRatio, synthClasses, resamples } = experimentOptionsFrom(request.config);
   const work = join(deps.workDir, `utility-${event.id}`);
@@ -61,6 +62,7 @@ export async function handleUtilityRequested(event: DermaganEvent<UtilityRequest
     train,
     out,
     resume: true,
+    ...(signal ? { signal } : {}),
     ...(resamples === undefined ? {} : { resamples }),
     onProgress: (p) => {
       if (p.kind === 'epoch') deps.onEpoch?.(request.name, p.record.epoch, p.record.validationAuc);
@@ -103,6 +105,6 @@ export function classifierSubscription(deps: ClassifierDeps): Subscription<Utili
     group: 'classifier',
     types: [UtilityRequested.type],
     parse: (raw) => UtilityRequested.parse(raw),
-    handler: async (event, context) => context.publish(await handleUtilityRequested(event, deps)),
+    handler: async (event, context) => context.publish(await handleUtilityRequested(event, deps, context.signal)),
   };
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { BaseConfig, FolderCache, Gauge, Histogram, loadConfig, startService } from '@dermagan/runtime';
 import { loadTf } from '@dermagan/tf';
+import { wProjector } from '@dermagan/projector';
 import { explainerSubscription } from './handlers.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'explainer' } });
@@ -22,6 +23,7 @@ await startService({
         folders: new FolderCache(store, join(config.workDir, 'folders')),
         workDir: config.workDir,
         backend,
+        projector: wProjector(backend.tf),
         onProgress: (name, s, done, total) => step.set({ name, step: s }, total > 0 ? done / total : 0),
         onCompleted: (name, numbers, wall) => {
           seconds.observe(wall);

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus } from '@dermagan/bus';
-import { FederationRoundStarted, FederationUpdateSubmitted, type ArtifactRef, type FederatedGanTrainingOptions, type FolderRef } from '@dermagan/contracts';
+import { FederationRoundStarted, FederationUpdateSubmitted, type ArtifactRef, type FederatedGanTrainingOptions } from '@dermagan/contracts';
 import { decodeWeightSet, encodeWeightSet, generateTenantKeyPair, signUpdate, type WeightSet } from '@dermagan/federation';
 import { Registry } from '@dermagan/runtime';
 import { initialGlobalModel } from '@dermagan/gan';
@@ -22,8 +22,8 @@ import { aggregatorMetrics } from './metrics.ts';
 const TRAINING: FederatedGanTrainingOptions = { res: 16, cfg: 'test', aug: 'noaug', seed: 0 };
 const TENANTS = ['good-a', 'good-b', 'nan', 'shape', 'huge', 'forged', 'unsigned'] as const;
 const KEYS = Object.fromEntries(TENANTS.map((t) => [t, generateTenantKeyPair()]));
+const OPERATOR = generateTenantKeyPair();
 const SAMPLES: Record<string, number> = { 'good-a': 100, 'good-b': 300 };
-const DUMMY_DATASET: FolderRef = { bucket: 'none', prefix: 'none/', manifest: { bucket: 'none', key: 'none/manifest.json', sha256: '0'.repeat(64), size: 1 } };
 
 let root: string;
 let store: LocalStore;
@@ -49,6 +49,7 @@ describe('fl-aggregator: bad updates', () => {
     const logged: Array<Record<string, unknown>> = [];
     const logger = { info: dbg, error: dbg, warn: (obj: object, m: string) => { dbg(obj, m); logged.push(obj as Record<string, unknown>); } };
     const aggregator = new FlAggregator({
+      operatorKey: OPERATOR.publicKeyPem,
       store, bucket: 'aggregator', logger, metrics: aggregatorMetrics(registry),
       initialModel: async (training, policy) => initialGlobalModel((await loadTf()).tf, training, policy),
     });
@@ -61,7 +62,7 @@ describe('fl-aggregator: bad updates', () => {
     const submit = async (tenant: string, round: number, ref: ArtifactRef, samples: number, signature?: string) =>
       bus.publish(FederationUpdateSubmitted.create({ tenant, round, attempt: 0, weights: ref, samples, ...(signature ? { signature } : {}) }, { runid: federation, tenant }));
     const sign = (signer: string, tenant: string, round: number, ref: ArtifactRef, samples: number) =>
-      signUpdate(KEYS[signer]!.privateKeyPem, { federation, round, tenant, weightsSha256: ref.sha256, samples });
+      signUpdate(KEYS[signer]!.privateKeyPem, { federation, round, attempt: 0, tenant, weightsSha256: ref.sha256, samples });
     await bus.subscribe({
       group: 'fake-tenants', types: [FederationRoundStarted.type], parse: (raw) => FederationRoundStarted.parse(raw),
       handler: async (e) => {
@@ -102,10 +103,10 @@ describe('fl-aggregator: bad updates', () => {
     await bus.publish(
       federationRequest({
         federation,
-        tenants: TENANTS.map((tenant) => ({ tenant, dataset: DUMMY_DATASET, publicKey: KEYS[tenant]!.publicKeyPem })),
+        tenants: TENANTS.map((tenant) => ({ tenant, publicKey: KEYS[tenant]!.publicKeyPem })),
         rounds: 2, k: 1, strategy: { name: 'fedavg' }, quorum: 2, roundTimeoutMs: 10_000, maxUpdateNorm: 100,
         training: TRAINING, output: { bucket: 'aggregator', prefix: `federations/${federation}/out/` },
-      }),
+      }, OPERATOR.privateKeyPem),
     );
     const outcome = await done;
     await aggregator.close();

@@ -28,12 +28,16 @@ export function embeddedTenants(
     workDir: string;
     /** The tfjs backend the tenants train on. */
     backend: TfBackend;
+    /** The operator's public key (SPKI PEM) the tenants verify `federation.requested` with. */
+    operatorKey: string;
+    /** Where the tenants report an ignored request. */
+    logger?: TenantDeps['logger'];
     /** Each tenant's bucket (default `tenant-<id>`). */
     bucket?: (tenant: string) => string;
     onRound?: TenantDeps['onRound'];
     /** Key pairs to use instead of fresh ones. */
     keys?: Record<string, TenantKeyPair>;
-    /** The tenants' dataset for federations whose request does not list them (joining mid-run). */
+    /** The dataset the tenants train on (each its own images: the manifest's `tenant` field); absent = set later with `useDataset`. */
     dataset?: FolderRef;
   },
 ): EmbeddedTenant[] {
@@ -42,12 +46,14 @@ export function embeddedTenants(
     const agent = new TenantAgent({
       tenant,
       signingKey: keys.privateKeyPem,
+      operatorKey: options.operatorKey,
       store: options.store,
       bucket: options.bucket?.(tenant) ?? `tenant-${tenant.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
       folders: new FolderCache(options.store, join(options.workDir, `tenant-${tenant}`, 'folders')),
       backend: options.backend,
       ...(options.onRound ? { onRound: options.onRound } : {}),
       ...(options.dataset ? { dataset: options.dataset } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     return { tenant, keys, agent, subscriptions: tenantSubscriptions(agent) };
   });

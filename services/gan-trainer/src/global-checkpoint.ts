@@ -3,12 +3,11 @@
  * `federation.checkpoint.saved`. The gan-trainer does it because it has the engine; the weights
  * must hash to the request's sha256, so a corrupt or swapped file is refused, not sampled from.
  */
-import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import { FederationCheckpointRequested, FederationCheckpointSaved, type DermaganEvent, type FolderRef } from '@dermagan/contracts';
-import { decodeWeightSet, WeightsError } from '@dermagan/federation';
+import { decodeWeightSet } from '@dermagan/federation';
 import { saveGlobalModel, StoreCheckpointSink } from '@dermagan/gan';
-import type { ObjectStore } from '@dermagan/store';
+import { getRefBytes, type ObjectStore } from '@dermagan/store';
 import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
 import { TRAINER_SOURCE } from './handlers.ts';
@@ -24,9 +23,7 @@ export interface CheckpointDeps {
 
 export async function handleCheckpointRequested(event: DermaganEvent<CheckpointRequestedData>, deps: CheckpointDeps) {
   const { global, training, labels, output } = event.data;
-  const bytes = await deps.store.getBytes(global.bucket, global.key);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== global.sha256) throw new WeightsError(`global ${global.bucket}/${global.key} hashes to ${sha256}, the request names ${global.sha256}`);
+  const bytes = await getRefBytes(deps.store, global);
   const weights = await decodeWeightSet(bytes, `global ${global.bucket}/${global.key}`);
   const { tf, info } = deps.backend;
   const sink = new StoreCheckpointSink(deps.store, output);

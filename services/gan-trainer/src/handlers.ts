@@ -10,7 +10,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from '@dermagan/bus';
 import {
-  CheckpointSaved, ContractError, TrainingCompleted, TrainingFailed, TrainingProgress, TrainingRequested, TrainingStarted, type DermaganEvent, type FolderRef,
+  CheckpointSaved, ContractError, TrainingCancelled, TrainingCancelRequested, TrainingCompleted, TrainingFailed, TrainingProgress, TrainingRequested, TrainingStarted,
+  type DermaganEvent, type FolderRef,
 } from '@dermagan/contracts';
 import { FolderCheckpointSink, parseFidMetric, readCheckpoint, runTraining, StoreCheckpointSink, type TickStats, type TrainRunOptions } from '@dermagan/gan';
 import { snapshotFidScorer } from '@dermagan/metrics';
@@ -18,6 +19,7 @@ import type { FolderCache } from '@dermagan/runtime';
 import type { ObjectStore } from '@dermagan/store';
 import type { TfBackend } from '@dermagan/tf';
 import type { z } from 'zod';
+import { InProcessRuns } from './in-process-runs.ts';
 
 export type TrainingRequestedData = z.output<typeof TrainingRequested.schema>;
 
@@ -92,9 +94,10 @@ export async function handleTrainingRequested(
     const files = await sink.load();
     await new FolderCheckpointSink(resume).save(files);
     resumedFromKimg = readCheckpoint(files, sink.location).meta.counters.curNimg / 1000;
-    // Ticks after the checkpoint (if the history got ahead of it) are trained again: drop them.
-    while (history.length > 0 && history.at(-1)!.kimg > resumedFromKimg) history.pop();
   }
+  // Ticks after the checkpoint (the history got ahead of it, or a run was killed before its first
+  // checkpoint) are trained again: drop them.
+  while (history.length > 0 && history.at(-1)!.kimg > (resumedFromKimg ?? 0)) history.pop();
   let latestKimg = resumedFromKimg ?? 0;
 
   // Train, a checkpoint and a progress event per tick.
@@ -108,6 +111,12 @@ export async function handleTrainingRequested(
     ...(resume ? { resume } : {}),
   };
   const pending: Promise<unknown>[] = [];
+  // History writes go one after another, each with the history as it is then: an older one never lands last.
+  let historyWritten: Promise<unknown> = Promise.resolve();
+  const saveHistory = () => {
+    historyWritten = historyWritten.catch(() => undefined).then(() => deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }));
+    return historyWritten;
+  };
   const result = await runTraining(tf, info as unknown as Record<string, unknown>, options, {
     sink,
     ...(signal ? { signal } : {}),
@@ -121,7 +130,7 @@ export async function handleTrainingRequested(
       if (record && record.kimg === score.kimg) record[score.name] = score.value;
       deps.onScore?.(request.run, score.name, score.value);
       pending.push(
-        deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }),
+        saveHistory(),
         publish(
           TrainingProgress.create(
             { run: request.run, kimg: score.kimg, totalKimg: config.kimg, stats: { [score.name]: score.value } },
@@ -136,7 +145,7 @@ export async function handleTrainingRequested(
       history.push(record);
       deps.onTick?.(request.run, record, config.kimg);
       pending.push(
-        deps.store.put(output.bucket, historyKey, JSON.stringify(history), { contentType: 'application/json' }),
+        saveHistory(),
         publish(
           TrainingProgress.create(
             { run: request.run, kimg: s.kimg, totalKimg: config.kimg, stats: numbersOf(record) },
@@ -169,10 +178,15 @@ function numbersOf(record: HistoryRecord): Record<string, number> {
 /**
  * The in-process trainer (embedded default, services on one machine): the same lifecycle events as
  * the launcher's training Jobs — `training.started`, then `training.completed`, or
- * `training.failed` when the request is refused or the run fails for good.
+ * `training.failed` when the request is refused or the run fails for good; and
+ * `training.cancel.requested` → the run stops at its next step, its last checkpoint kept →
+ * `training.cancelled` (with no Jobs: there are none here). A cancel reaches one consumer of its
+ * group, so this answers for one in-process trainer (the embedded default, or the chart's single
+ * gan-trainer replica); a cluster trains as Jobs, which the launcher cancels.
  */
-export function trainerSubscription(deps: TrainerDeps): Subscription<TrainingRequestedData> {
-  return {
+export function trainerSubscriptions(deps: TrainerDeps): Subscription<unknown>[] {
+  const runs = new InProcessRuns();
+  const train: Subscription<TrainingRequestedData> = {
     group: 'gan-trainer',
     types: [TrainingRequested.type],
     parse: (raw) => TrainingRequested.parse(raw),
@@ -180,15 +194,31 @@ export function trainerSubscription(deps: TrainerDeps): Subscription<TrainingReq
       const run = event.data.run;
       const opts = (what: string) => ({ source: TRAINER_SOURCE, causedBy: event, id: `${event.id}/${what}` });
       await context.publish(TrainingStarted.create({ run, attempt: 1, placement: { kind: 'in-process', service: 'gan-trainer' } }, opts('started')));
-      try {
-        await context.publish(await handleTrainingRequested(event, deps, context.publish, context.signal));
-      } catch (err) {
-        if ((err as { retriable?: boolean }).retriable === false) {
-          const reason = err instanceof ContractError ? 'invalid-request' : 'error';
-          await context.publish(TrainingFailed.create({ run, reason, message: (err as Error).message, attempts: context.attempt }, opts('failed')));
+      await runs.track(run, context.signal, async (signal, cancelled) => {
+        try {
+          await context.publish(await handleTrainingRequested(event, deps, context.publish, signal));
+        } catch (err) {
+          // Cancelled: done with this request (not handed back); the checkpoint stays for a later one.
+          if (cancelled()) return;
+          if ((err as { retriable?: boolean }).retriable === false) {
+            const reason = err instanceof ContractError ? 'invalid-request' : 'error';
+            await context.publish(TrainingFailed.create({ run, reason, message: (err as Error).message, attempts: context.attempt }, opts('failed')));
+          }
+          throw err;
         }
-        throw err;
-      }
+      });
     },
   };
+  const cancel: Subscription<z.output<typeof TrainingCancelRequested.schema>> = {
+    group: 'gan-trainer-cancel',
+    types: [TrainingCancelRequested.type],
+    parse: (raw) => TrainingCancelRequested.parse(raw),
+    handler: async (event, context) => {
+      const run = event.data.run;
+      // Said once the run has stopped, its last checkpoint written.
+      await runs.cancel(run);
+      await context.publish(TrainingCancelled.create({ run, jobs: [] }, { source: TRAINER_SOURCE, causedBy: event }));
+    },
+  };
+  return [train, cancel] as Subscription<unknown>[];
 }

@@ -4,3 +4,8 @@ export * from './job-worker.ts';
 export * from './training-metrics.ts';
 export * from './global-checkpoint.ts';
 export * from './embedded-tenants.ts';
+export * from './tenant-status.ts';
+export * from './round-job-spec.ts';
+export * from './round-job-worker.ts';
+export * from './round-jobs.ts';
+export * from './tenant-config.ts';

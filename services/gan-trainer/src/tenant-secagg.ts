@@ -25,8 +25,12 @@ export interface MaskArgs {
   update: WeightSet;
 }
 
-/** The masked, weighted delta p_i·(update − global) of this tenant, with its scalars in the clear. */
-export async function maskUpdate(args: MaskArgs): Promise<WeightSet> {
+/**
+ * The masked, weighted delta p_i·(update − global) of this tenant, with its scalars in the clear,
+ * and ‖update − global‖, which the tenant reports (and signs) with it: the aggregator refuses a
+ * round whose unmasked mean is longer than its participants' reports allow.
+ */
+export async function maskUpdate(args: MaskArgs): Promise<{ masked: WeightSet; deltaNorm: number }> {
   const { tenant, federation, round, request } = args;
   const secagg = round.secagg;
   if (!secagg) throw new TenantError(`tenant ${tenant}: round ${round.round} announces no secure-aggregation parameters`, false);
@@ -46,7 +50,7 @@ export async function maskUpdate(args: MaskArgs): Promise<WeightSet> {
   }
   const masker = new UpdateMasker({ self: tenant, participants: round.participants, seeds, scale: secagg.scale });
   let sink: ReturnType<typeof memorySink> | null = null;
-  await maskUpdateFile({
+  const { deltaNorm } = await maskUpdateFile({
     masker,
     weight,
     global: memorySource(args.global, `global ${round.global.key}`),
@@ -54,5 +58,5 @@ export async function maskUpdate(args: MaskArgs): Promise<WeightSet> {
     scalars: args.update.scalars,
     createOutput: (header) => (sink = memorySink(header)),
   });
-  return (sink as unknown as ReturnType<typeof memorySink>).result();
+  return { masked: (sink as unknown as ReturnType<typeof memorySink>).result(), deltaNorm };
 }

@@ -1,6 +1,8 @@
 /**
  * The gan-trainer in tenant mode: one hospital's side of a federation.
- *   `federation.requested` → keep the request (training options, own dataset), join when not listed;
+ *   `federation.requested` signed by the operator → keep the request (training options), join when
+ *   not listed; anything else is ignored with the reason logged. The dataset trained on is the
+ *   tenant's own configuration, never the request's;
  *   `federation.round.started` (a participant) → fetch the global weights → train K iterations on
  *   this tenant's images only → upload the weights (never images) to the tenant's bucket → sign →
  *   `federation.update.submitted`.
@@ -8,31 +10,42 @@
  * tenant's trainer between rounds and is checkpointed to the tenant's bucket after each round, so a
  * restarted tenant continues with it. A round whose deadline has passed is not trained (its update
  * would be rejected as a straggler's). Under secure aggregation the upload is the masked, weighted
- * delta (tenant-secagg.ts), never the weights themselves.
+ * delta (tenant-secagg.ts), never the weights themselves. Where the hospital runs Kubernetes, each
+ * round is trained by a Job on its GPU pool running this same code (round-jobs.ts), and the agent
+ * publishes the update the Job leaves.
  */
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationRequested, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
+  FederationRequested, FederationRoundCompleted, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
   type DermaganEvent,
 } from '@dermagan/contracts';
 import {
-  decodeWeightSet, encodeWeightSet, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
+  decodeWeightSet, encodeWeightSet, federationRequestRefusal, resolveGanStatePolicy, resolveTenantRoundState, signUpdate, tensorsToExchange,
   type GanStatePolicy, type WeightSet,
 } from '@dermagan/federation';
 import {
   loadTrainingData, loadWeightSet, proximalStep, resetMoments, snapshotParams, StoreCheckpointSink, Trainer, trainerOptionsFrom, trainerToWeightSet,
   withGanDefaults, type TrainingData,
 } from '@dermagan/gan';
+import { readManifest, tenantImages } from '@dermagan/dataset';
 import type { FolderCache } from '@dermagan/runtime';
-import type { ObjectStore } from '@dermagan/store';
+import { getRefBytes, type ObjectStore } from '@dermagan/store';
 import type { TfBackend } from '@dermagan/tf';
 import { z } from 'zod';
 import { TenantError } from './tenant-error.ts';
 import { maskUpdate } from './tenant-secagg.ts';
+import { foldRound, readStatus, writeStatus } from './tenant-status.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
 export type RoundStartedData = z.output<typeof FederationRoundStarted.schema>;
+export type RoundCompletedData = z.output<typeof FederationRoundCompleted.schema>;
+export type UpdateSubmittedData = z.output<typeof FederationUpdateSubmitted.schema>;
+
+/** Trains a round elsewhere (a Kubernetes Job: round-jobs.ts) and returns the signed update to publish, or null. */
+export interface RoundRunner {
+  run(event: DermaganEvent<RoundStartedData>, signal?: AbortSignal): Promise<DermaganEvent<UpdateSubmittedData> | null>;
+}
 
 export const TENANT_SOURCE = '/dermagan/gan-trainer/tenant';
 
@@ -53,6 +66,8 @@ export interface TenantDeps {
   tenant: string;
   /** Ed25519 private key (PKCS#8 PEM) the tenant signs its updates with. */
   signingKey: string;
+  /** The federation operator's Ed25519 public key (SPKI PEM): a `federation.requested` it did not sign is ignored. */
+  operatorKey: string;
   /** The store as this tenant's credentials see it. */
   store: ObjectStore;
   /** The tenant's own bucket: updates and local state go here. */
@@ -61,12 +76,20 @@ export interface TenantDeps {
   folders: FolderCache;
   /** The tfjs backend the wiring loaded (the service's DERMAGAN_TF_BACKEND setting). */
   backend: TfBackend;
-  /** The tenant's dataset when the request does not list it (a tenant joining mid-run); the request's entry wins. */
+  /**
+   * The tenant's dataset (its own configuration, DERMAGAN_TENANT_DATASET): what it trains on in
+   * every federation. A request's `dataset` is never used (a request must not point a hospital at
+   * other data). Absent: set later with `useDataset` (the embedded study, which ingests first).
+   */
   dataset?: FolderRef;
+  /** Where an ignored request is reported (default: nowhere). */
+  logger?: { warn: (obj: object, msg: string) => void };
   /** Publish `federation.tenant.joined` for federations whose request does not list this tenant (default true). */
   join?: boolean;
   /** Called after each trained round. */
   onRound?: (report: TenantRoundReport) => void;
+  /** Rounds trained elsewhere (a Job per round) instead of in this process (default). */
+  roundRunner?: RoundRunner;
   /** Clock (epoch ms); default Date.now. */
   now?: () => number;
 }
@@ -83,10 +106,24 @@ interface LocalRun {
 /** One tenant agent: its requests and trainers per federation. */
 export class TenantAgent {
   private readonly runs = new Map<string, Promise<LocalRun>>();
+  /** Federations whose rounds this agent has had trained by its round runner. */
+  private readonly delegated = new Set<string>();
   private readonly now: () => number;
+  private dataset: FolderRef | undefined;
 
   constructor(readonly deps: TenantDeps) {
     this.now = deps.now ?? Date.now;
+    this.dataset = deps.dataset;
+  }
+
+  /** Configure the dataset this tenant trains on (for federations not yet trained in). */
+  useDataset(dataset: FolderRef): void {
+    this.dataset = dataset;
+  }
+
+  /** Why a request must be ignored (not the operator's), or null. */
+  private refusal(federation: string, data: FederationRequestedData, id: string): string | null {
+    return federationRequestRefusal(this.deps.operatorKey, { data, runid: federation, id });
   }
 
   private requestKey(federation: string): string {
@@ -97,6 +134,11 @@ export class TenantAgent {
   async onRequested(event: DermaganEvent<FederationRequestedData>, publish: (e: DermaganEvent<unknown>) => Promise<void>): Promise<void> {
     const federation = federationOf(event);
     const { store, bucket, tenant } = this.deps;
+    const refused = this.refusal(federation, event.data, event.id);
+    if (refused) {
+      this.deps.logger?.warn({ federation, tenant, event: event.id, reason: refused }, 'federation.requested ignored');
+      return;
+    }
     await store.ensureBucket(bucket);
     await store.put(bucket, this.requestKey(federation), JSON.stringify(event.data), { contentType: 'application/json' });
     const listed = event.data.tenants.some((t) => t.tenant === tenant);
@@ -120,7 +162,11 @@ export class TenantAgent {
     if (!(await store.stat(bucket, key))) {
       throw new TenantError(`tenant ${this.deps.tenant}: round of federation ${federation} arrived before its request; retrying`, true);
     }
-    return FederationRequested.schema.parse(JSON.parse((await store.getBytes(bucket, key)).toString('utf8')));
+    const request = FederationRequested.schema.parse(JSON.parse((await store.getBytes(bucket, key)).toString('utf8')));
+    // Kept only once verified; verified again, as anyone with write access to the bucket could replace it.
+    const refused = this.refusal(federation, request, key);
+    if (refused) throw new TenantError(`tenant ${this.deps.tenant}: the kept ${key} is not the operator's: ${refused}`, false);
+    return request;
   }
 
   private async localRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
@@ -141,13 +187,13 @@ export class TenantAgent {
   private async createRun(federation: string, request: FederationRequestedData): Promise<LocalRun> {
     const { tenant } = this.deps;
     const training = request.training;
-    const dataset = request.tenants.find((t) => t.tenant === tenant)?.dataset ?? this.deps.dataset;
-    if (!dataset) throw new TenantError(`tenant ${tenant}: the request does not list this tenant's dataset and none is configured (DERMAGAN_TENANT_DATASET)`, false);
+    const dataset = this.dataset;
+    if (!dataset) throw new TenantError(`tenant ${tenant}: no dataset is configured to train on (DERMAGAN_TENANT_DATASET, or the chart's tenant.dataset)`, false);
     const dir = await this.deps.folders.fetch(dataset);
     const { tf, info } = this.deps.backend;
     const backend = info as unknown as Record<string, unknown>;
-    // Only this tenant's images: the manifest's `tenant` field selects them.
-    const data = await loadTrainingData(tf, dir, { resolution: training.res, tenant });
+    // The hospital's own dataset whole, or this tenant's rows of a dataset partitioned into tenants.
+    const data = await loadTrainingData(tf, dir, { resolution: training.res, ...tenantImages(await readManifest(dir), tenant) });
     // A restarted tenant continues its own state from its last round.
     const sink = this.localSink(federation);
     if (await sink.latest()) return { trainer: await Trainer.resume(tf, data, sink, backend), data, samples: data.count };
@@ -167,13 +213,15 @@ export class TenantAgent {
     if (!round.participants.includes(tenant)) return null;
     if (Date.parse(round.deadline) <= this.now()) return null;
     const request = await this.request(federation);
+    if (this.deps.roundRunner) return this.delegateRound(event, federation, publish, signal);
+    // The global model the aggregator named, and no other bytes (a replaced object is refused).
+    const global = await decodeWeightSet(await getRefBytes(store, round.global), `global ${round.global.key}`);
     const local = await this.localRun(federation, request);
     const { trainer } = local;
     const started = this.now();
 
     // Start from the global model under the GAN-state policy.
     const policy: GanStatePolicy = resolveGanStatePolicy(round.ganStatePolicy, request.dp !== null);
-    const global = await decodeWeightSet(await store.getBytes(round.global.bucket, round.global.key), `global ${round.global.key}`);
     const own = { adaP: trainer.pipe.p, plMean: trainer.loss.plMean };
     const start = resolveTenantRoundState(policy, own, global.scalars);
     loadWeightSet(trainer, global);
@@ -199,13 +247,14 @@ export class TenantAgent {
     const scalars = { adaP: trainer.pipe.p, plMean: trainer.loss.plMean };
     const all = trainerToWeightSet(trainer, scalars);
     const update: WeightSet = { tensors: tensorsToExchange(policy, all.tensors), scalars };
-    const upload = round.secagg
+    // Under secure aggregation the aggregator cannot measure ‖update − global‖: the tenant reports (and signs) it.
+    const { masked: upload, deltaNorm } = round.secagg
       ? await maskUpdate({ tenant, federation, signingKey: this.deps.signingKey, request, round, global, update })
-      : update;
+      : { masked: update, deltaNorm: undefined };
     await store.ensureBucket(bucket);
     const key = `federations/${federation}/updates/${tenant}/round-${round.round}-attempt-${round.attempt}.dgw`;
     const ref = await store.put(bucket, key, encodeWeightSet(upload));
-    const signature = signUpdate(this.deps.signingKey, { federation, round: round.round, tenant, weightsSha256: ref.sha256, samples: local.samples });
+    const signature = signUpdate(this.deps.signingKey, { federation, round: round.round, attempt: round.attempt, tenant, weightsSha256: ref.sha256, samples: local.samples, deltaNorm });
     // Keep the local state (what the policy does not send) for the next round, across restarts.
     await trainer.save(this.localSink(federation));
     const seconds = (this.now() - started) / 1000;
@@ -217,6 +266,7 @@ export class TenantAgent {
           attempt: round.attempt,
           weights: ref,
           samples: local.samples,
+          ...(deltaNorm !== undefined ? { deltaNorm } : {}),
           stats: { iterations: round.k, imagesSeen: round.k * trainer.batch, adaP: scalars.adaP, plMean: scalars.plMean, seconds },
           signature,
         },
@@ -228,13 +278,44 @@ export class TenantAgent {
     return report;
   }
 
+  /** The round trained by the round runner (a Job running onRoundStarted), its update published here. */
+  private async delegateRound(
+    event: DermaganEvent<RoundStartedData>,
+    federation: string,
+    publish: (e: DermaganEvent<unknown>) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<TenantRoundReport | null> {
+    this.delegated.add(federation);
+    const update = await this.deps.roundRunner!.run(event, signal);
+    if (!update) return null;
+    await publish(update);
+    const { stats } = update.data;
+    const report = {
+      federation, tenant: this.deps.tenant, round: event.data.round, attempt: event.data.attempt,
+      iterations: stats.iterations ?? event.data.k, seconds: stats.seconds ?? 0, adaP: stats.adaP ?? Number.NaN, plMean: stats.plMean ?? Number.NaN,
+    };
+    this.deps.onRound?.(report);
+    return report;
+  }
+
+  /** Record how a completed round went for this tenant (its status: last round, rejections with reasons). */
+  async onRoundCompleted(event: DermaganEvent<RoundCompletedData>): Promise<void> {
+    const federation = federationOf(event);
+    const { store, bucket, tenant } = this.deps;
+    // Only federations this tenant accepted a request of.
+    if (!(await store.stat(bucket, this.requestKey(federation)))) return;
+    const before = await readStatus(store, bucket, federation);
+    const after = foldRound(before, tenant, event.data);
+    if (after !== before) await writeStatus(store, bucket, after);
+  }
+
   /**
    * Leave every federation this agent takes part in (graceful shutdown): the aggregator drops it at
    * once instead of waiting for the round's deadline. Its local state stays in its bucket.
    */
   async leave(reason: string, publish: (e: DermaganEvent<unknown>) => Promise<void>): Promise<string[]> {
     const { tenant } = this.deps;
-    const federations = [...this.runs.keys()];
+    const federations = [...new Set([...this.runs.keys(), ...this.delegated])];
     for (const federation of federations) {
       await publish(FederationTenantLeft.create({ tenant, reason }, { source: TENANT_SOURCE, id: `${federation}:left:${tenant}:${this.now()}`, runid: federation, tenant }));
     }
@@ -280,7 +361,13 @@ export function tenantSubscriptions(agent: TenantAgent): Subscription<unknown>[]
     parse: (raw) => FederationRoundStarted.parse(raw),
     handler: async (event, ctx) => void (await agent.onRoundStarted(event, ctx.publish, ctx.signal)),
   };
-  return [requested, rounds] as Subscription<unknown>[];
+  const completed: Subscription<RoundCompletedData> = {
+    group,
+    types: [FederationRoundCompleted.type],
+    parse: (raw) => FederationRoundCompleted.parse(raw),
+    handler: (event) => agent.onRoundCompleted(event),
+  };
+  return [requested, rounds, completed] as Subscription<unknown>[];
 }
 
 function federationOf(event: { runid?: string | undefined; type: string; id: string }): string {

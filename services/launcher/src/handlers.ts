@@ -10,9 +10,8 @@ import {
   ContractError, TrainingCancelled, TrainingCancelRequested, TrainingRequested, type DermaganEvent,
 } from '@dermagan/contracts';
 import type { z } from 'zod';
-import { buildTrainingJob, runLabel, type TrainingRequestedData } from './job-spec.ts';
-import type { JobTemplate } from './job-template.ts';
-import type { KubeJobs } from './kube-jobs.ts';
+import { runLabel, type JobTemplate, type KubeJobs } from '@dermagan/kube';
+import { buildTrainingJob, type TrainingRequestedData } from './job-spec.ts';
 
 export const LAUNCHER_SOURCE = '/dermagan/launcher';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainingRequested, TRAINING_JOB } from '@dermagan/contracts';
-import { ANNOTATIONS, buildTrainingJob, LABELS, runLabel, trainingJobName } from './job-spec.ts';
-import { JobTemplate } from './job-template.ts';
+import { ANNOTATIONS, JobTemplate, LABELS, runLabel } from '@dermagan/kube';
+import { buildTrainingJob, trainingJobName } from './job-spec.ts';
 
 const manifest = { bucket: 'b', key: 'datasets/d/manifest.json', sha256: 'a'.repeat(64), size: 10 };
 const request = (gpus?: number, run = 'ben-gan') =>

@@ -3,7 +3,7 @@
  * what those Jobs do becomes events (watcher.ts). Runs in the cluster with its own ServiceAccount.
  *
  * Settings beyond BaseConfig:
- *   DERMAGAN_LAUNCHER_JOB_TEMPLATE   JSON of the Job template (job-template.ts; the chart renders it)
+ *   DERMAGAN_LAUNCHER_JOB_TEMPLATE   JSON of the Job template (libs/kube's JobTemplate; the chart renders it)
  *                                    or a path to a file holding it
  *   DERMAGAN_LAUNCHER_RESYNC_S       seconds between looks at every Job besides watch events (default 10)
  * The Kubernetes API: the pod's ServiceAccount in a cluster, else KUBECONFIG / ~/.kube/config.
@@ -11,8 +11,8 @@
 import { BaseConfig, loadConfig, startService } from '@dermagan/runtime';
 import { z } from 'zod';
 import { launcherSubscriptions } from './handlers.ts';
-import { readJobTemplate } from './job-template.ts';
-import { KubeJobs } from './kube-jobs.ts';
+import { KubeJobs, readJobTemplate } from '@dermagan/kube';
+import { MANAGED_BY } from './job-spec.ts';
 import { launcherMetrics, type LauncherMetrics } from './metrics.ts';
 import { JobWatcher } from './watcher.ts';
 
@@ -24,8 +24,8 @@ const config = loadConfig(LauncherConfig, {
   defaults: { service: 'launcher' },
   bindings: { DERMAGAN_LAUNCHER_JOB_TEMPLATE: { key: 'jobTemplate' }, DERMAGAN_LAUNCHER_RESYNC_S: { key: 'resyncS', parse: Number } },
 });
-const template = readJobTemplate(config.jobTemplate);
-const jobs = KubeJobs.fromEnvironment(template.namespace);
+const template = readJobTemplate(config.jobTemplate, 'DERMAGAN_LAUNCHER_JOB_TEMPLATE');
+const jobs = KubeJobs.fromEnvironment(template.namespace, MANAGED_BY);
 let watcher: JobWatcher | undefined;
 let metrics: LauncherMetrics;
 await startService({

@@ -18,10 +18,8 @@ import {
 } from '@dermagan/contracts';
 import type { ObjectStore } from '@dermagan/store';
 import type { Logger } from 'pino';
-import { ANNOTATIONS, buildTrainingJob, type TrainingRequestedData } from './job-spec.ts';
-import { jobState } from './job-state.ts';
-import type { JobTemplate } from './job-template.ts';
-import { reportedOf, type KubeJobs } from './kube-jobs.ts';
+import { ANNOTATIONS, jobState, reportedOf, workerEnv, type JobTemplate, type KubeJobs } from '@dermagan/kube';
+import { buildTrainingJob, type TrainingRequestedData } from './job-spec.ts';
 import { LAUNCHER_SOURCE } from './handlers.ts';
 import type { LauncherMetrics } from './metrics.ts';
 
@@ -153,7 +151,7 @@ export class JobWatcher {
 
 /** The request a Job was made for, from its worker's environment (the Job is its own record). */
 export function requestOf(job: V1Job): DermaganEvent<TrainingRequestedData> {
-  const value = job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === TRAINING_JOB.requestEnv)?.value;
+  const value = workerEnv(job, TRAINING_JOB.requestEnv);
   if (!value) throw new Error(`Job ${job.metadata?.name} has no ${TRAINING_JOB.requestEnv}`);
   return TrainingRequested.parse(JSON.parse(value));
 }

@@ -6,9 +6,9 @@
  */
 import type { Subscription } from '@dermagan/bus';
 import { EvaluationCompleted, EvaluationRequested, type DermaganEvent } from '@dermagan/contracts';
-import { openDataset } from '@dermagan/dataset';
+import { pixelChunks, readManifest, selectImages, type SelectOptions } from '@dermagan/dataset';
 import {
-  createExtractor, evaluateFeatures, evaluateOptionsFrom, extractFeatures, extractorProvenance, METRIC_NAMES, MetricInputError, type MetricName,
+  createExtractor, evaluateFeatures, evaluateOptionsFrom, extractFeaturesFrom, extractorProvenance, METRIC_NAMES, MetricInputError, sampleInOrder, type MetricName,
 } from '@dermagan/metrics';
 import type { FolderCache } from '@dermagan/runtime';
 import type { TfBackend } from '@dermagan/tf';
@@ -35,12 +35,14 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
     return m as MetricName;
   });
 
-  // Load the real images (split and class as asked) and the synthetic ones.
-  const real = await openDataset(await deps.folders.fetch(request.real), {
+  // The real images (split and class as asked) and the synthetic ones, at most maxImages of each:
+  // read a chunk at a time while their features are extracted (only features are held).
+  const { maxImages, sampleSeed = 0 } = request.options;
+  const real = await openSample(await deps.folders.fetch(request.real), {
     ...(request.realSplit === null ? {} : { split: request.realSplit }),
     ...(request.realClass === null ? {} : { labels: [request.realClass] }),
-  });
-  const fake = await openDataset(await deps.folders.fetch(request.fake));
+  }, maxImages, sampleSeed);
+  const fake = await openSample(await deps.folders.fetch(request.fake), {}, maxImages, sampleSeed);
   if (real.size !== fake.size) {
     throw new MetricInputError(`real images are ${real.size}² but synthetic ones ${fake.size}²: generate at the dataset's size`);
   }
@@ -53,8 +55,8 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
     ...(request.options.preprocessing === undefined ? {} : { preprocessing: request.options.preprocessing }),
   });
   try {
-    const realFeatures = await extractFeatures(extractor, real.pixels, real.entries.length, real.size);
-    const fakeFeatures = await extractFeatures(extractor, fake.pixels, fake.entries.length, fake.size);
+    const realFeatures = await extractFeaturesFrom(extractor, real.pixels(), real.entries.length, real.size);
+    const fakeFeatures = await extractFeaturesFrom(extractor, fake.pixels(), fake.entries.length, fake.size);
 
     // Scores with provenance.
     const report = evaluateFeatures(realFeatures, fakeFeatures, {
@@ -77,6 +79,7 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
           ...report.provenance,
           realSelection: { split: request.realSplit, class: request.realClass, n: real.entries.length },
           fakeN: fake.entries.length,
+          ...(maxImages === undefined ? {} : { sample: { maxImages, seed: sampleSeed, realAvailable: real.available, fakeAvailable: fake.available } }),
         } as Record<string, unknown>,
       },
       { source: METRICS_SOURCE, causedBy: event },
@@ -84,6 +87,14 @@ export async function handleEvaluationRequested(event: DermaganEvent<EvaluationR
   } finally {
     extractor.dispose?.();
   }
+}
+
+/** The images of a dataset a selection keeps, or a seeded sample of `max` of them; their pixels read a chunk at a time. */
+async function openSample(dir: string, select: SelectOptions, max: number | undefined, seed: number) {
+  const manifest = await readManifest(dir);
+  const selected = selectImages(manifest, select);
+  const entries = sampleInOrder(selected, max, seed);
+  return { entries, size: manifest.size, manifest, available: selected.length, pixels: () => pixelChunks(dir, manifest, entries) };
 }
 
 export function metricsSubscription(deps: MetricsDeps): Subscription<EvaluationRequestedData> {

@@ -1,1 +1,2 @@
 export * from './handlers.ts';
+export * from './ppl-handler.ts';

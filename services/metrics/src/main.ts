@@ -1,5 +1,6 @@
 /**
- * The metrics service: `evaluation.requested` → scores with provenance → `evaluation.completed`.
+ * The metrics service: `evaluation.requested` → scores with provenance → `evaluation.completed`;
+ * `ppl.requested` → a generator's PPL → `ppl.completed`.
  * Weight-backed extractors get their model from DERMAGAN_MODEL_<ID> (e.g.
  * DERMAGAN_MODEL_INCEPTION_V3_POOL3=file:///models/inception/model.json).
  */
@@ -8,6 +9,7 @@ import { BaseConfig, FolderCache, Gauge, loadConfig, startService } from '@derma
 import { EXTRACTOR_IDS } from '@dermagan/metrics';
 import { loadTf } from '@dermagan/tf';
 import { metricsSubscription } from './handlers.ts';
+import { pplSubscription } from './ppl-handler.ts';
 
 const config = loadConfig(BaseConfig, { defaults: { service: 'metrics' } });
 // The tfjs backend, chosen here from the config and handed to the handlers.
@@ -21,14 +23,16 @@ const modelUris = Object.fromEntries(
 await startService({
   config,
   subscriptions: ({ store, registry }) => {
+    const folders = new FolderCache(store, join(config.workDir, 'folders'));
     const score = new Gauge({ name: 'dermagan_evaluation_score', help: 'Latest score per evaluated model and metric (fid, kid, precision, …)', labelNames: ['name', 'metric'], registers: [registry] });
     return [
       metricsSubscription({
-        folders: new FolderCache(store, join(config.workDir, 'folders')),
+        folders,
         backend,
         modelUris,
         onScores: (name, scores) => Object.entries(scores).forEach(([metric, value]) => score.set({ name, metric }, value)),
       }),
+      pplSubscription({ store, folders, backend }),
     ];
   },
 });

@@ -66,6 +66,8 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
     ...(options.host ? { host: options.host } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.store ? { store: options.store } : {}),
+    // Sign-in, sessions and the survey live in the database: without it the portal is not ready.
+    readiness: [{ name: 'database', check: () => db.ping() }],
     routes: (expressApp, ctx) => {
       const folders = new FolderCache(ctx.store, join(config.workDir, 'folders'));
       const renderer =

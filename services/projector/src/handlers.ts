@@ -1,8 +1,8 @@
 /**
  * The projector's work, in event order:
  *   `projection.requested` → fetch the checkpoint and the dataset → project the selected images
- *   (batched; every image's state saved in the store) → publish the folder (w.npy, projected/,
- *   projections.csv, projection.json) → `projection.completed`;
+ *   (batched; every image's state saved in the store) → publish the folder (w.npy, noise/,
+ *   projected/, projections.csv, projection.json) → `projection.completed`;
  *   `audit.requested` → fetch checkpoint, members and non-members → the privacy audit (its two
  *   projections' states in the store) → publish its folder and `privacy-audit.json` (the portal's
  *   view) → `audit.completed`.
@@ -21,7 +21,7 @@ import {
 } from '@dermagan/contracts';
 import { loadClassifier } from '@dermagan/classifier';
 import { FolderCheckpointSink, loadGenerator } from '@dermagan/gan';
-import { createExtractor, INCEPTION_2015_ID, type FeatureExtractor } from '@dermagan/metrics';
+import { createExtractor, type FeatureExtractor } from '@dermagan/metrics';
 import {
   AUDIT_FILES, auditGenerator, classifierExtractor, createPerceptual, OUTPUT_FILES, privacyAuditView, projectDataset, ProjectorError,
   projectorOptionsFrom, type AuditResult, type ProjectionProgress as Progress,
@@ -151,8 +151,8 @@ export async function handleProjectionRequested(event: DermaganEvent<ProjectionR
     await progress.flush();
     if (summary.stopped === 'aborted') throw interrupted(`projection ${request.name}`);
 
-    // Publish the folder (states are not part of it), then forget the states.
-    const projection = await publishFolder(deps.store, join(work, 'out'), folderOf(request.output, request.name), OUTPUT_FILES.summary);
+    // Publish the folder (states are not part of it; the latents must arrive as projection.json hashes them), then forget the states.
+    const projection = await publishFolder(deps.store, join(work, 'out'), folderOf(request.output, request.name), OUTPUT_FILES.summary, new Map(Object.entries(summary.files)));
     await states.clear();
     return ProjectionCompleted.create(
       {
@@ -189,7 +189,7 @@ export async function handleAuditRequested(event: DermaganEvent<AuditRequestedDa
   try {
     // Audit, the projections' states in the store.
     const classifier = await classifierFrom(tf, deps, request.classifier);
-    if (request.spaces.includes(INCEPTION_2015_ID)) owned.push(await createExtractor(INCEPTION_2015_ID));
+    for (const id of request.spaces) if (id !== 'classifier') owned.push(await createExtractor(id, { tf }));
     const spaces = [...owned, ...(classifier && request.spaces.includes('classifier') ? [classifier] : [])];
     const stateRoot = statesOf(request.output, request.name, { ...request, output: null });
     const states = { members: new ObjectStoreStateStore(deps.store, { ...stateRoot, prefix: `${stateRoot.prefix}members/` }), 'non-members': new ObjectStoreStateStore(deps.store, { ...stateRoot, prefix: `${stateRoot.prefix}non-members/` }) };

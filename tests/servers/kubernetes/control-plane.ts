@@ -57,6 +57,8 @@ function answers(url: string, pki: ClusterPki, trustServer = true): Promise<bool
       key: readFileSync(pki.adminKey),
       rejectUnauthorized: trustServer,
       timeout: 2000,
+      // No keep-alive pool: an idle socket to the control plane would hold the test run open at its end.
+      agent: false,
     }, (res) => {
       res.resume();
       resolveOk((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);

@@ -40,7 +40,7 @@ export const EFFICIENTNET_B2_DEFAULTS = { dropConnectRate: 0.2, topDropout: 0.3,
 export const B2_SCALING = { width: 1.1, depth: 1.2, resolution: 260 } as const;
 
 /** One stage of the B0 table (before scaling). */
-interface Stage {
+export interface Stage {
   kernel: number;
   repeats: number;
   filtersIn: number;
@@ -49,7 +49,8 @@ interface Stage {
   stride: number;
 }
 
-const B0_STAGES: Stage[] = [
+/** EfficientNet-B0's stages (Tan & Le 2019, table 1): every EfficientNet and EfficientNet-Lite scales these. */
+export const B0_STAGES: readonly Stage[] = [
   { kernel: 3, repeats: 1, filtersIn: 32, filtersOut: 16, expand: 1, stride: 1 },
   { kernel: 3, repeats: 2, filtersIn: 16, filtersOut: 24, expand: 6, stride: 2 },
   { kernel: 5, repeats: 2, filtersIn: 24, filtersOut: 40, expand: 6, stride: 2 },
@@ -155,5 +156,5 @@ export function buildEfficientNetB2(tf: Tf, options: EfficientNetB2Options) {
   return tf.model({ inputs: input, outputs: logit, name: 'efficientnet_b2' });
 }
 
-/** Names of the study's head layers (never loaded from ImageNet weights). */
-export const B2_HEAD_LAYERS = [EMBEDDING_LAYER, LOGIT_LAYER] as const;
+/** The study's head as a chain of layers on the pooled features (never loaded from ImageNet weights). */
+export const B2_HEAD_LAYERS = ['top_dropout', EMBEDDING_LAYER, LOGIT_LAYER] as const;

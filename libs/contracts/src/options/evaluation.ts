@@ -34,5 +34,9 @@ export const EvaluationOptions = z.object({
   alphaSteps: z.number().int().positive().optional(),
   /** Preprocessing before Inception-2015 (default sg2ada); ignored by the other feature spaces. */
   preprocessing: z.enum(PREPROCESSING_MODES).optional(),
+  /** At most this many real and as many synthetic images: a seeded sample of each (default: all; FID from few images is biased upwards). */
+  maxImages: z.number().int().positive().optional(),
+  /** Seed of that sample (default 0). */
+  sampleSeed: z.number().int().nonnegative().optional(),
 });
 export type EvaluationOptions = z.output<typeof EvaluationOptions>;

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ClassifierCard, ImageSet } from '@dermagan/classifier';
-import type { LatentDirections } from '@dermagan/contracts';
+import type { LatentDirections, ProjectionOptions } from '@dermagan/contracts';
 import type { DatasetManifest } from '@dermagan/dataset';
 import type { LoadedGenerator } from '@dermagan/gan';
 import type { BackendInfo, Tf } from '@dermagan/tf';
@@ -16,10 +16,11 @@ import type { Hyperplane } from '../latent/hyperplane.ts';
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 
 /**
- * Real images → their W codes by latent optimisation (libs/projector's `project`), [n, wDim].
- * `labels` are the images' classes (a conditional generator projects with its class).
+ * Real images → their W codes by latent optimisation (libs/projector's `wProjector`), [n, wDim].
+ * `labels` are the images' classes (a conditional generator projects with its class); `options`
+ * the request's projection options.
  */
-export type Projector = (generator: LoadedGenerator, images: Uint8Array, n: number, size: number, labels: Int32Array) => Promise<Float32Array>;
+export type Projector = (generator: LoadedGenerator, images: Uint8Array, n: number, size: number, labels: Int32Array, options: ProjectionOptions) => Promise<Float32Array>;
 
 /** Which images (uint8 [n, size, size, 3]) show the attribute the frame experiment removes. */
 export type AttributeDetector = (pixels: Uint8Array, n: number, size: number) => Promise<boolean[]>;

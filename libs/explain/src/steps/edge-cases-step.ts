@@ -57,7 +57,7 @@ export async function edgeCasesStep(ctx: ExplainContext): Promise<void> {
   cases.forEach((c, i) => images.set(train.pixels.subarray(c.index * per, (c.index + 1) * per), i * per));
   const labels = Int32Array.from(cases, (c) => c.label);
   const G = ctx.generator.G;
-  const w = await ctx.projector(ctx.generator, images, cases.length, train.size, labels);
+  const w = await ctx.projector(ctx.generator, images, cases.length, train.size, labels, options.projection);
   const projected = renderWs(tf, G, w, cases.length);
   const r = G.cfg.resolution;
   const realEmb = await embed(tf, model, { ...train, pixels: images, labels, size: train.size }, spec, 64);

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '@dermagan/tf';
-import { extractFeatures, functionExtractor } from '../features.ts';
+import { extractFeatures, extractFeaturesFrom, functionExtractor } from '../features.ts';
 import { resizeImages } from '../resize.ts';
 import { pixelProjectionExtractor } from './pixel-projection.ts';
 import { createExtractor } from './registry.ts';
@@ -39,6 +39,27 @@ describe('pixels-rp64 (built in, no download)', () => {
     const many = await extractFeatures(e, px, 10, 12, { batch: 3 });
     expect(many.data).toEqual(one.data);
     expect([many.rows, many.cols]).toEqual([10, 16]);
+  });
+
+  it('extractFeaturesFrom: images arriving in uneven pieces give the same features; a count that does not add up is an error', async () => {
+    const e = pixelProjectionExtractor({ dim: 16, inputSize: 8 });
+    const per = 12 * 12 * 3;
+    const px = images(10, 12, 2);
+    const whole = await extractFeatures(e, px, 10, 12);
+    async function* pieces(cuts: number[]) {
+      let at = 0;
+      for (const c of cuts) {
+        yield px.subarray(at * per, (at + c) * per);
+        at += c;
+      }
+    }
+    const progress: number[] = [];
+    const streamed = await extractFeaturesFrom(e, pieces([3, 1, 6]), 10, 12, { batch: 4, onProgress: (done) => progress.push(done) });
+    expect(streamed.data).toEqual(whole.data);
+    expect(progress).toEqual([3, 4, 8, 10]);
+    await expect(extractFeaturesFrom(e, pieces([3, 1]), 10, 12)).rejects.toThrow(/10 images announced, 4 arrived/);
+    await expect(extractFeaturesFrom(e, pieces([6, 4]), 8, 12)).rejects.toThrow(/more than the 8 images announced/);
+    await expect(extractFeaturesFrom(e, [px.subarray(0, per + 1)], 1, 12)).rejects.toThrow(/not whole 12×12×3 images/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Extractors by id, for the CLI and the metrics service: `inception-2015` (the FID graph, weights
- * provisioned by `npm run setup`, no URI; the default), `pixels-rp64` (built in, no download),
+ * provisioned by `npm run setup`, no URI; the default), `efficientnet-lite2` (the classifier's
+ * ImageNet backbone, pooled 1280-d features; provisioned likewise), `pixels-rp64` (built in, no download),
  * `inception-v3-pool3` and `vgg16-fc2` (a tfjs model a user brings, from `modelUri`). Other spaces
  * (the domain classifier's embedding) are passed in as {@link FeatureExtractor}s directly
  * (features.ts `functionExtractor`).
@@ -10,11 +11,12 @@ import type { FeatureExtractor } from '../features.ts';
 import { INCEPTION_2015_ID } from '../keys.ts';
 import type { Preprocessing } from '../networks/preprocess.ts';
 import type { Tf } from '@dermagan/tf';
+import { EFFICIENTNET_LITE2_ID, efficientNetLite2Extractor } from './efficientnet-lite2.ts';
 import { inception2015Extractor } from './inception-2015.ts';
 import { INCEPTION_V3_POOL3, modelExtractor, VGG16_FC2 } from './tf-model.ts';
 import { pixelProjectionExtractor } from './pixel-projection.ts';
 
-export const EXTRACTOR_IDS = [INCEPTION_2015_ID, 'pixels-rp64', INCEPTION_V3_POOL3.id, VGG16_FC2.id] as const;
+export const EXTRACTOR_IDS = [INCEPTION_2015_ID, EFFICIENTNET_LITE2_ID, 'pixels-rp64', INCEPTION_V3_POOL3.id, VGG16_FC2.id] as const;
 /** What `dermagan metrics` uses on dataset folders unless told otherwise. */
 export const DEFAULT_EXTRACTOR = INCEPTION_2015_ID;
 
@@ -40,6 +42,7 @@ export async function createExtractor(id: string, options: CreateExtractorOption
   if (id === INCEPTION_2015_ID) {
     return inception2015Extractor(await tfOf(options), options.preprocessing ? { preprocessing: options.preprocessing } : {});
   }
+  if (id === EFFICIENTNET_LITE2_ID) return efficientNetLite2Extractor(await tfOf(options));
   const spec = id === INCEPTION_V3_POOL3.id ? INCEPTION_V3_POOL3 : id === VGG16_FC2.id ? VGG16_FC2 : undefined;
   if (!spec) throw new MetricInputError(`unknown extractor "${id}"; known: ${EXTRACTOR_IDS.join(', ')}`);
   if (!options.modelUri) {

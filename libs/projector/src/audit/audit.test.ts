@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rocAuc } from '@dermagan/classifier';
 import { openDataset } from '@dermagan/dataset';
@@ -87,6 +88,15 @@ describe('auditGenerator', () => {
     for (const s of result.spaces) {
       expect((await stat(join(out, s.files.grid))).size).toBeGreaterThan(100);
       expect((await readFile(join(out, s.files.nearest), 'utf8')).trim().split('\n')).toHaveLength(13);
+    }
+    // Each closest pair's training picture is the training image it names.
+    const members = await openDataset(at('members'));
+    for (const [i, pair] of lpips.closest.entries()) {
+      const row = members.entries.findIndex((e) => e.id === pair.training);
+      const png = await sharp(await readFile(join(out, lpips.files.pairs[i]!.training))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const scale = png.info.width / 16; // upscaled with the nearest neighbour: every scale-th pixel is the image's
+      const shown = Uint8Array.from({ length: 16 * 16 * 3 }, (_, k) => png.data[((Math.floor(k / 48) * scale) * png.info.width + Math.floor((k % 48) / 3) * scale) * 3 + (k % 3)]!);
+      expect(shown).toEqual(members.pixels.subarray(row * 16 * 16 * 3, (row + 1) * 16 * 16 * 3));
     }
     perceptual.dispose?.();
     inception.dispose?.();

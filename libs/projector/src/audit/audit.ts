@@ -15,9 +15,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DERMAGAN_VERSION } from '@dermagan/contracts';
-import { loadImages, readManifest, selectImages, type DatasetManifest, type ImageEntry } from '@dermagan/dataset';
+import { loadImages, pixelChunks, readManifest, selectImages, type DatasetManifest, type ImageEntry } from '@dermagan/dataset';
 import { generateImages, type LoadedGenerator } from '@dermagan/gan';
-import { alphaBetaAuthenticity, extractFeatures, type FeatureExtractor, type FeatureMatrix } from '@dermagan/metrics';
+import { alphaBetaAuthenticity, extractFeatures, extractFeaturesFrom, type FeatureExtractor, type FeatureMatrix } from '@dermagan/metrics';
 import type { Tf } from '@dermagan/tf';
 import { claimFolder } from '../claim-folder.ts';
 import { csvText } from '../csv.ts';
@@ -226,7 +226,8 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
       o.onProgress?.('generate', { done: generatedIds.length, total: nGenerated });
     });
   }
-  const trainingPixels = (await loadImages(o.members.data, training.manifest, training.entries)).pixels;
+  // The training images are read a chunk at a time per space (12k at 256² would be 2.4 GB of
+  // pixels held); only the closest pairs' are loaded again for their pictures.
   const spaces = [perceptualExtractor(tf, o.perceptual, size, o.projector.maxFeatureSize), ...(o.spaces ?? [])];
   const budget = o.featureBudgetBytes ?? 2 ** 31;
   const summaries: SpaceSummary[] = [];
@@ -240,7 +241,7 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
       );
     }
     o.onProgress?.(`features ${space.id}`, { done: 0, total: 2 });
-    const t = await extractFeatures(space, trainingPixels, training.entries.length, size);
+    const t = await extractFeaturesFrom(space, pixelChunks(o.members.data, training.manifest, training.entries), training.entries.length, size);
     const g = await extractFeatures(space, generatedPixels, nGenerated, size);
     o.onProgress?.(`features ${space.id}`, { done: 2, total: 2 });
     const copies = likelyCopies(space.id, g, t, space.id === o.perceptual.id);
@@ -252,11 +253,13 @@ export async function auditGenerator(tf: Tf, o: AuditOptions): Promise<AuditResu
       grid: `closest-${name}.png`,
       pairs: closest.map((_, i) => ({ generated: `closest-${name}/${i}-generated.png`, training: `closest-${name}/${i}-training.png` })),
     };
-    await writeFile(join(o.out, files.grid), await pairGridPng(generatedPixels, trainingPixels, closest.map((p) => [p.generated, p.training] as const), size));
+    // The closest pairs' training images, row i for pair i.
+    const closestTraining = (await loadImages(o.members.data, training.manifest, closest.map((p) => training.entries[p.training]!))).pixels;
+    await writeFile(join(o.out, files.grid), await pairGridPng(generatedPixels, closestTraining, closest.map((p, i) => [p.generated, i] as const), size));
     await mkdir(join(o.out, `closest-${name}`), { recursive: true });
     for (const [i, p] of closest.entries()) {
       await writeFile(join(o.out, files.pairs[i]!.generated), await imagePng(generatedPixels, p.generated, size));
-      await writeFile(join(o.out, files.pairs[i]!.training), await imagePng(trainingPixels, p.training, size));
+      await writeFile(join(o.out, files.pairs[i]!.training), await imagePng(closestTraining, i, size));
     }
     await writeFile(
       join(o.out, files.nearest),

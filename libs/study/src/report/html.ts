@@ -4,10 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PAPER_SURVEY, surveySection } from '@dermagan/survey';
 import { PAPER_SETTINGS, PAPER_TABLE1, PAPER_TABLE2 } from '../paper.ts';
+import { StudyRunEntry } from '../ledger.ts';
 import type { FederationResult, StudyResults } from '../results.ts';
-import type { StudyStep } from '../step.ts';
+import type { ReportContext, StudyStep } from '../step.ts';
 import { curvePlot } from './plots.ts';
+import { rejectionsByReason } from './rejections.ts';
+import { utilityCaption } from './utility-caption.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -38,39 +42,98 @@ function paperRow1(model: string) {
   return PAPER_TABLE1.find((r) => r.model === model);
 }
 
+/** The Fréchet distance's key in a score set: `fid` (Inception), else `fd_<space>`. */
+export function distanceKey(scores: Record<string, number | null>): string {
+  return 'fid' in scores ? 'fid' : (Object.keys(scores).find((k) => k.startsWith('fd_')) ?? 'fid');
+}
+
+/** A score as the report shows it, tagged with its results.json path; KID in %. */
+function shownScore(prefix: string, key: string, scores: Record<string, number | null>): string {
+  const value = scores[key];
+  const shown = key === 'kid' ? (typeof value === 'number' ? formatNumber(value * 100) : '—') : formatNumber(value);
+  return `<span data-key="${escapeHtml(prefix)}.${key}">${shown}</span>`;
+}
+
+/** n real / n synthetic images a row was scored on (its provenance). */
+function sampleSizes(provenance: Record<string, unknown>): string {
+  const n = (k: string) => (typeof provenance[k] === 'number' ? String(provenance[k]) : '—');
+  return `${n('nReal')} / ${n('nFake')}`;
+}
+
+/** Table 1: FID, KID and PPL in the paper's units beside its columns, then precision/recall and the rest. */
 function fidelityTable(results: StudyResults): string {
-  const fidKey = (scores: Record<string, number | null>) => ('fid' in scores ? 'fid' : Object.keys(scores).find((k) => k.startsWith('fd_')) ?? 'fid');
   const rows = results.fidelity.map((f) => {
     const paper = paperRow1(f.model);
-    const kid = f.scores.kid;
+    const prefix = `fidelity.${f.model}`;
     return [
       escapeHtml(f.model),
-      `<span data-key="fidelity.${escapeHtml(f.model)}.${fidKey(f.scores)}">${formatNumber(f.scores[fidKey(f.scores)])}</span>`,
+      shownScore(prefix, distanceKey(f.scores), f.scores),
       formatNumber(paper?.fid),
-      `<span data-key="fidelity.${escapeHtml(f.model)}.kid">${typeof kid === 'number' ? formatNumber(kid * 100) : '—'}</span>`,
+      shownScore(prefix, 'kid', f.scores),
       formatNumber(paper?.kidPercent),
-      formatNumber(f.scores.precision),
-      formatNumber(paper?.precision),
-      formatNumber(f.scores.recall),
-      formatNumber(paper?.recall),
-      formatNumber(f.scores.density),
-      formatNumber(f.scores.coverage),
-      formatNumber(f.scores.authenticity),
+      shownScore(prefix, 'ppl', f.scores),
       formatNumber(paper?.ppl),
+      shownScore(prefix, 'precision', f.scores),
+      formatNumber(paper?.precision),
+      shownScore(prefix, 'recall', f.scores),
+      formatNumber(paper?.recall),
+      shownScore(prefix, 'density', f.scores),
+      shownScore(prefix, 'coverage', f.scores),
+      shownScore(prefix, 'authenticity', f.scores),
+      sampleSizes(f.provenance),
     ];
   });
-  const extractors = [...new Set(results.fidelity.map((f) => extractorId(f.provenance)))];
-  const isFid = results.fidelity.every((f) => 'fid' in f.scores && f.scores.fid !== null);
+  const extractors = [...new Set(results.fidelity.map((f) => extractorLabel(f.provenance)))];
+  const isFid = results.fidelity.every((f) => typeof f.scores.fid === 'number');
   const fdHeader = isFid ? 'FID (ours)' : `Fréchet distance in ${extractors.join(', ')} (ours; not FID)`;
+  const sizes = results.fidelity.map((f) => Number(f.provenance.nReal) + Number(f.provenance.nFake));
+  const few = Math.min(...sizes.map((n) => (Number.isFinite(n) ? n : Infinity))) < 10_000;
   return (
     table(
-      ['model', fdHeader, 'FID (paper)', 'KID % (ours)', 'KID % (paper)', 'precision', 'precision (paper)', 'recall', 'recall (paper)', 'density', 'coverage', 'authenticity', 'PPL (paper)'],
+      ['model', fdHeader, 'FID (paper)', 'KID % (ours)', 'KID % (paper)', 'PPL (ours)', 'PPL (paper)', 'precision', 'precision (paper)', 'recall', 'recall (paper)', 'density', 'coverage', 'authenticity', 'n real / synthetic'],
       rows,
       'numbers',
     ) +
-    `<p class="muted">Feature space: ${escapeHtml(extractors.join(', '))}. The paper used Inception-v3 pool3 (FID/KID) and VGG16 (precision/recall) on 50k samples at 256²; ` +
-    `scores in another feature space or at another size and n are not comparable to it in value, only in ranking.</p>`
+    `<p class="muted">Feature space: ${escapeHtml(extractors.join(', '))}, at the ${results.data.size}² the GANs trained at (the paper: 256²). ` +
+    `FID and KID are in Inception-2015 when the space says so (the network of the paper's code, sg2ada preprocessing: bilinear to 299), PPL in LPIPS-VGG16 (W space, end-point sampling, ε 1e-4: ppl2_wend), as the paper measured them; ` +
+    `precision and recall are in the same Inception space (the paper used VGG16 fc2, whose weights are not available). ` +
+    (few
+      ? `<b>Few images:</b> each row scored the number of images in its last column (the paper: 50,000); FID from few images is biased upwards and varies with the sample, so read these values against each other, not against the paper's.`
+      : '') +
+    `</p>`
   );
+}
+
+/** Appendix: every GAN on every image in a second feature space (pixel projections: cheap, not FID). */
+function appendixSection(results: StudyResults): string {
+  if (results.appendixFidelity.length === 0) return '';
+  const keys = ['kid', 'precision', 'recall', 'density', 'coverage', 'authenticity'];
+  const rows = results.appendixFidelity.map((f) => [
+    escapeHtml(f.model),
+    shownScore(`appendix.${f.model}`, distanceKey(f.scores), f.scores),
+    ...keys.map((k) => shownScore(`appendix.${f.model}`, k, f.scores)),
+    sampleSizes(f.provenance),
+  ]);
+  const spaces = [...new Set(results.appendixFidelity.map((f) => extractorLabel(f.provenance)))].join(', ');
+  return `<h2 id="appendix-pixels">Appendix: Fréchet distance in pixel space</h2>
+${table(['model', `Fréchet distance (${spaces})`, 'KID %', 'precision', 'recall', 'density', 'coverage', 'authenticity', 'n real / synthetic'], rows, 'numbers')}
+<p class="muted">A random projection of the pixels (${escapeHtml(spaces)}), scored on every image: a cheap second view of the same sets, on another scale than FID; not comparable to any published value.</p>`;
+}
+
+/** The expert survey's section (libs/survey's renderer), or a note that none ran. */
+function surveyPart(results: StudyResults): string {
+  if (!results.survey) {
+    return `<h2 id="survey">Expert survey</h2><p class="muted">No survey run: run one on the portal (dermagan portal), export its results as JSON (GET /api/surveys/&lt;id&gt;/results) and pass the file to dermagan study --survey FILE.</p>`;
+  }
+  const { survey, ...found } = results.survey;
+  return `<h2 id="survey">Expert survey: ${escapeHtml(survey.title)}</h2>\n${surveySection(found, { labels: survey.labels, heading: 3, reference: PAPER_SURVEY })}`;
+}
+
+/** The feature space and its preprocessing, as a label. */
+function extractorLabel(provenance: Record<string, unknown>): string {
+  const extractor = provenance.extractor as { preprocessing?: unknown } | undefined;
+  const pre = typeof extractor?.preprocessing === 'string' ? ` (${extractor.preprocessing} preprocessing)` : '';
+  return `${extractorId(provenance)}${pre}`;
 }
 
 /** The feature space a score was measured in (provenance.extractor.id). */
@@ -103,15 +166,31 @@ function utilityTable(results: StudyResults): string {
 }
 
 function provenanceBlock(results: StudyResults): string {
-  const entries = Object.entries(results.provenance).map(([k, v]) => [escapeHtml(k), `<code>${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</code>`]);
-  return table(['what', 'value'], entries, 'provenance');
+  const { runs, ...rest } = results.provenance;
+  const entries = Object.entries(rest).map(([k, v]) => [escapeHtml(k), `<code>${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</code>`]);
+  return table(['what', 'value'], entries, 'provenance') + runsBlock(StudyRunEntry.array().safeParse(runs).data ?? []);
+}
+
+/** The runs (invocations) that made the study: a stopped study continued is several. */
+function runsBlock(runs: StudyRunEntry[]): string {
+  if (runs.length === 0) return '';
+  const rows = runs.map((r) => [
+    String(r.run + 1),
+    escapeHtml(r.startedAt),
+    escapeHtml(r.stoppedAt ?? `killed (last seen ${r.lastSeenAt})`),
+    escapeHtml(r.ended ?? 'killed'),
+    String(r.reused),
+    String(r.done),
+  ]);
+  return `<p>The runs that made this study (a stopped study continued where it stopped):</p>${table(['run', 'started', 'stopped', 'how it ended', 'steps reused', 'steps done'], rows, 'runs')}`;
 }
 
 /** The federated GAN beside the central one: rounds, scores, samples. */
 async function federationSection(f: FederationResult, outDir: string): Promise<string> {
   const tenants = Object.entries(f.tenantImages).map(([t, n]) => `${escapeHtml(t)} (${n} training images)`).join(', ');
   const exchanged = f.secagg
-    ? "only pairwise-masked updates do, and the aggregator sees nothing but their sum (secure aggregation)"
+    ? 'only pairwise-masked updates do, and the aggregator sees nothing but their sum (secure aggregation); ' +
+      "no single update's norm can be checked then, so each tenant signs the norm of its update and a round whose mean is longer than those norms allow is refused as a whole (secagg-mean-over-bound)"
     : 'only weights do';
   const rounds = f.rounds.map((r) => [
     String(r.round) + (r.attempt > 0 ? ` (retry ${r.attempt})` : ''),
@@ -138,6 +217,7 @@ async function federationSection(f: FederationResult, outDir: string): Promise<s
 ${table(['model', f.distanceKey ?? 'distance', 'KID %', 'precision', 'recall', 'density', 'coverage', 'authenticity'], rows, 'numbers')}
 ${ratio}
 ${table(['round', 'averaged in', 'dropped', 'rejected (reason)', 'aggregated', '‖update − global‖'], rounds)}
+${rejectionsByReason(f.rejections)}
 <div class="grids"><figure>${await imageTag(outDir, f.grid, 'federated samples')}<figcaption>federated GAN — synthetic</figcaption></figure></div>`;
 }
 
@@ -151,13 +231,17 @@ table.numbers td{font-variant-numeric:tabular-nums} th{background:#f5f5f5}
 img{image-rendering:pixelated;max-width:100%} .plots{display:flex;flex-wrap:wrap;gap:1rem}
 `;
 
+const noFolders: ReportContext['fetchFolder'] = async (ref) => {
+  throw new Error(`the report was rendered without a store, so it cannot copy ${ref.bucket}/${ref.prefix}`);
+};
+
 /** The sections of the steps that have one, in step order, each from its result read through its schema. */
-async function stepSections(results: StudyResults, outDir: string, steps: readonly StudyStep[]): Promise<string[]> {
+async function stepSections(results: StudyResults, outDir: string, steps: readonly StudyStep[], fetchFolder: ReportContext['fetchFolder']): Promise<string[]> {
   const sections: string[] = [];
   for (const step of steps) {
     const summary = results.steps[step.name];
     if (!step.report || !summary) continue;
-    sections.push(await step.report(step.output.parse(summary.output), { results, outDir }));
+    sections.push(await step.report(step.output.parse(summary.output), { results, outDir, fetchFolder }));
   }
   return sections;
 }
@@ -172,8 +256,8 @@ function stepsTable(results: StudyResults): string {
  * Render the report HTML from results (and the image files it names, read from outDir); `steps`
  * are the study's steps, whose own sections (a step's `report`) follow the core ones.
  */
-export async function renderReport(results: StudyResults, outDir: string, steps: readonly StudyStep[] = []): Promise<string> {
-  const extra = await stepSections(results, outDir, steps);
+export async function renderReport(results: StudyResults, outDir: string, steps: readonly StudyStep[] = [], fetchFolder: ReportContext['fetchFolder'] = noFolders): Promise<string> {
+  const extra = await stepSections(results, outDir, steps, fetchFolder);
   const plots = (
     await Promise.all([
       curvePlot(results.gans, ['lossG', 'lossD'], 'Losses', 'loss'),
@@ -211,6 +295,7 @@ export async function renderReport(results: StudyResults, outDir: string, steps:
 ${fidelityTable(results)}
 
 <h2 id="table2">Utility: classifier trained on real / synthetic, tested on real (Table 2 analogue)</h2>
+${utilityCaption(results)}
 ${utilityTable(results)}
 
 <h2 id="training">Training curves</h2>
@@ -224,6 +309,8 @@ ${table(['model', 'kind', 'kimg', 'wall s', 'config'], ganRows)}
 <div class="grids">${realGrids.join('\n')}${ganGrids.join('\n')}</div>
 ${federation}
 ${extra.join('\n')}
+${surveyPart(results)}
+${appendixSection(results)}
 <h2 id="provenance">Provenance</h2>
 ${provenanceBlock(results)}
 ${stepsTable(results)}

@@ -1,11 +1,14 @@
 /**
  * `fidelity:<run>`: a synthetic set scored against the real training images of the same class(es)
- * (FID or a Fréchet distance named by its space, KID, precision/recall, density/coverage,
- * authenticity), through the metrics service.
+ * in Table 1's feature space (Inception-2015: FID, KID, precision/recall, density/coverage,
+ * authenticity; at most `metricOptions.maxImages` of each set), through the metrics service.
+ * `fidelity-pixels:<run>`: the same on every image in the appendix's space (a Fréchet distance in
+ * pixel projections, cheap, not FID).
  */
 import { EvaluationCompleted, EvaluationRequested } from '@dermagan/contracts';
 import { z } from 'zod';
 import type { StudyPreset } from '../presets.ts';
+import { StudyStepError } from '../replies.ts';
 import type { StepFactory, StudyStep } from '../step.ts';
 import { GenerateOutput } from './generate.ts';
 import { IngestOutput } from './ingest.ts';
@@ -18,12 +21,24 @@ export const FidelityOutput = z.object({
 });
 export type FidelityOutput = z.output<typeof FidelityOutput>;
 
-export function fidelityStep(preset: StudyPreset, model: string, run: string, realClass: number | null): StudyStep<FidelityOutput> {
-  const { extractor, metrics, metricOptions } = preset;
+/** Which table a fidelity step feeds: Table 1 (the preset's extractor) or the appendix (its appendixExtractor, every image). */
+export type FidelityTable = 'table1' | 'appendix';
+
+/** The step's name for a run and table. */
+export function fidelityStepName(run: string, table: FidelityTable = 'table1'): string {
+  return `${table === 'table1' ? 'fidelity' : 'fidelity-pixels'}:${run}`;
+}
+
+export function fidelityStep(preset: StudyPreset, model: string, run: string, realClass: number | null, table: FidelityTable = 'table1'): StudyStep<FidelityOutput> {
+  const { metrics } = preset;
+  const extractor = table === 'table1' ? preset.extractor : preset.appendixExtractor;
+  if (!extractor) throw new StudyStepError(`preset ${preset.name} has no appendix feature space (appendixExtractor)`);
+  const { maxImages: _max, sampleSeed: _seed, ...everyImage } = preset.metricOptions;
+  const metricOptions = table === 'table1' ? preset.metricOptions : everyImage;
   return {
-    name: `fidelity:${run}`,
+    name: fidelityStepName(run, table),
     needs: ['ingest', `generate:${run}`],
-    version: 1,
+    version: 2,
     inputs: { model, realClass, extractor, metrics, metricOptions },
     output: FidelityOutput,
     async run(ctx) {
@@ -39,4 +54,12 @@ export function fidelityStep(preset: StudyPreset, model: string, run: string, re
   };
 }
 
-export const fidelitySteps: StepFactory = ({ preset }) => preset.models.map((m) => fidelityStep(preset, m.model, m.run, m.classFilter));
+/** Both tables' steps of one GAN (the appendix's when the preset has its space). */
+export function fidelityStepsOf(preset: StudyPreset, model: string, run: string, realClass: number | null): StudyStep<FidelityOutput>[] {
+  return [
+    fidelityStep(preset, model, run, realClass, 'table1'),
+    ...(preset.appendixExtractor ? [fidelityStep(preset, model, run, realClass, 'appendix')] : []),
+  ];
+}
+
+export const fidelitySteps: StepFactory = ({ preset }) => preset.models.flatMap((m) => fidelityStepsOf(preset, m.model, m.run, m.classFilter));

@@ -3,10 +3,13 @@
  * for a preset; adding a step is a file beside this one and a line here (README.md).
  */
 import type { StepFactory, StudyPlan, StudyStep } from '../step.ts';
+import { auditSteps } from './audit.ts';
+import { explainSteps } from './explain.ts';
 import { federationSteps } from './federate.ts';
 import { fidelitySteps } from './fidelity.ts';
 import { generateSteps } from './generate.ts';
 import { ingestSteps, tenantIngestSteps } from './ingest.ts';
+import { pplSteps } from './ppl.ts';
 import { trainSteps } from './train.ts';
 import { utilitySteps } from './utility.ts';
 
@@ -15,9 +18,12 @@ export const STUDY_STEPS: readonly StepFactory[] = [
   trainSteps,
   generateSteps,
   fidelitySteps,
+  pplSteps,
   utilitySteps,
   tenantIngestSteps,
   federationSteps,
+  auditSteps,
+  explainSteps,
 ];
 
 /** Every step of a study for a plan. */

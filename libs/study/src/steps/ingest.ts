@@ -21,7 +21,7 @@ function ingestStep(name: string, plan: StudyPlan, tenants: number | number[] | 
     name,
     needs: [],
     version: 1,
-    inputs: { size, split, seed, tenants },
+    inputs: { size, split, seed, tenants, data: plan.data ?? null },
     output: IngestOutput,
     async run(ctx) {
       ctx.progress(0, 1);

@@ -3,7 +3,7 @@
  * only while open), and — once closed — results and the CSV export, for operators and researchers.
  */
 import { tokenHash } from '@dermagan/auth';
-import { answersCsv, createInvitation, getSurvey, listSurveys, setSurveyState, surveyAnswers, surveyProgress, surveyResults, surveySection, type SurveyRow } from '@dermagan/survey';
+import { answersCsv, createInvitation, getSurvey, listSurveys, setSurveyState, surveyAnswers, surveyProgress, surveyResults, surveySection, SurveyResultsJson, PAPER_SURVEY, type SurveyRow } from '@dermagan/survey';
 import { z } from 'zod';
 import { HttpError } from '../http/errors.ts';
 import { route } from '../http/route.ts';
@@ -15,25 +15,7 @@ export function surveyView(s: SurveyRow) {
   return { id: s.id, title: s.title, state: s.state, config: s.config, labels: s.labels, createdAt: s.createdAt.toISOString(), closedAt: s.closedAt?.toISOString() ?? null };
 }
 
-const ExpertResult = z.object({
-  expert: z.string(), answered: z.number(), correct: z.number(), accuracy: z.number().nullable(), accuracyCi: z.tuple([z.number(), z.number()]).nullable(),
-  pVsChance: z.number().nullable(), sensitivity: z.number().nullable(), specificity: z.number().nullable(), classAccuracy: z.number().nullable(),
-  meanConfidence: z.number().nullable(), confidentAccuracy: z.number().nullable(), medianSeconds: z.number().nullable(), meanSeconds: z.number().nullable(),
-});
-const Counts = z.object({ real: z.number(), synthetic: z.number() });
-export const ResultsView = z.object({
-  survey: SurveyView,
-  experts: z.array(ExpertResult),
-  meanAccuracy: z.number().nullable(),
-  pooledAccuracy: z.number().nullable(),
-  answers: z.number(),
-  cohen: z.array(z.object({ a: z.string(), b: z.string(), items: z.number(), kappa: z.number().nullable() })),
-  fleiss: z.object({ kappa: z.number().nullable(), items: z.number(), raters: z.number() }).nullable(),
-  confusionByClass: z.array(z.object({ label: z.number(), counts: z.object({ real: Counts, synthetic: Counts }), accuracy: z.number().nullable() })),
-});
-
-/** What the study found, shown beside a survey's results. */
-export const PAPER_SURVEY = 'The study: 200 images, 4 experts (2 dermatologists, 2 deep-learning experts), mean accuracy 54 %.';
+export const ResultsView = SurveyResultsJson.extend({ survey: SurveyView });
 
 /** A closed survey (results and answers are sealed until then). */
 export async function closedSurvey(deps: PortalDeps, id: string): Promise<SurveyRow> {

@@ -1,7 +1,7 @@
 /** Surveys for operators and researchers: the list with the create form, and one survey's page. */
-import { getSurvey, listSurveys, surveyProgress, surveySection } from '@dermagan/survey';
+import { getSurvey, listSurveys, PAPER_SURVEY, surveyProgress, surveySection } from '@dermagan/survey';
 import type { PortalDeps } from '../deps.ts';
-import { closedSurvey, PAPER_SURVEY, resultsOf } from '../api/surveys.ts';
+import { closedSurvey, resultsOf } from '../api/surveys.ts';
 import { HttpError } from '../http/errors.ts';
 import { listDatasets } from '../runs/repository.ts';
 import { html, Html, num } from './html.ts';

@@ -1,5 +1,5 @@
 /**
- * What a training Job is doing, read from the Job's status and its pods as the control plane
+ * What a Job is doing, read from the Job's status and its pods as the control plane
  * reports them (a pure function, so every case is a unit test):
  *   waiting     — no pod running yet; `unschedulable` carries the scheduler's reason when it has
  *                 given one (e.g. more GPUs asked than any node has);
@@ -8,6 +8,8 @@
  *   failed      — the Job is Failed: `invalid-request` when its podFailurePolicy failed it (the
  *                 worker's exit code for a request retrying cannot fix), else `retriable`
  *                 (pod failures beyond backoffLimit, a deadline): a successor may resume it.
+ * "invalid-request" is the worker's exit code that the Job's podFailurePolicy turns into a failed
+ * Job at once (jobFromTemplate's failJobOnExitCodes).
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 

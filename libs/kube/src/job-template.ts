@@ -1,9 +1,11 @@
 /**
- * What every training Job of this launcher has in common, as the Helm chart renders it from its
- * values (charts/dermagan/templates/launcher.yaml → DERMAGAN_LAUNCHER_JOB_TEMPLATE): the GPU image,
- * the GPU pool's node selector and tolerations, resources, the security contexts, the worker's
- * environment (Kafka, S3 with the trainer's own credentials), and the Job's retry settings.
- * Pod-spec pieces are passed through to Kubernetes as given (the API server validates them).
+ * What every Job of one kind has in common, as the Helm chart renders it from its values: the GPU
+ * image, the GPU pool's node selector and tolerations, resources, the security contexts, the
+ * worker's environment (Kafka, S3 with the worker's own credentials), and the Job's retry
+ * settings. Two kinds use it: the launcher's training Jobs (charts/dermagan/templates/launcher.yaml
+ * → DERMAGAN_LAUNCHER_JOB_TEMPLATE) and a hospital's round Jobs (templates/tenant.yaml →
+ * DERMAGAN_TENANT_ROUND_JOB_TEMPLATE). Pod-spec pieces are passed through to Kubernetes as given
+ * (the API server validates them).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@dermagan/runtime';
@@ -12,9 +14,9 @@ import { z } from 'zod';
 const Json = z.record(z.string(), z.unknown());
 
 export const JobTemplate = z.object({
-  /** Namespace the Jobs are created in (the launcher's own). */
+  /** Namespace the Jobs are created in (the creating service's own). */
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name'),
-  /** The GPU image of the gan-trainer (its job-main entry point is the worker). */
+  /** The GPU image of the gan-trainer (one of its entry points is the worker). */
   image: z.string().min(1),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   /** GPUs per Job unless the request's config asks for `gpus` (0 = CPU training). */
@@ -31,7 +33,7 @@ export const JobTemplate = z.object({
   labels: z.record(z.string(), z.string()).default({}),
   /** Pod failures (not disruptions) a Job retries before it fails. */
   backoffLimit: z.number().int().min(0).default(2),
-  /** Successor Jobs after a Job fails, each resuming from the last checkpoint. */
+  /** Successor Jobs after a Job fails, each resuming from the last checkpoint (training Jobs). */
   maxSuccessors: z.number().int().min(0).default(3),
   /** Seconds a finished Job is kept before Kubernetes removes it. */
   ttlSecondsAfterFinished: z.number().int().min(0).default(86_400),
@@ -44,23 +46,26 @@ export const JobTemplate = z.object({
 });
 export type JobTemplate = z.output<typeof JobTemplate>;
 
-/** The template from its JSON, or from the file a path names; every problem named at start-up. */
-export function readJobTemplate(jsonOrPath: string): JobTemplate {
+/**
+ * The template from its JSON, or from the file a path names; every problem named at start-up,
+ * with the setting it came from.
+ */
+export function readJobTemplate(jsonOrPath: string, setting: string): JobTemplate {
   let text = jsonOrPath;
   if (!jsonOrPath.trimStart().startsWith('{')) {
     try {
       text = readFileSync(jsonOrPath, 'utf8');
     } catch (err) {
-      throw new ConfigError(`DERMAGAN_LAUNCHER_JOB_TEMPLATE=${jsonOrPath}: not JSON and not a readable file (${(err as Error).message})`);
+      throw new ConfigError(`${setting}=${jsonOrPath}: not JSON and not a readable file (${(err as Error).message})`);
     }
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`DERMAGAN_LAUNCHER_JOB_TEMPLATE: not valid JSON (${(err as Error).message})`);
+    throw new ConfigError(`${setting}: not valid JSON (${(err as Error).message})`);
   }
   const parsed = JobTemplate.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`DERMAGAN_LAUNCHER_JOB_TEMPLATE: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`${setting}: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -1,17 +1,16 @@
 /**
- * The launcher's only door to Kubernetes (@kubernetes/client-node 1.4): create a Job (an existing
- * one of the same name is the same request, not an error), read a Job's pods, record what has been
- * published in the Job's own annotations (so a restarted launcher neither repeats nor forgets an
- * event), delete a run's Jobs with their pods, and watch the launcher's Jobs. Needs, in its
- * namespace only: jobs (create, get, list, watch, patch, delete), pods (list), pods/eviction none.
+ * dermagan's only door to Kubernetes (@kubernetes/client-node 1.4), for the Jobs one manager (the
+ * launcher, a hospital's tenant agent) makes: create a Job (an existing one of the same name is
+ * the same request, not an error), read a Job's pods, record what has been published in the Job's
+ * own annotations (so a restarted manager neither repeats nor forgets an event), delete a run's
+ * Jobs with their pods, and watch the manager's Jobs. Needs, in its namespace only: jobs (create,
+ * get, list, watch, patch, delete), pods (list).
  */
 import {
-  ApiException, BatchV1Api, CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions,
+  ApiException, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions,
   type Informer, type ObjectCache, type V1Job, type V1Pod,
 } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, MANAGED_BY } from './job-spec.ts';
-
-export const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
+import { ANNOTATIONS, LABELS } from './job-labels.ts';
 
 /** Kubernetes API errors keep their HTTP status; 5xx and 429 are worth retrying. */
 export class KubeApiError extends Error {
@@ -38,17 +37,23 @@ function apiError(what: string, err: unknown): Error {
 export class KubeJobs {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
+  private readonly authz: AuthorizationV1Api;
+  /** `app.kubernetes.io/managed-by=<manager>`: this manager's Jobs, and no one else's. */
+  readonly selector: string;
 
-  constructor(private readonly kc: KubeConfig, readonly namespace: string) {
+  /** `managedBy`: the manager's name in its Jobs' managed-by label (see jobFromTemplate). */
+  constructor(private readonly kc: KubeConfig, readonly namespace: string, readonly managedBy: string) {
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.authz = kc.makeApiClient(AuthorizationV1Api);
+    this.selector = `${LABELS.managedBy}=${managedBy}`;
   }
 
   /** Loads the in-cluster ServiceAccount, or KUBECONFIG / ~/.kube/config outside a cluster. */
-  static fromEnvironment(namespace: string): KubeJobs {
+  static fromEnvironment(namespace: string, managedBy: string): KubeJobs {
     const kc = new KubeConfig();
     kc.loadFromDefault();
-    return new KubeJobs(kc, namespace);
+    return new KubeJobs(kc, namespace, managedBy);
   }
 
   /** Creates the Job, or returns the existing one of that name (`created: false`). */
@@ -73,7 +78,7 @@ export class KubeJobs {
   /** The Jobs of one run (every attempt), by label. */
   async listRun(runLabel: string): Promise<V1Job[]> {
     try {
-      return (await this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: `${MANAGED_SELECTOR},${LABELS.run}=${runLabel}` })).items;
+      return (await this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: `${this.selector},${LABELS.run}=${runLabel}` })).items;
     } catch (err) {
       throw apiError(`listing the Jobs of run ${runLabel}`, err);
     }
@@ -110,13 +115,30 @@ export class KubeJobs {
     }
   }
 
-  /** A watch (list + watch, re-listed on errors by the caller) over the launcher's Jobs. */
+  /** What this identity is denied of the rights a Job manager needs here (SelfSubjectAccessReview), e.g. `create jobs`. */
+  async deniedRights(): Promise<string[]> {
+    const needed: Array<[verb: string, resource: string, group: string]> = [
+      ['create', 'jobs', 'batch'], ['get', 'jobs', 'batch'], ['delete', 'jobs', 'batch'], ['list', 'pods', ''],
+    ];
+    const denied: string[] = [];
+    for (const [verb, resource, group] of needed) {
+      try {
+        const review = await this.authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: this.namespace, verb, resource, group } } } });
+        if (!review.status?.allowed) denied.push(`${verb} ${resource}`);
+      } catch (err) {
+        throw apiError(`asking whether this identity may ${verb} ${resource}`, err);
+      }
+    }
+    return denied;
+  }
+
+  /** A watch (list + watch, re-listed on errors by the caller) over this manager's Jobs. */
   informer(): Informer<V1Job> & ObjectCache<V1Job> {
     return makeInformer(
       this.kc,
       `/apis/batch/v1/namespaces/${this.namespace}/jobs`,
-      () => this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: MANAGED_SELECTOR }),
-      MANAGED_SELECTOR,
+      () => this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: this.selector }),
+      this.selector,
     );
   }
 }
