@@ -118,7 +118,15 @@ export async function handleTrainingRequested(
     return historyWritten;
   };
   const result = await runTraining(tf, info as unknown as Record<string, unknown>, options, {
-    sink,
+    // A tick's checkpoint lands after its history record, so a resumed run's history has every tick up to it.
+    sink: {
+      location: sink.location,
+      load: () => sink.load(),
+      save: async (files) => {
+        await historyWritten.catch(() => undefined);
+        await sink.save(files);
+      },
+    },
     ...(signal ? { signal } : {}),
     snapshotScorers: async (real) => {
       const set = { pixels: real.pixels, n: real.count, size: real.resolution, fingerprint: real.fingerprint, selection: JSON.stringify({ split: real.provenance.split ?? null, classes: real.provenance.classes ?? null }) };
