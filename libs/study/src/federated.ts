@@ -69,6 +69,8 @@ export async function runFederation(o: FederatedRunOptions): Promise<{ global: A
     if (o.signal?.aborted) onAbort();
     else o.signal?.addEventListener('abort', onAbort, { once: true });
   });
+  // Stopped (or silent) while the request is still being published: the race below takes the rejection, not the process.
+  timeout.catch(() => undefined);
   await (o.publish ?? ((e) => o.bus.publish(e)))(federationRequest({ ...o.spec, quorum: o.spec.tenants.length, roundTimeoutMs: o.timeoutMs }, o.operatorKey, '/dermagan/study'));
   try {
     const outcome = await Promise.race([done, timeout]);
