@@ -10,14 +10,15 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOLDER_LOCK_FORMAT } from '@dermagan/safe-io';
-import { STUDY_LOCK_FILE } from '@dermagan/study';
+import { LocalStore } from '@dermagan/store';
+import { STUDY_LOCK_FILE, studyLeaseKey } from '@dermagan/study';
 import { dermagan } from '../testing.ts';
 
 const BIN = new URL('../../bin/dermagan.js', import.meta.url).pathname;
 
 /** A smoke study on OUT, as a child process; `whenSeen(pattern)` resolves once its stderr matches. */
-function startStudy(out: string) {
-  const child = spawn(process.execPath, [BIN, 'study', '--preset', 'smoke', '--out', out], {
+function startStudy(out: string, extra: string[] = []) {
+  const child = spawn(process.execPath, [BIN, 'study', '--preset', 'smoke', '--out', out, ...extra], {
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -78,6 +79,28 @@ describe('study: one process per output folder', () => {
     expect(failed.stderr).toContain(`${join(out(), STUDY_LOCK_FILE)}: the study that held it (pid ${ended} on ${hostname()}, since 2026-12-01T00:00:00.000Z: dermagan study --out x) has ended without releasing it`);
     expect(failed.stderr).toMatch(/--restart nope: no step of this study is named so/);
     await lockGone(out());
+  });
+
+  it('a study run from a copy of OUT on another machine (one store) is refused; --break-lock takes its lease with a note', { timeout: 120_000 }, async () => {
+    const { runId } = JSON.parse(await readFile(join(out(), 'study.json'), 'utf8')) as { runId: string };
+    const store = new LocalStore({ root: join(out(), 'store') });
+    const since = new Date().toISOString();
+    const other = { format: FOLDER_LOCK_FORMAT, pid: 4242, host: 'ward-7', since, command: 'dermagan study --store s3 --out /copy', identity: null, token: 'theirs', renewedAt: since };
+    await store.put('dermagan', studyLeaseKey(runId), JSON.stringify(other));
+    const refused = await dermagan('study', '--preset', 'smoke', '--out', out());
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`study ${runId} is being run by another dermagan study: pid 4242 on host ward-7, since ${since}`);
+    expect(refused.stderr).toContain('Wait for it to finish, or stop it with Ctrl-C on ward-7');
+    await lockGone(out());
+    expect(JSON.parse((await store.getBytes('dermagan', studyLeaseKey(runId))).toString()).token).toBe('theirs');
+
+    const run = startStudy(out(), ['--break-lock']);
+    await run.whenSeen(new RegExp(`--break-lock: took dermagan/runs/${runId}/study/lease\\.json from pid 4242 on ward-7`));
+    await run.whenSeen(/reused \(done before\)|ingest/);
+    expect(JSON.parse((await store.getBytes('dermagan', studyLeaseKey(runId))).toString()).pid).toBe(run.pid);
+    run.kill('SIGINT');
+    expect((await run.ended).code).toBe(130);
+    expect(await store.stat('dermagan', studyLeaseKey(runId))).toBeNull(); // released
   });
 
   it('a second Ctrl-C exits at once, and the lock goes with it', { timeout: 120_000 }, async () => {

@@ -18,7 +18,8 @@ import { generateTenantKeyPair, type TenantKeyPair } from '@dermagan/federation'
 import { FolderCache } from '@dermagan/runtime';
 import { writeFileAtomic, type FolderLock } from '@dermagan/safe-io';
 import {
-  lockStudyFolder, openStudy, planSteps, PRESETS, sourceFingerprint, runStudy, StudyInterruptedError, StudyStepError, STUDY_LOCK_FILE, type OpenedStudy, type StepEvent,
+  lockStudyFolder, openStudy, planSteps, PRESETS, sourceFingerprint, runStudy, StudyInterruptedError, StudyStepError, LEASE_EXPIRES_MS, STUDY_LOCK_FILE,
+  type OpenedStudy, type StepEvent, type StudyLease, type StudyLeaseOptions,
 } from '@dermagan/study';
 import { SurveyExport } from '@dermagan/survey';
 import { loadTf } from '@dermagan/tf';
@@ -114,13 +115,22 @@ async function runLockedStudy(flags: StudyFlags, out: string, survey: SurveyExpo
   // Which study the folder holds: a new one, or the one to continue (refused when its settings changed).
   const fingerprint = await sourceFingerprint(data);
   const steps = planSteps({ preset, federation: federated, ...(fingerprint ? { data: fingerprint } : {}) });
+  // The study's lease in the store keeps a second machine (a copy of OUT, one bucket) off it; losing it stops this run.
+  const leaseLost = new AbortController();
+  const lease: StudyLeaseOptions = {
+    command: commandLine(),
+    breakFlag: BREAK_LOCK,
+    breakLock: flags.breakLock === true,
+    onLost: (holder) => leaseLost.abort(new Error(`the study's lease was taken by ${holder ? `pid ${holder.pid} on ${holder.host}: ${holder.command}` : 'another process'}`)),
+  };
   let study: OpenedStudy;
   try {
-    study = await openStudy({ out, store, bucket: flags.bucket, settings: { preset: { ...preset }, data: { path: data, fingerprint }, federated }, steps, restart: flags.restart });
+    study = await openStudy({ out, store, bucket: flags.bucket, settings: { preset: { ...preset }, data: { path: data, fingerprint }, federated }, steps, restart: flags.restart, lease });
   } catch (err) {
     if (err instanceof StudyStepError) throw new UserError(err.message);
     throw err;
   }
+  if (study.lease?.tookOver && study.lease.tookOver.why !== 'ended') process.stderr.write(`${describeLeaseTakeover(study.lease)}\n`);
   if (study.continuing) {
     const runs = study.ledger.runs();
     process.stderr.write(`continuing study ${study.runId} in ${out} (run ${runs.length + 1}; earlier: ${runs.map(describeRun).join('; ') || 'none'})\n`);
@@ -128,6 +138,25 @@ async function runLockedStudy(flags: StudyFlags, out: string, survey: SurveyExpo
   }
   if (study.restarted.length > 0) process.stderr.write(`  --restart: ${study.restarted.join(', ')} start afresh\n`);
 
+  try {
+    await runOpenedStudy(flags, out, survey, { study, steps, store, data, federated }, leaseLost.signal);
+  } finally {
+    await study.lease?.release();
+  }
+}
+
+/** A study opened (and leased) with what it runs. */
+interface Opened {
+  study: OpenedStudy;
+  steps: ReturnType<typeof planSteps>;
+  store: ReturnType<typeof storeFor>;
+  /** The data's path. */
+  data: string;
+  federated: boolean;
+}
+
+async function runOpenedStudy(flags: StudyFlags, out: string, survey: SurveyExport | undefined, { study, steps, store, data, federated }: Opened, leaseLost: AbortSignal): Promise<void> {
+  const preset = PRESETS[flags.preset];
   const bus = busFor(flags.bus, 'dermagan-study');
   const backend = await loadTf();
   const bars = new StepBars();
@@ -171,7 +200,7 @@ async function runLockedStudy(flags: StudyFlags, out: string, survey: SurveyExpo
       runId: study.runId,
       ledger: study.ledger,
       steps,
-      signal: interrupts.signal,
+      signal: AbortSignal.any([interrupts.signal, leaseLost]),
       fetchFolder: (ref) => new FolderCache(store, join(out, 'work', 'folders')).fetch(ref),
       environment: { backend: backend.info, bus: bus.kind, store: store.url, services: flags.services },
       onProgress: (step, done, total, status) => bars.update(step, done, total, status),
@@ -199,6 +228,10 @@ async function runLockedStudy(flags: StudyFlags, out: string, survey: SurveyExpo
     }
   } catch (err) {
     bars.stop();
+    if (err instanceof StudyInterruptedError && leaseLost.aborted) {
+      await close();
+      throw new UserError(`stopped: ${(leaseLost.reason as Error).message} (with ${BREAK_LOCK}, or after this run had not renewed it for ${LEASE_EXPIRES_MS / 60_000} min); that process continues study ${study.runId}`);
+    }
     if (err instanceof StudyInterruptedError) {
       // Let the running services reach their checkpoint, then say what is kept.
       await close();
@@ -268,6 +301,12 @@ function describeTakeover(lock: FolderLock): string {
   return why === 'ended'
     ? `${lock.path}: the study that held it (${who}) has ended without releasing it (killed, or its machine restarted); this run takes it over`
     : `${BREAK_LOCK}: took ${lock.path} from ${who}`;
+}
+
+function describeLeaseTakeover(lease: StudyLease): string {
+  const { holder, why } = lease.tookOver!;
+  const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}: ${holder.command}` : 'a lease that named no process';
+  return why === 'broken' ? `${BREAK_LOCK}: took ${lease.location} from ${who}` : `${lease.location}: not renewed for over ${LEASE_EXPIRES_MS / 60_000} min by ${who}; this run takes it over`;
 }
 
 function shellQuote(arg: string): string {

@@ -92,8 +92,7 @@ export async function takeFolderLock(dir: string, o: FolderLockOptions): Promise
   const identify = o.identify ?? processIdentity;
   const pid = o.pid ?? process.pid;
   const holder: LockHolder = { pid, host, since: now().toISOString(), command: o.command, identity: identify(pid) };
-  // A holder on this host runs while its pid does and is still the process that took the lock.
-  const runs = (h: LockHolder) => isAlive(h.pid) && (h.identity === null || identify(h.pid) === null || identify(h.pid) === h.identity);
+  const runs = (h: LockHolder) => holderRuns(h, isAlive, identify);
   const content = `${JSON.stringify({ format: FOLDER_LOCK_FORMAT, ...holder, token: randomBytes(8).toString('hex') })}\n`;
   let tookOver: FolderLock['tookOver'] = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -105,6 +104,11 @@ export async function takeFolderLock(dir: string, o: FolderLockOptions): Promise
     if (await removeIfUnchanged(path, held.raw)) tookOver = { holder: held.holder, why };
   }
   throw new Error(`${path} kept changing hands while this process tried to take it (${MAX_ATTEMPTS} tries); is a script starting many ${o.title} commands on ${dir}?`);
+}
+
+/** Whether a holder on this host runs: its pid does and is still the process that took the lock. */
+export function holderRuns(h: LockHolder, isAlive: (pid: number) => boolean = processRuns, identify: (pid: number) => string | null = processIdentity): boolean {
+  return isAlive(h.pid) && (h.identity === null || identify(h.pid) === null || identify(h.pid) === h.identity);
 }
 
 /** Whether a process with this pid runs on this host (EPERM: it runs as another user). */
@@ -226,8 +230,7 @@ function refusal(dir: string, path: string, holder: LockHolder | null, host: str
       `If no ${o.title} runs on ${dir}, run this command again with ${o.breakFlag}.`;
   }
   const here = holder.host === host;
-  const who = `pid ${holder.pid} on ${here ? `this host (${host})` : `host ${holder.host}`}, since ${holder.since}${age(holder.since, now)}: ${holder.command}`;
-  const lines = [`${dir} is in use by another ${o.title}: ${who}`];
+  const lines = [`${dir} is in use by another ${o.title}: ${describeHolder(holder, host, now)}`];
   if (here) {
     lines.push(
       `Wait for it to finish, or stop it with Ctrl-C in its terminal (or kill -INT ${holder.pid}), then run this command again.`,
@@ -243,8 +246,14 @@ function refusal(dir: string, path: string, holder: LockHolder | null, host: str
   return lines.join('\n');
 }
 
+/** "pid 12 on host b, since <time> (12 min ago): dermagan study …", for messages. */
+export function describeHolder(holder: LockHolder, host: string, now: Date): string {
+  const where = holder.host === host ? `this host (${host})` : `host ${holder.host}`;
+  return `pid ${holder.pid} on ${where}, since ${holder.since}${age(holder.since, now)}: ${holder.command}`;
+}
+
 /** " (12 min ago)", or nothing for a time that does not parse or lies ahead. */
-function age(since: string, now: Date): string {
+export function age(since: string, now: Date): string {
   const ms = now.getTime() - Date.parse(since);
   if (!Number.isFinite(ms) || ms < 0) return '';
   const min = Math.floor(ms / 60_000);

@@ -39,6 +39,20 @@ export class NotFoundError extends StoreError {
   }
 }
 
+/** A put with `ifAbsent` found an object under its key; nothing was written. */
+export class ObjectExistsError extends StoreError {
+  override name = 'ObjectExistsError';
+
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly storeUrl: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`object "${bucket}/${key}" already exists in ${storeUrl}; nothing was written`, false, options);
+  }
+}
+
 /**
  * Bytes do not hash to what they should: a put whose content is not `expectedSha256`, or a read
  * whose content is not what was recorded at write time (corruption or tampering).

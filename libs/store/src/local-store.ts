@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { pipeline as pipelineStreams, type Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { ArtifactRef } from '@dermagan/contracts';
-import { IntegrityError, InvalidKeyError, NotFoundError, StoreUnavailableError } from './errors.ts';
+import { IntegrityError, InvalidKeyError, NotFoundError, ObjectExistsError, StoreUnavailableError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import { adoptSource, readAll, sha256OfFile, VerifyingStream } from './hashing.ts';
 import { writeHashing } from './spool.ts';
@@ -109,6 +109,7 @@ export class LocalStore implements ObjectStore {
       await mkdir(dirname(metaPath), { recursive: true });
       await this.writeSynced(metaTemp, JSON.stringify(sidecar));
       await withFileLock(metaPath + '.lock', async () => {
+        if (options.ifAbsent && (await fileExists(dataPath))) throw new ObjectExistsError(bucket, key, this.url);
         await rename(dataTemp, dataPath);
         await rename(metaTemp, metaPath);
       });
@@ -364,6 +365,16 @@ function refOf(bucket: string, key: string, sidecar: Sidecar): ArtifactRef {
 /** Whether the sidecar was written with this very data file (see Sidecar). */
 function writtenWith(sidecar: Sidecar, data: { mtimeNs: bigint; size: bigint }): boolean {
   return sidecar.mtimeNs === data.mtimeNs.toString() && sidecar.size === Number(data.size);
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await statPath(path);
+    return true;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
 }
 
 function isMissing(err: unknown): boolean {

@@ -23,6 +23,10 @@ describe('classifyS3Failure', () => {
     expect(classifyS3Failure(withCode(code))).toBe('access-denied');
   });
 
+  it('a failed condition (If-None-Match) is precondition-failed, not retried', () => {
+    expect(classifyS3Failure(withCode('PreconditionFailed'))).toBe('precondition-failed');
+  });
+
   it.each(['EntityTooLarge', 'InvalidArgument', 'MalformedXML'])('%s is not retried', (code) => {
     expect(classifyS3Failure(withCode(code))).toBe('other');
   });

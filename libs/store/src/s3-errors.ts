@@ -29,10 +29,12 @@ const TRANSIENT_S3_CODES = new Set([
 
 const NO_SUCH_KEY = new Set(['NoSuchKey', 'NotFound']);
 const NO_SUCH_BUCKET = new Set(['NoSuchBucket']);
+/** A conditional request's condition did not hold (a put with If-None-Match: * found an object). */
+const PRECONDITION_FAILED = new Set(['PreconditionFailed']);
 const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
 /** What a minio-client failure means for the store. */
-export type S3FailureKind = 'transient' | 'no-such-key' | 'no-such-bucket' | 'access-denied' | 'other';
+export type S3FailureKind = 'transient' | 'no-such-key' | 'no-such-bucket' | 'access-denied' | 'precondition-failed' | 'other';
 
 export function classifyS3Failure(err: unknown): S3FailureKind {
   const code = (err as { code?: unknown })?.code;
@@ -41,6 +43,7 @@ export function classifyS3Failure(err: unknown): S3FailureKind {
     if (NO_SUCH_KEY.has(code)) return 'no-such-key';
     if (NO_SUCH_BUCKET.has(code)) return 'no-such-bucket';
     if (ACCESS_DENIED.has(code)) return 'access-denied';
+    if (PRECONDITION_FAILED.has(code)) return 'precondition-failed';
   }
   const message = err instanceof Error ? err.message : '';
   // With its own retries off, minio 8 reports a 408/429/5xx reply as a plain Error whose message

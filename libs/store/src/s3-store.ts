@@ -5,7 +5,7 @@ import * as https from 'node:https';
 import { Readable } from 'node:stream';
 import type { ArtifactRef } from '@dermagan/contracts';
 import { Client } from 'minio';
-import { AccessDeniedError, IntegrityError, NotFoundError, StoreUnavailableError } from './errors.ts';
+import { AccessDeniedError, IntegrityError, NotFoundError, ObjectExistsError, StoreUnavailableError } from './errors.ts';
 import { adoptSource, readAll, sha256Hex, toBuffer, VerifyingStream } from './hashing.ts';
 import { checkBucket, checkKey, checkPrefix } from './keys.ts';
 import { DEFAULT_RETRY, RetriesExhausted, withRetry, type RetryOptions } from './retry.ts';
@@ -127,6 +127,7 @@ export class S3Store implements ObjectStore {
         this.client.putObject(bucket, key, content.open(), content.size, {
           'Content-Type': contentType,
           [`X-Amz-Meta-${SHA256_META}`]: content.sha256,
+          ...(options.ifAbsent ? { 'If-None-Match': '*' } : {}),
         }),
         { bucket, key },
       );
@@ -230,6 +231,7 @@ export class S3Store implements ObjectStore {
         throw missing;
       }
       if (target?.key !== undefined && kind === 'no-such-key') throw new NotFoundError(target.bucket, target.key, this.url, { cause: err });
+      if (target?.key !== undefined && kind === 'precondition-failed') throw new ObjectExistsError(target.bucket, target.key, this.url, { cause: err });
       if (target !== undefined && kind === 'access-denied') throw new AccessDeniedError(target.bucket, target.key, this.url, operation, { cause: err });
       throw err;
     }

@@ -46,4 +46,11 @@ export interface PutOptions {
   contentType?: string;
   /** If given, the write fails with IntegrityError when the bytes do not hash to this. */
   expectedSha256?: string;
+  /**
+   * Write only when no object has this key; otherwise fail with ObjectExistsError and store
+   * nothing. Of puts racing for one key, exactly one succeeds (S3: `If-None-Match: *`). A put
+   * retried after a lost reply may find its own first attempt: callers that must know (a lease)
+   * put something of theirs in the bytes and read the object back on ObjectExistsError.
+   */
+  ifAbsent?: boolean;
 }

@@ -23,4 +23,5 @@ export * from './federated.ts';
 export * from './ledger.ts';
 export * from './study-state.ts';
 export * from './study-lock.ts';
+export * from './study-lease.ts';
 export * from './data-fingerprint.ts';

@@ -4,7 +4,7 @@
  * the wait with the step named.
  */
 import { MemoryBus } from '@dermagan/bus';
-import { TrainingCompleted, TrainingProgress, TrainingRequested } from '@dermagan/contracts';
+import { TrainingCompleted, TrainingProgress, TrainingRequested, type DermaganEvent } from '@dermagan/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Replies, StudyStepError } from './replies.ts';
 import { Silence } from './silence.ts';
@@ -73,6 +73,29 @@ describe('Replies', () => {
       expect(err).toBeInstanceOf(StudyStepError);
       expect((err as Error).message).toMatch(/training\.requested\.v1 → org\.dermagan\.training\.completed\.v1: no reply, and nothing heard from any service for 0 s/);
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('Replies once closed', () => {
+  it('a request made after the study stopped fails at once with the stop, unpublished (no wait left to keep the process alive)', async () => {
+    const bus = new MemoryBus();
+    await bus.start();
+    try {
+      const replies = new Replies(bus, 'study-test');
+      await replies.listen([TrainingCompleted]);
+      const published: string[] = [];
+      await bus.subscribe({ group: 'observer', types: [TrainingRequested.type], parse: (raw) => raw as DermaganEvent<unknown>, handler: async (e) => void published.push(e.id) });
+      const pending = replies.request(request('running'), TrainingCompleted, 60_000);
+      const stopped = new StudyStepError('stopped by SIGINT');
+      replies.close(stopped);
+      await expect(pending).rejects.toBe(stopped);
+      // A step that was starting as the study stopped: refused before anything is sent or watched.
+      await expect(replies.request(request('late'), TrainingCompleted, 60_000)).rejects.toBe(stopped);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(published).toEqual(['study:running']);
     } finally {
       await bus.close();
     }

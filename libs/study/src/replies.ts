@@ -23,6 +23,8 @@ export class Replies {
   private readonly arrived = new Map<string, DermaganEvent<unknown>>();
   private readonly waiting = new Map<string, Waiter>();
   private readonly failed = new Map<string, Error>();
+  /** Set by close: a request made afterwards (a step that was starting as the study stopped) fails with it at once, unpublished. */
+  private closedWith: Error | null = null;
 
   constructor(
     private readonly bus: EventBus,
@@ -86,6 +88,7 @@ export class Replies {
     timeoutMs: number,
     how: { publish?: boolean; onPublished?: () => Promise<void> } = {},
   ): Promise<DermaganEvent<z.output<S>>> {
+    if (this.closedWith) throw this.closedWith;
     const waiting = this.wait(request.id, timeoutMs, `${request.type} → ${reply.type}`);
     // A wait that fails while the request is still being published (the study stopped) is not unhandled: it is awaited below.
     waiting.catch(() => {});
@@ -100,6 +103,7 @@ export class Replies {
 
   /** Stop waiting: every pending wait rejects with `error` and its timer ends (the study stopped). */
   close(error: Error): void {
+    this.closedWith = error;
     for (const [id, waiter] of this.waiting) {
       this.waiting.delete(id);
       waiter.reject(error);

@@ -20,6 +20,7 @@ import { StoreLedger } from './ledger.ts';
 import { StudyStepError } from './replies.ts';
 import { inputsDigest } from './runner.ts';
 import { stepKind, stepMatches, type StudyStep } from './step.ts';
+import { takeStudyLease, type StudyLease, type StudyLeaseOptions } from './study-lease.ts';
 
 /** What `study --out` holds: report.html, results.json, assets/, work/ and the fs store; recognised by its marker. */
 export const STUDY_FOLDER = runFolder('study', 'dermagan study');
@@ -63,6 +64,8 @@ export interface OpenStudyOptions {
   steps: readonly StudyStep[];
   /** `--restart` patterns (`train`, `train:ben-gan`, `all`). */
   restart: readonly string[];
+  /** Hold the study's lease in the store (study-lease.ts) from before anything is written; the caller releases it. */
+  lease?: StudyLeaseOptions;
 }
 
 export interface OpenedStudy {
@@ -74,6 +77,8 @@ export interface OpenedStudy {
   restarted: string[];
   /** What changed since the study's last run (accepted because --restart named the steps). */
   changes: string[];
+  /** The study's lease, when asked for: release it when the study ends. */
+  lease: StudyLease | null;
 }
 
 /** A new study run id: `study-<UTC time>-<random>`. */
@@ -96,6 +101,18 @@ export async function openStudy(o: OpenStudyOptions): Promise<OpenedStudy> {
     );
   }
   const runId = earlier?.runId ?? newStudyRunId();
+  const lease = o.lease ? await takeStudyLease(o.store, o.bucket, runId, o.lease) : null;
+  try {
+    return { ...(await openLeased(o, earlier, runId)), lease };
+  } catch (err) {
+    await lease?.release();
+    throw err;
+  }
+}
+
+/** openStudy once the study's id is known (and its lease held, when asked for). */
+async function openLeased(o: OpenStudyOptions, earlier: StudyState | null, runId: string): Promise<Omit<OpenedStudy, 'lease'>> {
+  const names = o.steps.map((s) => s.name);
   const ledger = await StoreLedger.open(o.store, o.bucket, runId);
 
   // Steps whose own inputs differ from their recorded result's: refused unless --restart names them.

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, InvalidKeyError, NotFoundError } from '../errors.ts';
+import { IntegrityError, InvalidKeyError, NotFoundError, ObjectExistsError } from '../errors.ts';
 import type { ObjectStore } from '../store.ts';
 import { MemoryProbe } from './memory-probe.ts';
 
@@ -202,6 +202,31 @@ export function storeContractSuite(name: string, makeStore: () => Promise<StoreU
         const stat = await store.stat(bucket, 'contended');
         expect(stat?.sha256).toBe(sha256(final));
         expect(refs.map((r) => r.sha256)).toContain(stat?.sha256);
+      });
+    });
+
+    describe('put if absent', () => {
+      it('writes a new key, and refuses an existing one with ObjectExistsError leaving its bytes', async () => {
+        const { store, bucket } = await fresh();
+        const ref = await store.put(bucket, 'lease', 'first', { ifAbsent: true });
+        expect(ref.sha256).toBe(sha256(Buffer.from('first')));
+        const refused = await store.put(bucket, 'lease', 'second', { ifAbsent: true }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(ObjectExistsError);
+        expect((refused as ObjectExistsError).retriable).toBe(false);
+        expect((refused as Error).message).toMatch(/"contract-[^"]+\/lease" already exists/);
+        expect((await store.getBytes(bucket, 'lease')).toString()).toBe('first');
+        await store.delete(bucket, 'lease');
+        await store.put(bucket, 'lease', 'third', { ifAbsent: true });
+        expect((await store.getBytes(bucket, 'lease')).toString()).toBe('third');
+      });
+
+      it('of 8 puts racing for one new key, exactly one wins and its bytes are stored', async () => {
+        const { store, bucket } = await fresh();
+        const tries = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.put(bucket, 'race', `writer ${i}`, { ifAbsent: true })));
+        const won = tries.flatMap((t, i) => (t.status === 'fulfilled' ? [i] : []));
+        expect(won).toHaveLength(1);
+        for (const t of tries) if (t.status === 'rejected') expect(t.reason).toBeInstanceOf(ObjectExistsError);
+        expect((await store.getBytes(bucket, 'race')).toString()).toBe(`writer ${won[0]}`);
       });
     });
 
