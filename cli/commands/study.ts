@@ -9,7 +9,8 @@
  * settings are refused unless `--restart` names the steps they change. The first Ctrl-C / SIGTERM
  * lets the running steps reach their next checkpoint and prints the command that continues; a
  * second one exits at once. One process at a time runs a study: OUT/.study.lock names it, and is
- * released however the command ends (`--break-lock` takes a lock left on another host).
+ * released however the command ends (`--break-lock` takes a lock left on another host); the study's
+ * lease in the store (libs/study study-lease.ts) does the same across machines sharing an S3 store.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -49,7 +50,7 @@ interface StudyFlags {
   survey?: string;
   /** Steps to do afresh (`train`, `train:ben-gan`, `all`). */
   restart: string[];
-  /** Take OUT/.study.lock whoever holds it (the user made sure its process is gone). */
+  /** Take OUT/.study.lock and the study's lease whoever holds them (the user made sure its process is gone). */
   breakLock?: boolean;
   json?: boolean;
 }
@@ -77,7 +78,7 @@ export function registerStudy(program: Command): void {
     .option('--tenant-keys <file.json>', 'with --services external: the hospitals’ tenant agents’ public keys { "tenant-0": "-----BEGIN PUBLIC KEY-----…" } (without it the federated GAN is skipped)')
     .option('--survey <results.json>', "the expert survey's results as the portal exports them (GET /api/surveys/<id>/results): a section of the report")
     .option('--restart <steps>', 'do these steps afresh (comma-separated, repeatable): a step (train:ben-gan), a kind (train) or all; needed to continue a study whose settings changed', collectList, [])
-    .option(BREAK_LOCK, `take OUT/${STUDY_LOCK_FILE} from the process it names: only when that process is gone (a lock left on another host; one of an ended process on this host is taken over without it)`)
+    .option(BREAK_LOCK, `take OUT/${STUDY_LOCK_FILE} and the study's lease in the store from the process they name: only when that process is gone (a lock left on another host; one of an ended process on this host, or a lease not renewed for ${LEASE_EXPIRES_MS / 60_000} min, is taken over without it)`)
     .option('--json', 'print the results summary as one JSON line on stdout')
     .action(async (flags: StudyFlags) => runStudyCommand(flags));
 }
