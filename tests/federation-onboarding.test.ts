@@ -181,16 +181,18 @@ describe('a federation set up through the commands alone (Kafka + MinIO)', () =>
       expect.stringMatching(new RegExp(`^federation ${FEDERATION} completed: global model ${OPERATOR_BUCKET}/federations/${FEDERATION}/global/round-2-attempt-0\\.dgw \\(sha256 [0-9a-f]{12}\\)$`)),
     ]);
     for (const h of HOSPITALS) {
-      const status = await until(`${h} to see round 2 in tenant status`, async () => {
-        const { federations } = JSON.parse(await dermagan(siteEnv[h]!, 'tenant', 'status', '--json')) as { federations: Array<{ federation: string; lastRound: number }> };
+      const status = await until(`${h} to see the federation's end in tenant status`, async () => {
+        const { federations } = JSON.parse(await dermagan(siteEnv[h]!, 'tenant', 'status', '--json')) as { federations: Array<{ federation: string; lastRound: number; ended: unknown }> };
         const mine = federations.find((f) => f.federation === FEDERATION);
-        return mine && mine.lastRound >= 2 ? federations : undefined;
+        return mine && mine.lastRound >= 2 && mine.ended ? federations : undefined;
       }, 300_000);
-      // Only the signed federation reached the hospital; both its rounds took its update.
-      expect(status).toEqual([{ federation: FEDERATION, lastRound: 2, lastOutcome: 'accepted', rejections: [] }]);
+      // Only the signed federation reached the hospital; both its rounds took its update; it completed.
+      expect(status).toEqual([
+        { federation: FEDERATION, lastRound: 2, lastOutcome: 'accepted', rejections: [], ended: { outcome: 'completed', round: 2, reason: null, at: expect.any(String) } },
+      ]);
       expect(await adminStore.list(bucketOf(h), `federations/${FEDERATION}/updates/`)).toEqual([1, 2].map((r) => `federations/${FEDERATION}/updates/${h}/round-${r}-attempt-0.dgw`));
       // The human view says the same.
-      expect(await dermagan(siteEnv[h]!, 'tenant', 'status')).toMatch(new RegExp(`${FEDERATION}\\tlast round 2: accepted\\t0 rejection\\(s\\)`));
+      expect(await dermagan(siteEnv[h]!, 'tenant', 'status')).toMatch(new RegExp(`${FEDERATION}\\tlast round 2: accepted\\t0 rejection\\(s\\)\\tcompleted after 2 round\\(s\\)`));
     }
     expect(logged(aggregator, 'federation completed', { federation: FEDERATION })).toBeDefined();
     expect(await adminStore.list(OPERATOR_BUCKET, `federations/${forged}/`)).toEqual([]);

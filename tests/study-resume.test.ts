@@ -6,7 +6,7 @@
  * deterministic for a seed). Other data is refused with the reason; `--restart` redoes what it
  * names and nothing else.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,9 @@ interface Ran {
   stderr: string;
 }
 
+/** Studies started by the tests: killed at the end, so a failed test leaves none running. */
+const started = new Set<ChildProcess>();
+
 /**
  * Run `dermagan study` on the demo data; `stop` (when given) is polled every 200 ms with the
  * stderr so far and returns the signal to send, once.
@@ -31,6 +34,7 @@ function study(out: string, extra: string[] = [], stop?: (stderr: string) => Pro
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  started.add(child);
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
   let timer: NodeJS.Timeout | undefined;
@@ -89,6 +93,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'study-resume-'));
 });
 afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await rm(root, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@
  * is stopped with one Ctrl-C, after a second Ctrl-C's immediate exit, and after an error; a lock
  * whose process has ended is taken over with a note.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +16,16 @@ import { dermagan } from '../testing.ts';
 
 const BIN = new URL('../../bin/dermagan.js', import.meta.url).pathname;
 
+/** Studies started by the tests: killed at the end, so a failed test leaves none running. */
+const started = new Set<ChildProcess>();
+
 /** A smoke study on OUT, as a child process; `whenSeen(pattern)` resolves once its stderr matches. */
 function startStudy(out: string, extra: string[] = []) {
   const child = spawn(process.execPath, [BIN, 'study', '--preset', 'smoke', '--out', out, ...extra], {
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  started.add(child);
   let stderr = '';
   const waiting: Array<{ pattern: RegExp; resolve: () => void }> = [];
   child.stderr.on('data', (b: Buffer) => {
@@ -48,7 +52,10 @@ let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'study-lock-'));
 });
-afterAll(() => rm(root, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await rm(root, { recursive: true, force: true });
+});
 
 describe('study: one process per output folder', () => {
   const out = () => join(root, 'out');

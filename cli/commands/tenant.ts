@@ -3,7 +3,7 @@
  *   init --id ID --out DIR   its Ed25519 key pair, tenant.json for the operator, the Kubernetes Secret
  *                            for the chart's tenant.signingKeySecret, and the site's chart values
  *   check                    each prerequisite proved from the site's own settings, one line each
- *   status                   its federations, last round, rejections and their reasons
+ *   status                   its federations, last round, rejections and their reasons, how each ended
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -57,7 +57,7 @@ export function registerTenant(program: Command): void {
 
   tenant
     .command('status')
-    .description('the federations this site belongs to, the last round it took part in, and its rejected updates with their reasons (from its bucket)')
+    .description('the federations this site belongs to, the last round it took part in, its rejected updates with their reasons, and how each federation ended (from its bucket)')
     .option('--json', 'one JSON line')
     .action(async (flags: { json?: boolean }) => {
       const site = siteSettingsFromEnv();
@@ -66,7 +66,8 @@ export function registerTenant(program: Command): void {
       if (statuses.length === 0) process.stdout.write(`${site.tenant}: no federation yet (none whose request the operator signed has reached this site)\n`);
       for (const s of statuses) {
         const last = s.lastRound === 0 ? 'no round completed yet' : `last round ${s.lastRound}: ${s.lastOutcome}`;
-        process.stdout.write(`${s.federation}\t${last}\t${s.rejections.length} rejection(s)\n`);
+        const end = !s.ended ? 'running' : s.ended.outcome === 'completed' ? `completed after ${s.ended.round} round(s)` : `failed in round ${s.ended.round}: ${s.ended.reason}`;
+        process.stdout.write(`${s.federation}\t${last}\t${s.rejections.length} rejection(s)\t${end}\n`);
         for (const r of s.rejections) process.stdout.write(`  round ${r.round}: ${r.reason} — ${r.detail}\n`);
       }
     });

@@ -2,9 +2,10 @@
  * What a hospital's agent records about each federation it belongs to, in its own bucket
  * (`federations/<id>/status.json`), from the aggregator's `federation.round.completed`: the last
  * round it took part in, whether its update was averaged in, and every rejection of its updates
- * with the reason. `dermagan tenant status` reads it.
+ * with the reason; from `federation.completed` / `federation.failed`: how the federation ended
+ * (a failed one with the aggregator's reason). `dermagan tenant status` reads it.
  */
-import type { FederationRoundCompleted } from '@dermagan/contracts';
+import type { DermaganEvent, FederationCompleted, FederationFailed, FederationRoundCompleted } from '@dermagan/contracts';
 import type { ObjectStore } from '@dermagan/store';
 import { z } from 'zod';
 
@@ -15,6 +16,19 @@ export const TenantFederationStatus = z.object({
   /** How that round ended for this tenant. */
   lastOutcome: z.enum(['accepted', 'rejected', 'dropped', 'not-aggregated', 'none']),
   rejections: z.array(z.object({ round: z.number().int(), reason: z.string(), detail: z.string() })),
+  /** How the federation ended (null: it runs, or its end has not reached this site); absent in a status written before this field. */
+  ended: z
+    .object({
+      outcome: z.enum(['completed', 'failed']),
+      /** Completed: its rounds; failed: the round it failed in. */
+      round: z.number().int().nonnegative(),
+      /** Why it failed (the aggregator's words); null when it completed. */
+      reason: z.string().nullable(),
+      /** When the aggregator said so (the event's time). */
+      at: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type TenantFederationStatus = z.output<typeof TenantFederationStatus>;
 
@@ -31,9 +45,19 @@ export function foldRound(status: TenantFederationStatus, tenant: string, round:
   return { ...status, lastRound: Math.max(status.lastRound, round.round), lastOutcome, rejections: [...status.rejections, ...fresh] };
 }
 
+export type FederationEnd = DermaganEvent<z.output<typeof FederationCompleted.schema>> | DermaganEvent<z.output<typeof FederationFailed.schema>>;
+
+/** Record how the federation ended. */
+export function foldEnd(status: TenantFederationStatus, event: FederationEnd): TenantFederationStatus {
+  const at = event.time ?? null;
+  return 'reason' in event.data
+    ? { ...status, ended: { outcome: 'failed', round: event.data.round, reason: event.data.reason, at } }
+    : { ...status, ended: { outcome: 'completed', round: event.data.rounds, reason: null, at } };
+}
+
 /** This tenant's status of one federation (a fresh one when none is kept yet). */
 export async function readStatus(store: ObjectStore, bucket: string, federation: string): Promise<TenantFederationStatus> {
-  if (!(await store.stat(bucket, statusKey(federation)))) return { federation, lastRound: 0, lastOutcome: 'none', rejections: [] };
+  if (!(await store.stat(bucket, statusKey(federation)))) return { federation, lastRound: 0, lastOutcome: 'none', rejections: [], ended: null };
   return TenantFederationStatus.parse(JSON.parse((await store.getBytes(bucket, statusKey(federation))).toString('utf8')));
 }
 

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FederationRequested, FederationRoundCompleted, FederationRoundStarted, type DermaganEvent } from '@dermagan/contracts';
+import { FederationFailed, FederationRequested, FederationRoundCompleted, FederationRoundStarted, type DermaganEvent } from '@dermagan/contracts';
 import { encodeWeightSet, federationRequest, generateTenantKeyPair, signFederationRequest } from '@dermagan/federation';
 import { FolderCache } from '@dermagan/runtime';
 import { IntegrityError, LocalStore } from '@dermagan/store';
@@ -95,7 +95,7 @@ describe('a tenant agent trusts only its operator', () => {
   });
 });
 
-describe('a tenant agent keeps its status from the aggregator’s completed rounds', () => {
+describe('a tenant agent keeps its status from the aggregator’s completed rounds and the federation’s end', () => {
   it('records the last round it took part in and each rejection of its updates with the reason; ignores federations it has no request of', async () => {
     const a = agent('h5', []);
     await a.onRequested(request('fed-status', ['h5', 'other']), async () => {});
@@ -112,8 +112,14 @@ describe('a tenant agent keeps its status from the aggregator’s completed roun
     await a.onRoundCompleted(completed(2, ['other'], [{ tenant: 'h5', reason: 'norm-over-median' }]));
     await a.onRoundCompleted(completed(2, ['other'], [{ tenant: 'h5', reason: 'norm-over-median' }])); // redelivered: counted once
     await a.onRoundCompleted(completed(1, ['h5'], [], 'fed-unknown'));
+    const failed = FederationFailed.create({ round: 3, reason: 'round 3: quorum not met' }, { runid: 'fed-status' });
+    await a.onFederationEnded(failed);
+    await a.onFederationEnded(FederationFailed.create({ round: 1, reason: 'not ours' }, { runid: 'fed-unknown' }));
     expect(await tenantStatuses(store, 'tenant-h5')).toEqual([
-      { federation: 'fed-status', lastRound: 2, lastOutcome: 'rejected', rejections: [{ round: 2, reason: 'norm-over-median', detail: 'norm-over-median in round 2' }] },
+      {
+        federation: 'fed-status', lastRound: 2, lastOutcome: 'rejected', rejections: [{ round: 2, reason: 'norm-over-median', detail: 'norm-over-median in round 2' }],
+        ended: { outcome: 'failed', round: 3, reason: 'round 3: quorum not met', at: failed.time },
+      },
     ]);
   });
 });

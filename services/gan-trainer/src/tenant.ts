@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@dermagan/bus';
 import {
-  FederationRequested, FederationRoundCompleted, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
+  FederationCompleted, FederationFailed, FederationRequested, FederationRoundCompleted, FederationRoundStarted, FederationTenantJoined, FederationTenantLeft, FederationUpdateSubmitted, FolderRef,
   type DermaganEvent,
 } from '@dermagan/contracts';
 import {
@@ -35,7 +35,7 @@ import type { TfBackend } from '@dermagan/tf';
 import { z } from 'zod';
 import { TenantError } from './tenant-error.ts';
 import { maskUpdate } from './tenant-secagg.ts';
-import { foldRound, readStatus, writeStatus } from './tenant-status.ts';
+import { foldEnd, foldRound, readStatus, writeStatus, type FederationEnd } from './tenant-status.ts';
 
 export type FederationRequestedData = z.output<typeof FederationRequested.schema>;
 export type RoundStartedData = z.output<typeof FederationRoundStarted.schema>;
@@ -309,6 +309,14 @@ export class TenantAgent {
     if (after !== before) await writeStatus(store, bucket, after);
   }
 
+  /** Record how a federation this tenant belongs to ended (completed, or failed with the aggregator's reason). */
+  async onFederationEnded(event: FederationEnd): Promise<void> {
+    const federation = federationOf(event);
+    const { store, bucket } = this.deps;
+    if (!(await store.stat(bucket, this.requestKey(federation)))) return;
+    await writeStatus(store, bucket, foldEnd(await readStatus(store, bucket, federation), event));
+  }
+
   /**
    * Leave every federation this agent takes part in (graceful shutdown): the aggregator drops it at
    * once instead of waiting for the round's deadline. Its local state stays in its bucket.
@@ -367,7 +375,13 @@ export function tenantSubscriptions(agent: TenantAgent): Subscription<unknown>[]
     parse: (raw) => FederationRoundCompleted.parse(raw),
     handler: (event) => agent.onRoundCompleted(event),
   };
-  return [requested, rounds, completed] as Subscription<unknown>[];
+  const ended: Subscription<FederationEnd['data']> = {
+    group,
+    types: [FederationCompleted.type, FederationFailed.type],
+    parse: (raw) => ((raw as { type?: unknown }).type === FederationCompleted.type ? FederationCompleted.parse(raw) : FederationFailed.parse(raw)),
+    handler: (event) => agent.onFederationEnded(event as FederationEnd),
+  };
+  return [requested, rounds, completed, ended] as Subscription<unknown>[];
 }
 
 function federationOf(event: { runid?: string | undefined; type: string; id: string }): string {
