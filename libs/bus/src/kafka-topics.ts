@@ -12,6 +12,8 @@ import { sleep } from './retry.ts';
 const CREATE_ATTEMPTS = 5;
 /** Metadata polls after creating topics (200 ms, 400 ms, …: up to ~30 s in all). */
 const SERVE_ATTEMPTS = 17;
+/** Reads of a topic's offsets that kafkajs fails with a TypeError (see topicEnds): 100 ms, 200 ms, … ~4.5 s in all. */
+const OFFSET_ATTEMPTS = 10;
 
 /** Creates topics that do not exist yet, remembering what it has made sure of. */
 export class TopicMaker {
@@ -106,7 +108,7 @@ export class TopicTail {
 
   /** Resolve once every record written before the call has been read; BusError (retriable) after `timeoutMs`. */
   async caughtUp(timeoutMs = 30_000): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    const ends = await topicEnds(this.admin, this.topic);
     const deadline = Date.now() + timeoutMs;
     const behind = () =>
       ends.some(({ partition, high, low }) => (this.positions.get(partition) ?? BigInt(low)) < BigInt(high));
@@ -133,6 +135,24 @@ export class TopicTail {
     this.stopped = true;
     await this.consumer?.disconnect();
     await this.admin.deleteGroups([this.groupId]).catch(() => {}); // an empty reader group; it also expires by itself
+  }
+}
+
+/**
+ * A topic's low and high offsets per partition. kafkajs' fetchTopicOffsets throws "Cannot
+ * destructure property 'partitions' of 'low.pop(...)'" (a TypeError, which its own retry gives up
+ * on) when the broker's answer leaves the topic out, as it can while a new topic's metadata settles
+ * (kafkajs issue #461; seen here when a service opened its processed log under load): asked again.
+ */
+export async function topicEnds(admin: Pick<Admin, 'fetchTopicOffsets'>, topic: string): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      if (attempt >= OFFSET_ATTEMPTS) throw new BusError(`could not read the offsets of ${topic}: ${err.message} (${attempt} tries)`, { retriable: true, cause: err });
+      await sleep(100 * attempt);
+    }
   }
 }
 
