@@ -130,3 +130,22 @@ describe('the study lease', () => {
     await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof takeStudyLease>>>).value.release();
   });
 });
+
+describe('the study lease, released while a renewal is under way', () => {
+  it('is gone after the release: the renewal finishes first, its write does not bring the lease back', async () => {
+    const run = newRun();
+    // A store whose writes of the lease are slow, as a renewal over a busy network.
+    const slow = Object.create(store) as LocalStore;
+    slow.put = async (...args: Parameters<LocalStore['put']>) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return store.put(...args);
+    };
+    const lease = await takeStudyLease(slow, BUCKET, run, on('ward-1', 100, T0));
+    const renewing = lease.renew();
+    await new Promise((r) => setTimeout(r, 30)); // the renewal is writing
+    expect(await lease.release()).toBe(true);
+    expect(await renewing).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await store.stat(BUCKET, studyLeaseKey(run))).toBeNull();
+  });
+});

@@ -117,10 +117,16 @@ export async function takeStudyLease(store: ObjectStore, bucket: string, runId: 
 function heldLease(store: ObjectStore, bucket: string, key: string, token: string, content: () => string, tookOver: StudyLease['tookOver'], o: StudyLeaseOptions): StudyLease {
   let lost = false;
   let released = false;
-  const renew = async (): Promise<boolean> => {
+  // Renewals and the release run one at a time: a renewal's write never lands after the release's delete.
+  let last: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = last.then(work);
+    last = turn.catch(() => undefined);
+    return turn;
+  };
+  const renewNow = async (): Promise<boolean> => {
     if (lost || released) return false;
     const held = await readLease(store, bucket, key);
-    if (released) return false;
     if (held?.token !== token) {
       lost = true;
       clearInterval(timer);
@@ -130,6 +136,7 @@ function heldLease(store: ObjectStore, bucket: string, key: string, token: strin
     await store.put(bucket, key, content(), { contentType: 'application/json' });
     return true;
   };
+  const renew = () => inTurn(renewNow);
   // A renewal the store does not answer is tried again at the next one; the lease expires only after many.
   const timer = setInterval(() => void renew().catch(() => undefined), o.renewMs ?? LEASE_RENEW_MS);
   timer.unref();
@@ -141,13 +148,15 @@ function heldLease(store: ObjectStore, bucket: string, key: string, token: strin
       if (released) return false;
       released = true;
       clearInterval(timer);
-      try {
-        if ((await readLease(store, bucket, key))?.token !== token) return false; // taken by another process: theirs now
-        await store.delete(bucket, key);
-        return true;
-      } catch {
-        return false; // left behind: taken over once its process has ended (this host) or it expires
-      }
+      return inTurn(async () => {
+        try {
+          if ((await readLease(store, bucket, key))?.token !== token) return false; // taken by another process: theirs now
+          await store.delete(bucket, key);
+          return true;
+        } catch {
+          return false; // left behind: taken over once its process has ended (this host) or it expires
+        }
+      });
     },
   };
 }
