@@ -3,29 +3,23 @@
  * trainer killed after writing a tick's history record but before that tick's checkpoint (or
  * before its first checkpoint) trains those ticks again, and their old records are dropped.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TrainingRequested, type FolderRef } from '@dermagan/contracts';
-import { ingest } from '@dermagan/ingest';
-import { FolderCache, publishFolder } from '@dermagan/runtime';
-import { LocalStore } from '@dermagan/store';
+import { FolderCache } from '@dermagan/runtime';
+import type { LocalStore } from '@dermagan/store';
 import { loadTf } from '@dermagan/tf';
+import { demoDataset16 } from './testing/demo-dataset.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleTrainingRequested, type HistoryRecord } from './handlers.ts';
 
-const DEMO = fileURLToPath(new URL('../../../data/demo/metadata.csv', import.meta.url));
 const backend = await loadTf();
 
 let root: string;
 let store: LocalStore;
 let dataset: FolderRef;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'dermagan-trainer-history-'));
-  store = new LocalStore({ root: join(root, 'store') });
-  await ingest({ data: DEMO, out: join(root, 'demo16'), size: 16, split: null, tenants: null });
-  dataset = await publishFolder(store, join(root, 'demo16'), { bucket: 'history', prefix: 'datasets/demo16/' }, 'manifest.json');
+  ({ root, store, dataset } = await demoDataset16('history', 'history'));
 }, 120_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
